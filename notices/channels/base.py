@@ -1,0 +1,162 @@
+"""The channel contract: what every provider module implements.
+
+A channel never touches the log or the screen. It describes itself (secrets masked),
+turns rendered texts into the exact artefacts it will publish (a pure step, run before
+anything is switched), reads what the provider serves now, switches, restores and reads
+back. It raises TransientChannelError / PermanentChannelError; the orchestrator retries,
+logs and reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Medium = Literal["ivr", "banner", "email"]
+
+
+class ChannelOptions(BaseModel):
+    """Base of each channel kind's options; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class RenderedText:
+    """One language's text for one medium, as the templates rendered it."""
+
+    lang: str
+    body: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Everything a channel needs to publish one mode's notice."""
+
+    mode: str
+    medium: Medium
+    texts: tuple[RenderedText, ...]
+    title: dict[str, str]
+    started: str  # UTC RFC 3339
+    expected_return: str | None  # UTC RFC 3339
+    timezone: str
+    organisation: str | None
+
+
+def fingerprint(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a provider serves at one moment, in a form that can be stored and put back.
+
+    `data` is JSON, opaque to everyone but the channel that made it; `summary` is a line for
+    people.
+    """
+
+    data: dict[str, Any]
+    summary: str
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.data)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"data": self.data, "summary": self.summary}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Setting:
+        return cls(data=value["data"], summary=value["summary"])
+
+
+@dataclass(frozen=True)
+class Artefacts:
+    """The exact texts a channel will publish, by name (e.g. `greeting.xml`)."""
+
+    files: dict[str, str]
+    content_types: dict[str, str] = field(default_factory=dict)
+
+    def digests(self) -> dict[str, str]:
+        return {
+            name: hashlib.sha256(text.encode("utf-8")).hexdigest()
+            for name, text in self.files.items()
+        }
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the provider confirmed after a change."""
+
+    setting: Setting
+    changed: bool
+    confirmation: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel may know of its surroundings."""
+
+    home: Path
+    name: str
+
+
+class Channel(ABC):
+    kind: ClassVar[str]
+    medium: ClassVar[Medium]
+    Options: ClassVar[type[ChannelOptions]] = ChannelOptions
+
+    def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
+        self.options = options
+        self.context = context
+
+    @property
+    def name(self) -> str:
+        return self.context.name
+
+    @abstractmethod
+    def identity(self) -> str:
+        """A stable identity of the target (account + number, mailbox, site): keys snapshots."""
+
+    def describe(self) -> str:
+        """A line for people, logs and exports. Never holds a secret."""
+        return f"{self.kind} {self.identity()}"
+
+    @abstractmethod
+    def build(self, notice: Notice) -> Artefacts:
+        """Turn rendered texts into the artefacts to publish. Pure: touches nothing."""
+
+    @abstractmethod
+    def snapshot(self) -> Setting:
+        """What the provider serves now."""
+
+    @abstractmethod
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        """Switch to the artefacts. Applying the same artefacts twice changes nothing."""
+
+    @abstractmethod
+    def restore(self, setting: Setting) -> Receipt:
+        """Put back exactly a setting that `snapshot` returned."""
+
+    @abstractmethod
+    def verify(self) -> Setting:
+        """Read back what the provider serves now (same as snapshot, named for its purpose)."""
+
+    @abstractmethod
+    def expected(self, artefacts: Artefacts) -> Setting:
+        """The setting the provider should serve once `artefacts` are applied."""
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        """Whether `actual` (read back) is `expected`. Channels may compare less strictly."""
+        return expected.fingerprint == actual.fingerprint
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

@@ -1,0 +1,113 @@
+"""Rendered texts composed into the artefacts channels publish: TwiML, banner, Sieve.
+
+Pure functions shared by the local channels and the real providers, so a greeting is the
+same TwiML whether a folder or Twilio serves it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from notices.channels.base import Notice
+
+SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
+
+
+def greeting_twiml(notice: Notice, voices: dict[str, str]) -> str:
+    from twilio.twiml.voice_response import VoiceResponse
+
+    response = VoiceResponse()
+    for text in notice.texts:
+        attributes: dict[str, Any] = {"language": SPEECH_LANGUAGES.get(text.lang, text.lang)}
+        if text.lang in voices:
+            attributes["voice"] = voices[text.lang]
+        response.say(" ".join(text.body.split()), **attributes)
+        response.pause(length=1)
+    response.hangup()
+    return str(response.to_xml()) + "\n"
+
+
+def status_document(notice: Notice) -> dict[str, Any]:
+    """`status.json`: what the banner script reads. No clock time of its own, so it is
+    byte-identical when the same notice is applied again."""
+    return {
+        "mode": notice.mode,
+        "active": True,
+        "started": notice.started,
+        "expected_return": notice.expected_return,
+        "languages": [text.lang for text in notice.texts],
+        "title": {text.lang: notice.title.get(text.lang, "") for text in notice.texts},
+        "html": {text.lang: text.body.strip() for text in notice.texts},
+    }
+
+
+def banner_html(notice: Notice) -> str:
+    """An HTML fragment for sites that include it server-side."""
+    parts = [f'<div class="notices-banner" role="alert" data-mode="{html.escape(notice.mode)}">']
+    for text in notice.texts:
+        parts.append(f'  <div lang="{html.escape(text.lang)}">{text.body.strip()}</div>')
+    parts.append("</div>")
+    return "\n".join(parts) + "\n"
+
+
+def notice_page(notice: Notice) -> str:
+    """A standalone page, linkable from social media or an SMS."""
+    first = notice.texts[0].lang
+    title = " / ".join(
+        notice.title.get(text.lang, "") for text in notice.texts if text.lang in notice.title
+    )
+    sections = "\n".join(
+        f'<section lang="{html.escape(text.lang)}">\n{text.body.strip()}\n</section>'
+        for text in notice.texts
+    )
+    org = html.escape(notice.organisation) if notice.organisation else ""
+    return f"""<!doctype html>
+<html lang="{html.escape(first)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #1a1a1a; background: #fff; }}
+section {{ border-left: 0.4rem solid #b00020; padding: 0.5rem 1rem; margin: 1.5rem 0; }}
+</style>
+</head>
+<body>
+<p>{org}</p>
+{sections}
+</body>
+</html>
+"""
+
+
+def _sieve_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sieve_multiline(value: str) -> str:
+    # RFC 5228 multi-line string: a line starting with "." is dot-stuffed.
+    lines = [(("." + line) if line.startswith(".") else line) for line in value.splitlines()]
+    return "text:\n" + "\n".join(lines) + "\n.\n"
+
+
+def email_subject(notice: Notice) -> str:
+    subjects = [text.subject for text in notice.texts if text.subject]
+    return " / ".join(dict.fromkeys(subjects))
+
+
+def email_body(notice: Notice, separator: str = "\n\n— — —\n\n") -> str:
+    return separator.join(text.body.strip() for text in notice.texts) + "\n"
+
+
+def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
+    """A complete Sieve script whose only action is the vacation auto-reply."""
+    options = [f":days {days}", f":subject {_sieve_string(email_subject(notice))}"]
+    if addresses:
+        options.append(":addresses [" + ", ".join(_sieve_string(a) for a in addresses) + "]")
+    return (
+        f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
+        'require ["vacation"];\n'
+        f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+    )

@@ -1,0 +1,260 @@
+"""The configuration: pydantic models of `notices.toml`, and where to find it.
+
+Secrets never live here: a channel's options name the environment variable that holds
+a secret (`*_env` keys), and the channel reads it when it connects.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from notices.errors import ConfigError
+
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+MODE_NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
+# Command names a mode may not take, because the CLI already uses them.
+RESERVED_NAMES = frozenset(
+    {"resume", "status", "preview", "check", "log", "init", "serve", "extend", "embed", "retry"}
+)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(StrictModel):
+    name: str | None = Field(default=None, description="Shown in every notice.")
+    alternative_contact: str | None = Field(
+        default=None, description="Where customers can turn meanwhile (phone, email, web)."
+    )
+
+
+class ModeConfig(StrictModel):
+    """A mode of exception. `evacuate` and `power-out` are built in; others may be added."""
+
+    title: dict[str, str] = Field(default_factory=dict, description="Short headline per language.")
+    default_reason: dict[str, str] = Field(
+        default_factory=dict, description="What happened, per language, when --reason is not given."
+    )
+
+
+BUILTIN_MODES: dict[str, ModeConfig] = {
+    "evacuate": ModeConfig(
+        title={
+            "fi": "Poikkeustilanne: toimipisteemme on tyhjennetty",
+            "sv": "Undantagsläge: vårt kontor har utrymts",
+            "en": "Exceptional situation: our office has been evacuated",
+        },
+        default_reason={
+            "fi": "Jouduimme tyhjentämään toimitilamme turvallisuussyistä.",
+            "sv": "Vi har av säkerhetsskäl varit tvungna att utrymma våra lokaler.",
+            "en": "We have had to evacuate our premises for safety reasons.",
+        },
+    ),
+    "power-out": ModeConfig(
+        title={
+            "fi": "Poikkeustilanne: sähkökatko toimipisteessämme",
+            "sv": "Undantagsläge: strömavbrott på vårt kontor",
+            "en": "Exceptional situation: power cut at our office",
+        },
+        default_reason={
+            "fi": "Toimitilassamme on sähkökatko.",
+            "sv": "Det är strömavbrott i våra lokaler.",
+            "en": "There is a power cut at our premises.",
+        },
+    ),
+}
+
+
+class ChannelEntry(BaseModel):
+    """One `[channels.NAME]` table. `kind` picks the implementation, which validates the rest."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+def _default_channels() -> dict[str, ChannelEntry]:
+    return {
+        "phone": ChannelEntry(kind="local_voice"),
+        "website": ChannelEntry(kind="local_banner"),
+        "mail": ChannelEntry(kind="local_email"),
+    }
+
+
+class Config(StrictModel):
+    timezone: str = Field(default="Europe/Helsinki", description="Zone for times shown and typed.")
+    languages: list[str] = Field(
+        default_factory=lambda: ["fi", "sv", "en"],
+        min_length=1,
+        description="Languages of every notice, in the order they appear.",
+    )
+    templates: Path | None = Field(
+        default=None,
+        description="A folder of the site's own templates; they override the built-in ones.",
+    )
+    organisation: Organisation = Field(default_factory=Organisation)
+    modes: dict[str, ModeConfig] = Field(default_factory=dict)
+    channels: dict[str, ChannelEntry] = Field(default_factory=_default_channels, min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Helsinki')") from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        for lang in value:
+            if not re.match(LANGUAGE_PATTERN, lang):
+                raise ValueError(f"{lang!r} is not a two-letter language code such as 'fi'")
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+    @field_validator("modes")
+    @classmethod
+    def _mode_names(cls, value: dict[str, ModeConfig]) -> dict[str, ModeConfig]:
+        for name in value:
+            if not re.match(MODE_NAME_PATTERN, name) or name in RESERVED_NAMES:
+                raise ValueError(
+                    f"{name!r} cannot name a mode: use lower-case letters, digits and '-', "
+                    f"and none of {', '.join(sorted(RESERVED_NAMES))}"
+                )
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, value: dict[str, ChannelEntry]) -> dict[str, ChannelEntry]:
+        for name in value:
+            if not re.match(r"^[A-Za-z0-9_-]+$", name):
+                raise ValueError(f"{name!r} cannot name a channel: use letters, digits, '_', '-'")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def all_modes(self) -> dict[str, ModeConfig]:
+        """Built-in modes, completed or overridden by the config's own."""
+        merged = dict(BUILTIN_MODES)
+        for name, mode in self.modes.items():
+            base = merged.get(name)
+            if base is None:
+                merged[name] = mode
+            else:
+                merged[name] = ModeConfig(
+                    title={**base.title, **mode.title},
+                    default_reason={**base.default_reason, **mode.default_reason},
+                )
+        return merged
+
+
+def default_home() -> Path:
+    env = os.environ.get("NOTICES_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("notices", appauthor=False)
+
+
+def config_path(home: Path, explicit: Path | None) -> Path | None:
+    """The config file to read: --config, then NOTICES_CONFIG, then DATA/notices.toml, else none."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("NOTICES_CONFIG")
+    if env:
+        return Path(env)
+    candidate = home / "notices.toml"
+    return candidate if candidate.exists() else None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate the config; with no path, the embedded default. Raises ConfigError."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, text, exc)) from None
+    if config.templates is not None and not config.templates.is_absolute():
+        config = config.model_copy(update={"templates": (path.parent / config.templates)})
+    return config
+
+
+def describe_validation_error(
+    source: Path, text: str, exc: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> str:
+    return _describe(source, text, exc, prefix)
+
+
+def _describe(
+    source: Path, text: str, exc: ValidationError, prefix: tuple[str | int, ...] = ()
+) -> str:
+    lines = [f"{source}: the configuration is not valid:"]
+    for error in exc.errors():
+        loc = prefix + tuple(error["loc"])
+        dotted = ".".join(str(part) for part in loc) or "(top level)"
+        line = locate_key(text, loc)
+        where = f" (line {line})" if line else ""
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"  {dotted}{where}: {message}")
+    return "\n".join(lines)
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
+
+
+def _split_dotted(key: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in key.split(".")]
+
+
+def locate_key(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line number in a TOML text where the key at `loc` is written, if it can be found."""
+    wanted = [str(part) for part in loc if not isinstance(part, int)]
+    table: list[str] = []
+    best: tuple[int, int] | None = None  # (matched length, line)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(raw)
+        if header:
+            table = _split_dotted(header.group(1))
+            path = table
+        else:
+            key = _KEY.match(raw)
+            if not key:
+                continue
+            path = table + _split_dotted(key.group(1))
+        matched = 0
+        for have, want in zip(path, wanted, strict=False):
+            if have != want:
+                break
+            matched += 1
+        if matched == len(path) and matched and (best is None or matched > best[0]):
+            best = (matched, number)
+    return best[1] if best else None

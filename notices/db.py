@@ -1,0 +1,140 @@
+"""The data folder's database, `notices.db`: evidence log, incident state, snapshots.
+
+Schema changes are small numbered migrations recorded in `_migrations`, applied in order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+def _m001_log(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE log (
+            seq INTEGER PRIMARY KEY,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            host TEXT NOT NULL,
+            incident TEXT,
+            kind TEXT NOT NULL,
+            channel TEXT,
+            payload TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            link_hash TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX log_incident ON log(incident, seq)")
+    # The database itself refuses to alter evidence, whatever program opens it.
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER log_refuse_{action.lower()} BEFORE {action} ON log
+            BEGIN SELECT RAISE(ABORT, 'the evidence log is append-only'); END
+            """
+        )
+
+
+def _m002_state(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            mode TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            expected_return TEXT,
+            reason TEXT,
+            ended TEXT
+        )
+        """
+    )
+    # At most one open incident: the partial unique index makes a second one impossible.
+    db.execute("CREATE UNIQUE INDEX one_open_incident ON incidents((1)) WHERE ended IS NULL")
+    db.execute(
+        """
+        CREATE TABLE snapshots (
+            incident TEXT NOT NULL REFERENCES incidents(id),
+            channel TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            setting TEXT NOT NULL,
+            taken TEXT NOT NULL,
+            PRIMARY KEY (incident, channel, identity)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE channel_state (
+            incident TEXT NOT NULL REFERENCES incidents(id),
+            channel TEXT NOT NULL,
+            target TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            error TEXT,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (incident, channel)
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_log, _m002_state]
+
+
+class Database:
+    """One connection to notices.db, shared by the threads of one command under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
+        # the sequence number and the previous link are read and written atomically.
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT)"
+            )
+            done = {row[0] for row in self.conn.execute("SELECT number FROM _migrations")}
+            for number, migration in enumerate(MIGRATIONS, start=1):
+                if number not in done:
+                    migration(self.db)
+                    self.conn.execute(
+                        "INSERT INTO _migrations VALUES (?, ?)", (number, migration.__name__)
+                    )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read rows under the lock: threads of one command share this connection."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        self.conn.close()

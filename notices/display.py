@@ -1,0 +1,146 @@
+"""What people see: live per-channel lines while switching, then a summary."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from notices.orchestrator import ChannelOutcome, ProgressState, Result
+from notices.timeparse import from_stamp
+
+STYLES: dict[str, str] = {
+    "pending": "yellow",
+    "retrying": "yellow",
+    "done": "green",
+    "unchanged": "green",
+    "failed": "bold red",
+}
+WORDS: dict[str, str] = {
+    "pending": "switching…",
+    "retrying": "retrying:",
+    "done": "done in",
+    "unchanged": "already held, checked in",
+    "failed": "FAILED:",
+}
+
+
+def local(stamp: str | None, zone: ZoneInfo) -> str:
+    if not stamp:
+        return "not set"
+    moment = from_stamp(stamp).astimezone(zone)
+    return f"{moment:%d.%m.%Y %H:%M} ({zone.key})"
+
+
+class LiveProgress:
+    """A line per channel, updated in place on a terminal, printed line by line otherwise."""
+
+    def __init__(self, console: Console, names: list[str]) -> None:
+        self.console = console
+        self.states: dict[str, tuple[str, str]] = {name: ("pending", "") for name in names}
+        self.lock = threading.Lock()
+        self.live: Live | None = None
+        self.width = max((len(name) for name in names), default=8)
+
+    def __enter__(self) -> LiveProgress:
+        if self.console.is_terminal:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=10)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.update(self._table())
+            self.live.__exit__(None, None, None)
+
+    def _line(self, name: str) -> str:
+        state, detail = self.states[name]
+        style = STYLES[state]
+        return f"  {name:<{self.width}}  [{style}]{WORDS[state]} {detail}[/{style}]"
+
+    def _table(self) -> Table:
+        table = Table.grid()
+        for name in self.states:
+            table.add_row(self._line(name))
+        return table
+
+    def __call__(self, name: str, state: ProgressState, detail: str) -> None:
+        with self.lock:
+            if state == "pending":
+                detail = ""
+            self.states[name] = (state, detail)
+            if self.live is not None:
+                self.live.update(self._table())
+            elif state != "pending":
+                self.console.print(self._line(name), highlight=False)
+
+
+def outcome_line(outcome: ChannelOutcome) -> str:
+    if outcome.ok:
+        return f"  [green]✓[/green] {outcome.name}: {outcome.summary}"
+    return f"  [bold red]✗ {outcome.name}[/bold red] ({outcome.kind}): {outcome.error}"
+
+
+def print_result(console: Console, result: Result, zone: ZoneInfo) -> None:
+    if result.message:
+        console.print(result.message)
+    if result.dry_run:
+        console.print(f"[bold]Dry run[/bold]: nothing was changed. {result.command}:")
+        for outcome in result.outcomes:
+            console.print(outcome_line(outcome), highlight=False)
+        return
+    incident = result.incident
+    if not result.outcomes:
+        return
+    failed = [o for o in result.outcomes if not o.ok]
+    if result.command == "resume":
+        headline = "Back to normal on every channel." if not failed else "Resume is NOT complete."
+    else:
+        headline = (
+            f"Every channel now shows the {result.mode} notice."
+            if not failed
+            else f"The {result.mode} notice is NOT on every channel."
+        )
+    console.print(f"[bold]{headline}[/bold]")
+    if incident is not None:
+        console.print(f"  incident {incident.id}, started {local(incident.started, zone)}")
+        if result.command != "resume":
+            console.print(f"  expected return: {local(incident.expected_return, zone)}")
+    for outcome in failed:
+        console.print(outcome_line(outcome), highlight=False)
+    if failed:
+        again = "notices resume" if result.command == "resume" else f"notices {result.mode}"
+        console.print(
+            f"[bold red]{len(failed)} of {len(result.outcomes)} channels failed.[/bold red]"
+            f" Run `{again} --yes` again to retry only what is missing, or switch them by hand."
+        )
+
+
+def print_status(console: Console, status: dict[str, Any], zone: ZoneInfo) -> None:
+    if status["mode"] == "normal":
+        console.print("[bold]Mode: normal[/bold] (no open incident)")
+    else:
+        console.print(
+            f"[bold]Mode: {status['mode']}[/bold]  incident {status['incident']}"
+            f" ({status['status']})"
+        )
+        console.print(f"  started:         {local(status['started'], zone)}")
+        console.print(f"  expected return: {local(status['expected_return'], zone)}")
+    for channel in status["channels"]:
+        mark = "[green]✓[/green]" if channel["ok"] else "[bold red]✗[/bold red]"
+        detail = channel.get("read_back") or ""
+        if channel.get("error"):
+            detail = f"{detail} — {channel['error']}".strip(" —")
+        console.print(
+            f"  {mark} {channel['name']} ({channel['kind']}): {channel['state']}; {detail}",
+            highlight=False,
+        )
+
+
+def now_local(zone: ZoneInfo) -> str:
+    return f"{datetime.now(zone):%d.%m.%Y %H:%M}"

@@ -1,0 +1,59 @@
+"""The one exception hierarchy of notices.
+
+NoticesError                  anything notices reports to a person
+├── UsageError                bad input: exit code 2, nothing touched
+│   ├── ConfigError           notices.toml does not validate
+│   ├── TimeError             --until / --for / --at make no sense
+│   └── RenderError           a template failed to render
+├── StateError                the requested transition is not possible now
+├── LogIntegrityError         the evidence log failed verification
+└── ChannelError              a provider refused or failed
+    ├── TransientChannelError retried with backoff (timeouts, 429, 5xx)
+    └── PermanentChannelError not retried (401, 403, 404, invalid request)
+"""
+
+from __future__ import annotations
+
+
+class NoticesError(Exception):
+    """Base of every error notices reports to a person."""
+
+    exit_code = 1
+
+
+class UsageError(NoticesError):
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    pass
+
+
+class TimeError(UsageError):
+    pass
+
+
+class RenderError(UsageError):
+    pass
+
+
+class StateError(NoticesError):
+    pass
+
+
+class LogIntegrityError(NoticesError):
+    pass
+
+
+class ChannelError(NoticesError):
+    """A provider failed. `transient` says whether trying again may help."""
+
+    transient = False
+
+
+class TransientChannelError(ChannelError):
+    transient = True
+
+
+class PermanentChannelError(ChannelError):
+    transient = False

@@ -1,0 +1,73 @@
+"""Reading the evidence log for people and for other programs: lines, JSON Lines, CSV."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from notices.db import Database
+from notices.log import EvidenceLog, Record
+from notices.timeparse import from_stamp
+
+CSV_COLUMNS = (
+    "seq",
+    "ts",
+    "actor",
+    "host",
+    "incident",
+    "kind",
+    "channel",
+    "payload",
+    "record_hash",
+    "link_hash",
+)
+
+
+def open_log(home: Path) -> EvidenceLog:
+    return EvidenceLog(Database(home / "notices.db"))
+
+
+def _brief(record: Record) -> str:
+    payload = record.payload
+    for key in ("error", "command", "mode", "setting", "holds", "changed"):
+        if key in payload:
+            value = payload[key]
+            if isinstance(value, dict) and "summary" in value:
+                value = value["summary"]
+            return f"{key}={json.dumps(value, ensure_ascii=False)}"[:120]
+    return ""
+
+
+def record_line(record: Record, zone: ZoneInfo) -> str:
+    when = from_stamp(record.ts).astimezone(zone)
+    return (
+        f"{record.seq:>6}  {when:%Y-%m-%d %H:%M:%S.%f}"[:-3]
+        + f"  {record.actor:<10} {record.kind:<18} {record.channel or '-':<10}"
+        f" {record.incident or '-':<22} {_brief(record)}"
+    )
+
+
+def export(log: EvidenceLog, output: Path, fmt: str, incident: str | None) -> tuple[int, str]:
+    """Write the records (streamed) as jsonl or csv; return the count and the file's SHA-256."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    if fmt == "jsonl":
+        with output.open("w", encoding="utf-8", newline="\n") as handle:
+            for record in log.records(incident=incident):
+                handle.write(json.dumps(record.as_dict(), ensure_ascii=False) + "\n")
+                count += 1
+    else:
+        # utf-8-sig: the byte-order mark makes Excel read Finnish characters correctly.
+        with output.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            for record in log.records(incident=incident):
+                row = record.as_dict()
+                row["payload"] = json.dumps(row["payload"], ensure_ascii=False)
+                writer.writerow([row[column] for column in CSV_COLUMNS])
+                count += 1
+    digest = hashlib.sha256(output.read_bytes()).hexdigest()
+    return count, digest

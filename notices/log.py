@@ -1,0 +1,226 @@
+"""The evidence log: append-only, gap-free, hash-chained.
+
+Each record's hash is SHA-256(0x00 || JCS(record)) where JCS is RFC 8785 canonical JSON of
+the fields {seq, ts, actor, host, incident, kind, channel, payload}; the chain link is
+SHA-256(0x01 || previous link || record hash), the first record's previous link being 32
+zero bytes. The two prefixes keep record hashes and links from ever being confused, and a
+verifier in any language can recompute both from the stored columns.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+from notices.db import Database
+from notices.timeparse import utc_stamp
+
+GENESIS = bytes(32)
+RECORD_FIELDS = ("seq", "ts", "actor", "host", "incident", "kind", "channel", "payload")
+
+
+def record_hash(record: dict[str, Any]) -> bytes:
+    body = {name: record[name] for name in RECORD_FIELDS}
+    return hashlib.sha256(b"\x00" + rfc8785.dumps(body)).digest()
+
+
+def link_hash(previous_link: bytes, hashed_record: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + previous_link + hashed_record).digest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_actor() -> tuple[str, str]:
+    """Who runs this and from where: the OS user (or NOTICES_ACTOR) and host (+ SSH peer)."""
+    actor = os.environ.get("NOTICES_ACTOR") or getpass.getuser()
+    host = socket.gethostname()
+    ssh = os.environ.get("SSH_CLIENT")
+    if ssh:
+        host = f"{host} (ssh from {ssh.split()[0]})"
+    return actor, host
+
+
+@dataclass(frozen=True)
+class Record:
+    seq: int
+    ts: str
+    actor: str
+    host: str
+    incident: str | None
+    kind: str
+    channel: str | None
+    payload: dict[str, Any]
+    record_hash: str
+    link_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "actor": self.actor,
+            "host": self.host,
+            "incident": self.incident,
+            "kind": self.kind,
+            "channel": self.channel,
+            "payload": self.payload,
+            "record_hash": self.record_hash,
+            "link_hash": self.link_hash,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    records: int
+    head: str | None
+    problem: str | None = None
+    bad_seq: int | None = None
+
+
+class EvidenceLog:
+    def __init__(self, database: Database, actor: str | None = None, host: str | None = None):
+        self.database = database
+        default_actor, default_host = current_actor()
+        self.actor = actor or default_actor
+        self.host = host or default_host
+
+    def append(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        incident: str | None = None,
+        channel: str | None = None,
+    ) -> Record:
+        # Round-trip through JSON so the stored payload is exactly what was hashed.
+        clean_payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+        with self.database.transaction() as conn:
+            row = conn.execute(
+                "SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            seq = (row[0] + 1) if row else 1
+            previous = bytes.fromhex(row[1]) if row else GENESIS
+            record = {
+                "seq": seq,
+                "ts": utc_stamp(datetime.now(UTC)),
+                "actor": self.actor,
+                "host": self.host,
+                "incident": incident,
+                "kind": kind,
+                "channel": channel,
+                "payload": clean_payload,
+            }
+            hashed = record_hash(record)
+            link = link_hash(previous, hashed)
+            conn.execute(
+                "INSERT INTO log (seq, ts, actor, host, incident, kind, channel, payload,"
+                " record_hash, link_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    seq,
+                    record["ts"],
+                    self.actor,
+                    self.host,
+                    incident,
+                    kind,
+                    channel,
+                    json.dumps(clean_payload, ensure_ascii=False),
+                    hashed.hex(),
+                    link.hex(),
+                ),
+            )
+        return Record(**record, record_hash=hashed.hex(), link_hash=link.hex())
+
+    def records(
+        self, incident: str | None = None, since: str | None = None, until: str | None = None
+    ) -> Iterator[Record]:
+        """Records in order, streamed from the database (never all loaded at once)."""
+        clauses, params = [], []
+        if incident is not None:
+            clauses.append("incident = ?")
+            params.append(incident)
+        if since is not None:
+            clauses.append("ts >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("ts < ?")
+            params.append(until)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        # A separate cursor on a read connection keeps a long read from holding the lock.
+        cursor = self.database.conn.execute(
+            "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
+            f" link_hash FROM log {where} ORDER BY seq",
+            params,
+        )
+        for row in cursor:
+            yield Record(
+                seq=row[0],
+                ts=row[1],
+                actor=row[2],
+                host=row[3],
+                incident=row[4],
+                kind=row[5],
+                channel=row[6],
+                payload=json.loads(row[7]),
+                record_hash=row[8],
+                link_hash=row[9],
+            )
+
+    def verify(self) -> Verification:
+        """Walk the whole chain; name the first record that does not fit."""
+        previous = GENESIS
+        expected_seq = 1
+        count = 0
+        for record in self.records():
+            if record.seq != expected_seq:
+                return Verification(
+                    False,
+                    count,
+                    previous.hex(),
+                    f"record {expected_seq} is missing (the next one is {record.seq})",
+                    expected_seq,
+                )
+            hashed = record_hash(record.as_dict())
+            if hashed.hex() != record.record_hash:
+                return Verification(
+                    False,
+                    count,
+                    previous.hex(),
+                    f"record {record.seq} was altered: its content does not match its hash",
+                    record.seq,
+                )
+            link = link_hash(previous, hashed)
+            if link.hex() != record.link_hash:
+                return Verification(
+                    False,
+                    count,
+                    previous.hex(),
+                    f"record {record.seq} does not follow the record before it in the chain"
+                    " (removed, inserted or reordered records)",
+                    record.seq,
+                )
+            previous = link
+            expected_seq += 1
+            count += 1
+        triggers = {
+            row[0]
+            for row in self.database.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
+            )
+        }
+        head = previous.hex() if count else None
+        if triggers != {"log_refuse_update", "log_refuse_delete"}:
+            return Verification(
+                False, count, head, "the log's append-only protection (triggers) was removed"
+            )
+        return Verification(True, count, head)

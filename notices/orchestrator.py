@@ -1,0 +1,594 @@
+"""The one flow every command follows.
+
+    validate config -> build channels -> (lock) -> render every notice and build every
+    artefact -> open/continue the incident -> per channel, concurrently: snapshot (stored
+    before the channel is touched) -> apply -> read back -> log -> report
+
+Nothing is switched and nothing is logged until every channel's artefacts are built.
+Each channel runs in its own worker with its own retries; one failing never stops another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import tenacity
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
+from notices.channels.registry import channel_class
+from notices.config import Config
+from notices.db import Database
+from notices.errors import ChannelError, ConfigError, StateError
+from notices.faults import crash_point
+from notices.incident import Incident, IncidentStore
+from notices.log import EvidenceLog
+from notices.render import Renderer
+from notices.timeparse import from_stamp, utc_stamp
+
+ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
+Progress = Callable[[str, ProgressState, str], None]
+LOCK_TIMEOUT_SECONDS = 120
+RETRY_ATTEMPTS = 3
+RETRY_WAIT_SECONDS = 0.5
+
+
+def _no_progress(name: str, state: ProgressState, detail: str) -> None:
+    pass
+
+
+@dataclass
+class ChannelOutcome:
+    name: str
+    kind: str
+    description: str
+    ok: bool
+    changed: bool = False
+    error: str | None = None
+    elapsed_ms: int = 0
+    attempts: int = 0
+    summary: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "ok": self.ok,
+            "changed": self.changed,
+            "error": self.error,
+            "elapsed_ms": self.elapsed_ms,
+            "attempts": self.attempts,
+        }
+
+
+@dataclass
+class Result:
+    command: str
+    mode: str
+    incident: Incident | None
+    outcomes: list[ChannelOutcome] = field(default_factory=list)
+    dry_run: bool = False
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome.ok for outcome in self.outcomes)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "mode": self.mode,
+            "incident": self.incident.id if self.incident else None,
+            "started": self.incident.started if self.incident else None,
+            "expected_return": self.incident.expected_return if self.incident else None,
+            "message": self.message,
+            "channels": [outcome.as_json() for outcome in self.outcomes],
+        }
+
+
+def build_channels(config: Config, home: Path) -> list[Channel]:
+    """Instantiate every configured channel, validating its options. Touches no provider."""
+    channels = []
+    for name, entry in config.channels.items():
+        cls = channel_class(entry.kind)
+        try:
+            options = cls.Options.model_validate(entry.options())
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"channels.{name}.{'.'.join(str(p) for p in err['loc'])}: "
+                + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
+                for err in exc.errors()
+            )
+            raise ConfigError(f"channel {name!r} ({entry.kind}): {problems}") from None
+        channels.append(cls(options, ChannelContext(home=home, name=name)))
+    return channels
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        config: Config,
+        home: Path,
+        channels: list[Channel],
+        progress: Progress = _no_progress,
+        retry_wait: float = RETRY_WAIT_SECONDS,
+    ) -> None:
+        self.config = config
+        self.home = home
+        self.channels = channels
+        self.progress = progress
+        self.retry_wait = retry_wait
+        self.database = Database(home / "notices.db")
+        self.log = EvidenceLog(self.database)
+        self.incidents = IncidentStore(self.database)
+        self.renderer = Renderer(config)
+
+    def close(self) -> None:
+        for channel in self.channels:
+            channel.close()
+        self.database.close()
+
+    def lock(self) -> FileLock:
+        return FileLock(self.home / "notices.lock", timeout=LOCK_TIMEOUT_SECONDS)
+
+    def _locked(self) -> FileLock:
+        lock = self.lock()
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StateError(
+                f"another notices command has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s;"
+                " try again when it has finished"
+            ) from None
+        return lock
+
+    # -- building ---------------------------------------------------------------------
+
+    def build_all(
+        self,
+        mode: str,
+        reasons: dict[str, str] | None,
+        started: datetime,
+        expected_return: datetime | None,
+    ) -> dict[str, Artefacts]:
+        """Render every notice and build every channel's artefacts. Touches nothing."""
+        notices = {}
+        artefacts = {}
+        for channel in self.channels:
+            if channel.medium not in notices:
+                notices[channel.medium] = self.renderer.render(
+                    mode,
+                    channel.medium,
+                    reasons=reasons,
+                    started=started,
+                    expected_return=expected_return,
+                )
+            artefacts[channel.name] = channel.build(notices[channel.medium])
+        return artefacts
+
+    # -- switching ----------------------------------------------------------------------
+
+    def switch(
+        self,
+        mode: str,
+        *,
+        reasons: dict[str, str] | None,
+        expected_return: datetime | None,
+        dry_run: bool,
+        arguments: dict[str, Any],
+    ) -> Result:
+        with self._locked():
+            current = self.incidents.open_incident()
+            now = datetime.now(UTC)
+            started = from_stamp(current.started) if current else now
+            if expected_return is None and current and current.expected_return:
+                expected_return = from_stamp(current.expected_return)
+            if reasons is None and current and current.mode == mode:
+                reasons = current.reasons
+            artefacts = self.build_all(mode, reasons, started, expected_return)
+            if dry_run:
+                return self._preview_changes(mode, current, artefacts)
+
+            self.log.append(
+                "command.started",
+                {
+                    "command": mode,
+                    "arguments": arguments,
+                    "channels": {c.name: c.describe() for c in self.channels},
+                },
+                incident=current.id if current else None,
+            )
+            returning = utc_stamp(expected_return) if expected_return else None
+            if current is None:
+                incident = self.incidents.open(mode, started, returning, reasons)
+                self.log.append(
+                    "incident.opened",
+                    {
+                        "mode": mode,
+                        "started": incident.started,
+                        "expected_return": returning,
+                        "reasons": reasons,
+                    },
+                    incident=incident.id,
+                )
+            else:
+                self.incidents.update(
+                    current.id,
+                    mode=mode,
+                    expected_return=returning,
+                    reasons=reasons,
+                    status="switching",
+                )
+                self.log.append(
+                    "incident.updated",
+                    {
+                        "mode": {"from": current.mode, "to": mode},
+                        "expected_return": {"from": current.expected_return, "to": returning},
+                        "reasons": reasons,
+                    },
+                    incident=current.id,
+                )
+                incident = self.incidents.get(current.id)  # type: ignore[assignment]
+                assert incident is not None
+
+            outcomes = self._run_all(
+                lambda channel: self._switch_channel(channel, incident, artefacts[channel.name]),
+                incident.id,
+            )
+            status = "active" if all(o.ok for o in outcomes) else "partial"
+            self.incidents.update(incident.id, status=status)
+            result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
+            self._finish(result)
+            return result
+
+    def _switch_channel(
+        self, channel: Channel, incident: Incident, artefacts: Artefacts
+    ) -> ChannelOutcome:
+        identity = channel.identity()
+        if self.incidents.snapshot(incident.id, channel.name, identity) is None:
+            setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
+            # Stored before this channel is touched: a crash after this point still resumes.
+            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
+                self.log.append(
+                    "channel.snapshot",
+                    {"identity": identity, "setting": setting.to_json()},
+                    incident=incident.id,
+                    channel=channel.name,
+                )
+            crash_point("after-snapshot", channel.name)
+        expected = channel.expected(artefacts)
+        receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
+        crash_point("after-apply", channel.name)
+        self.log.append(
+            "channel.applied",
+            {
+                "changed": receipt.changed,
+                "artefacts": {
+                    name: {"sha256": digest, "text": artefacts.files[name]}
+                    for name, digest in artefacts.digests().items()
+                },
+                "confirmation": receipt.confirmation,
+            },
+            incident=incident.id,
+            channel=channel.name,
+        )
+        self._read_back(channel, incident, expected, "incident")
+        return ChannelOutcome(
+            channel.name,
+            channel.kind,
+            channel.describe(),
+            ok=True,
+            changed=receipt.changed,
+            summary=expected.summary,
+        )
+
+    def _read_back(
+        self, channel: Channel, incident: Incident, expected: Setting, target: str
+    ) -> None:
+        actual = self._attempt(channel, incident, "verify", channel.verify)
+        holds = channel.holds(expected, actual)
+        self.log.append(
+            "channel.verified",
+            {
+                "holds": holds,
+                "target": target,
+                "read_back": actual.to_json(),
+                "fingerprint": actual.fingerprint,
+            },
+            incident=incident.id,
+            channel=channel.name,
+        )
+        self.incidents.set_channel_state(
+            incident.id,
+            channel.name,
+            {"target": target, "expected": expected.to_json()},
+            holds,
+            None if holds else "read-back differs from what was published",
+        )
+        if not holds:
+            raise ChannelError(
+                f"read back after the change, {channel.name} serves '{actual.summary}',"
+                f" not '{expected.summary}'"
+            )
+
+    # -- resuming ------------------------------------------------------------------------
+
+    def resume(self, *, dry_run: bool, arguments: dict[str, Any]) -> Result:
+        with self._locked():
+            incident = self.incidents.open_incident()
+            if incident is None:
+                return Result(
+                    "resume", "normal", None, message="No incident is open: nothing to resume."
+                )
+            snapshots = self.incidents.snapshots(incident.id)
+            if dry_run:
+                outcomes = []
+                for channel in self.channels:
+                    saved = snapshots.get((channel.name, channel.identity()))
+                    outcomes.append(
+                        ChannelOutcome(
+                            channel.name,
+                            channel.kind,
+                            channel.describe(),
+                            ok=True,
+                            summary=f"would restore: {saved.summary}"
+                            if saved
+                            else "no snapshot: left as is",
+                        )
+                    )
+                return Result("resume", incident.mode, incident, outcomes, dry_run=True)
+            self.log.append(
+                "command.started",
+                {
+                    "command": "resume",
+                    "arguments": arguments,
+                    "channels": {c.name: c.describe() for c in self.channels},
+                },
+                incident=incident.id,
+            )
+            self.incidents.update(incident.id, status="resuming")
+            by_channel = {channel.name: channel for channel in self.channels}
+            missing = [name for (name, _), _s in snapshots.items() if name not in by_channel]
+            outcomes = self._run_all(
+                lambda channel: self._restore_channel(
+                    channel, incident, snapshots.get((channel.name, channel.identity()))
+                ),
+                incident.id,
+            )
+            for name in missing:
+                error = (
+                    f"channel {name!r} has a snapshot but is no longer configured:"
+                    " restore it by hand"
+                )
+                self.log.append(
+                    "channel.failed",
+                    {"step": "restore", "error": error},
+                    incident=incident.id,
+                    channel=name,
+                )
+                outcomes.append(ChannelOutcome(name, "?", name, ok=False, error=error))
+            if all(o.ok for o in outcomes):
+                ended = utc_stamp(datetime.now(UTC))
+                self.incidents.update(incident.id, status="resumed", ended=ended)
+                self.log.append(
+                    "incident.closed", {"ended": ended, "mode": incident.mode}, incident=incident.id
+                )
+            else:
+                self.incidents.update(incident.id, status="resume-partial")
+            result = Result("resume", "normal", self.incidents.get(incident.id), outcomes)
+            self._finish(result)
+            return result
+
+    def _restore_channel(
+        self, channel: Channel, incident: Incident, saved: Setting | None
+    ) -> ChannelOutcome:
+        if saved is None:
+            self.log.append(
+                "channel.skipped",
+                {"reason": "no snapshot in this incident"},
+                incident=incident.id,
+                channel=channel.name,
+            )
+            return ChannelOutcome(
+                channel.name,
+                channel.kind,
+                channel.describe(),
+                ok=True,
+                summary="untouched in this incident",
+            )
+        crash_point("before-restore", channel.name)
+        receipt = self._attempt(channel, incident, "restore", lambda: channel.restore(saved))
+        self.log.append(
+            "channel.restored",
+            {
+                "changed": receipt.changed,
+                "setting": saved.to_json(),
+                "confirmation": receipt.confirmation,
+            },
+            incident=incident.id,
+            channel=channel.name,
+        )
+        self._read_back(channel, incident, saved, "normal")
+        return ChannelOutcome(
+            channel.name,
+            channel.kind,
+            channel.describe(),
+            ok=True,
+            changed=receipt.changed,
+            summary=saved.summary,
+        )
+
+    # -- shared machinery ------------------------------------------------------------------
+
+    def _run_all(
+        self, work: Callable[[Channel], ChannelOutcome], incident_id: str
+    ) -> list[ChannelOutcome]:
+        """Run `work` for every channel at once; an exception in one becomes its outcome."""
+        for channel in self.channels:
+            self.progress(channel.name, "pending", channel.describe())
+
+        def guarded(channel: Channel) -> ChannelOutcome:
+            began = time.monotonic()
+            try:
+                outcome = work(channel)
+            except Exception as exc:
+                outcome = ChannelOutcome(
+                    channel.name,
+                    channel.kind,
+                    channel.describe(),
+                    ok=False,
+                    error=_plain(exc),
+                )
+                self.log.append(
+                    "channel.failed",
+                    {
+                        "error": outcome.error,
+                        "type": type(exc).__name__,
+                        "transient": isinstance(exc, ChannelError) and exc.transient,
+                    },
+                    incident=incident_id,
+                    channel=channel.name,
+                )
+            outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
+            if outcome.ok:
+                state: ProgressState = "done" if outcome.changed else "unchanged"
+                self.progress(channel.name, state, f"{outcome.elapsed_ms} ms")
+            else:
+                self.progress(channel.name, "failed", outcome.error or "")
+            return outcome
+
+        with ThreadPoolExecutor(max_workers=max(1, len(self.channels))) as pool:
+            return list(pool.map(guarded, self.channels))
+
+    def _attempt(
+        self, channel: Channel, incident: Incident, step: str, call: Callable[[], Any]
+    ) -> Any:
+        """Call a provider, retrying transient failures with exponential backoff; log each."""
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0
+            self.log.append(
+                "channel.retry",
+                {
+                    "step": step,
+                    "attempt": state.attempt_number,
+                    "error": _plain(exc),
+                    "retry_in_s": round(wait, 3),
+                },
+                incident=incident.id,
+                channel=channel.name,
+            )
+            self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
+            wait=tenacity.wait_exponential(multiplier=self.retry_wait, max=8),
+            retry=tenacity.retry_if_exception(
+                lambda e: isinstance(e, ChannelError) and e.transient
+            ),
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        return retrying(call)
+
+    def _preview_changes(
+        self, mode: str, current: Incident | None, artefacts: dict[str, Artefacts]
+    ) -> Result:
+        outcomes = []
+        for channel in self.channels:
+            expected = channel.expected(artefacts[channel.name])
+            try:
+                actual = channel.snapshot()
+                would = (
+                    "already shows this notice"
+                    if channel.holds(expected, actual)
+                    else (f"would change: {actual.summary} -> {expected.summary}")
+                )
+                outcomes.append(
+                    ChannelOutcome(
+                        channel.name, channel.kind, channel.describe(), ok=True, summary=would
+                    )
+                )
+            except ChannelError as exc:
+                outcomes.append(
+                    ChannelOutcome(
+                        channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
+                    )
+                )
+        return Result(mode, mode, current, outcomes, dry_run=True)
+
+    def _finish(self, result: Result) -> None:
+        self.log.append(
+            "command.finished",
+            {
+                "command": result.command,
+                "ok": result.ok,
+                "channels": [o.as_json() for o in result.outcomes],
+            },
+            incident=result.incident.id if result.incident else None,
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        incident = self.incidents.open_incident()
+        states = self.incidents.channel_states(incident.id) if incident else {}
+
+        def read(channel: Channel) -> dict[str, Any]:
+            entry: dict[str, Any] = {
+                "name": channel.name,
+                "kind": channel.kind,
+                "description": channel.describe(),
+            }
+            try:
+                actual = channel.verify()
+            except Exception as exc:
+                entry.update(ok=False, state="unreadable", error=_plain(exc))
+                return entry
+            entry["read_back"] = actual.summary
+            known = states.get(channel.name)
+            if incident is None:
+                entry.update(ok=True, state="normal")
+            elif known is None:
+                entry.update(ok=False, state="not switched", error="not switched in this incident")
+            else:
+                expected = Setting.from_json(known["target"]["expected"])
+                holds = channel.holds(expected, actual)
+                target = known["target"]["target"]
+                entry.update(
+                    ok=holds,
+                    state=incident.mode
+                    if target == "incident" and holds
+                    else ("normal" if holds else "differs"),
+                    error=None if holds else "the provider does not serve what notices published",
+                )
+            return entry
+
+        with ThreadPoolExecutor(max_workers=max(1, len(self.channels))) as pool:
+            channels = list(pool.map(read, self.channels))
+        return {
+            "mode": incident.mode if incident else "normal",
+            "incident": incident.id if incident else None,
+            "status": incident.status if incident else None,
+            "started": incident.started if incident else None,
+            "expected_return": incident.expected_return if incident else None,
+            "channels": channels,
+        }
+
+
+def _plain(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    text = str(exc) or type(exc).__name__
+    return text

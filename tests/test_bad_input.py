@@ -1,0 +1,98 @@
+"""Bad input is a clear error (exit 2) before anything is touched."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import log_count, site_files
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--until", "25:99"], "not a time of day"),
+        (["--until", "tomorrowish"], "not a time"),
+        (["--until", "2020-01-01T10:00"], "in the past"),
+        (["--for", "0m"], "longer than zero"),
+        (["--for", "-1h"], "not a duration"),
+        (["--for", "4 hours"], "not a duration"),
+        (["--for", "4h", "--until", "15:30"], "either --until or --for"),
+    ],
+)
+def test_bad_times_fail_before_any_change(notices, home, args, message):
+    run = notices("evacuate", "--yes", *args)
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert site_files(home) == {} and log_count(home) == 0
+
+
+def test_unknown_config_key_is_named_with_its_line(notices, home, tmp_path):
+    config = tmp_path / "notices.toml"
+    config.write_text('timezone = "Europe/Helsinki"\n\n[organisation]\nname = "X"\nnmae = "typo"\n')
+    run = notices("evacuate", "--yes", "--config", str(config))
+    assert run.exit_code == 2
+    assert "organisation.nmae (line 5): unknown key" in run.stderr
+    assert site_files(home) == {} and log_count(home) == 0
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('timezone = "Mars/Olympus"\n', "unknown time zone"),
+        ('languages = ["fi", "suomi"]\n', "two-letter language code"),
+        ('[channels.phone]\nkind = "fax"\n', "unknown channel kind 'fax'"),
+        (
+            '[channels.phone]\nkind = "local_voice"\nvoice = 1\n',
+            "channels.phone.voice: unknown key",
+        ),
+        ("[modes.resume]\n", "cannot name a mode"),
+        ("timezone = \n", "not valid TOML"),
+    ],
+)
+def test_bad_config_fails_before_any_change(notices, home, tmp_path, toml, message):
+    config = tmp_path / "notices.toml"
+    config.write_text(toml)
+    run = notices("evacuate", "--yes", "--config", str(config))
+    assert run.exit_code == 2
+    assert message in run.stderr
+    assert site_files(home) == {} and log_count(home) == 0
+
+
+def test_missing_config_file_is_an_error(notices, tmp_path):
+    run = notices("status", "--config", str(tmp_path / "nowhere.toml"))
+    assert run.exit_code == 2
+    assert "cannot read the configuration" in run.stderr
+
+
+def test_broken_site_template_fails_before_any_change(notices, home, tmp_path):
+    templates = tmp_path / "templates" / "evacuate"
+    templates.mkdir(parents=True)
+    (templates / "banner.sv.html.j2").write_text("<p>{{ reason }} {{ no_such_variable }}</p>")
+    config = tmp_path / "notices.toml"
+    config.write_text('templates = "templates"\n')
+    run = notices("evacuate", "--yes", "--config", str(config))
+    assert run.exit_code == 2
+    assert "evacuate/banner.sv.html.j2" in run.stderr and "no_such_variable" in run.stderr
+    assert site_files(home) == {} and log_count(home) == 0
+
+
+def test_site_template_overrides_builtin(notices, home, tmp_path):
+    templates = tmp_path / "templates" / "evacuate"
+    templates.mkdir(parents=True)
+    (templates / "ivr.en.txt.j2").write_text("We have left the building. {{ reason }}")
+    config = tmp_path / "notices.toml"
+    config.write_text('templates = "templates"\n')
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    assert "We have left the building." in (home / "site" / "greeting.xml").read_text()
+
+
+def test_email_template_without_subject_is_a_render_error(notices, home, tmp_path):
+    templates = tmp_path / "templates" / "power-out"
+    templates.mkdir(parents=True)
+    (templates / "email.fi.txt.j2").write_text("Hei, meillä on sähkökatko.\n")
+    config = tmp_path / "notices.toml"
+    config.write_text('templates = "templates"\n')
+    run = notices("power-out", "--yes", "--config", str(config))
+    assert run.exit_code == 2
+    assert "Subject:" in run.stderr
+    assert site_files(home) == {} and log_count(home) == 0
