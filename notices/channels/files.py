@@ -47,6 +47,7 @@ def publish(folder: Path, files: dict[str, str | None]) -> bool:
     current = read_files(folder, list(files))
     changed = False
     try:
+        _remove_leftovers(folder, list(files))
         for name, text in files.items():
             if current[name] == text:
                 continue
@@ -60,6 +61,15 @@ def publish(folder: Path, files: dict[str, str | None]) -> bool:
     except OSError as exc:
         raise TransientChannelError(f"cannot write {exc.filename}: {exc.strerror}") from exc
     return changed
+
+
+def _remove_leftovers(folder: Path, names: list[str]) -> None:
+    """Temporary files a killed process left behind (the real files were never half-written)."""
+    for name in names:
+        target = folder / name
+        if target.parent.is_dir():
+            for stale in target.parent.glob(f".{target.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
 
 
 def files_setting(files: dict[str, str | None]) -> Setting:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -121,6 +121,10 @@ class LocalBanner(FolderChannel):
         self._install_script()
         return super().apply(artefacts)
 
+    def restore(self, setting: Setting) -> Receipt:
+        self._install_script()
+        return super().restore(setting)
+
     def _install_script(self) -> None:
         # notices.js is permanent: pages include it once, and it shows nothing while
         # status.json is absent or says the mode is normal. It is not part of a snapshot.
@@ -150,7 +154,3 @@ class LocalEmail(FolderChannel):
             files={"mail/active.sieve": script},
             content_types={"mail/active.sieve": "application/sieve; charset=utf-8"},
         )
-
-
-def describe_files(setting: Setting) -> dict[str, Any]:
-    return {name: (text is not None) for name, text in setting.data["files"].items()}
