@@ -322,11 +322,12 @@ def preview(
 
 
 @app.command()
-def check(home: Home = None, config: ConfigFile = None) -> None:
-    """Validate notices.toml and render every mode for every channel, touching nothing."""
+def check(json_output: Json = False, home: Home = None, config: ConfigFile = None) -> None:
+    """Confirm an evacuation would work, switching nothing: configuration, every template,
+    and each channel's credentials, targets and publish locations."""
     from datetime import UTC, datetime, timedelta
 
-    from notices.orchestrator import build_channels
+    from notices.orchestrator import Orchestrator, build_channels
     from notices.render import Renderer
 
     try:
@@ -337,21 +338,41 @@ def check(home: Home = None, config: ConfigFile = None) -> None:
         for mode in cfg.all_modes():
             for target in channels:
                 for returning in (None, now + timedelta(hours=4)):
-                    target.build(
-                        renderer.render(
-                            mode,
-                            target.medium,
-                            reasons=None,
-                            started=now,
-                            expected_return=returning,
-                        )
+                    notice = renderer.render(
+                        mode, target.medium, reasons=None, started=now, expected_return=returning
                     )
+                    target.build(notice)
     except NoticesError as exc:
         fail(exc)
-    out.print(
-        f"[green]OK[/green]: {len(channels)} channels, modes {', '.join(cfg.all_modes())},"
-        f" languages {', '.join(cfg.languages)}; every notice renders."
-    )
+    orchestrator = Orchestrator(cfg, data, channels)
+    try:
+        outcomes = orchestrator.probe()
+    finally:
+        orchestrator.close()
+    ok = all(o.ok for o in outcomes)
+    if json_output:
+        report = {
+            "ok": ok,
+            "modes": list(cfg.all_modes()),
+            "languages": cfg.languages,
+            "channels": [o.as_json() | {"detail": o.summary} for o in outcomes],
+        }
+        out.print_json(json.dumps(report, ensure_ascii=False))
+    else:
+        from notices.display import outcome_line
+
+        out.print(
+            f"Configuration valid; every notice renders (modes {', '.join(cfg.all_modes())};"
+            f" languages {', '.join(cfg.languages)})."
+        )
+        for outcome in outcomes:
+            out.print(outcome_line(outcome), highlight=False)
+        out.print(
+            "[green]OK[/green]: an evacuation would work."
+            if ok
+            else "[bold red]NOT OK[/bold red]: fix the channels above before you need them."
+        )
+    raise typer.Exit(0 if ok else 1)
 
 
 @app.command()

@@ -52,7 +52,13 @@ class ChannelError(NoticesError):
 
 
 class TransientChannelError(ChannelError):
+    """Worth retrying. `retry_after` carries a provider's Retry-After, in seconds, if any."""
+
     transient = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentChannelError(ChannelError):

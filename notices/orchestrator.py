@@ -441,7 +441,7 @@ class Orchestrator:
             began = time.monotonic()
             try:
                 outcome = work(channel)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one channel must never stop the others
                 outcome = ChannelOutcome(
                     channel.name,
                     channel.kind,
@@ -491,9 +491,17 @@ class Orchestrator:
             )
             self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
 
+        backoff = tenacity.wait_exponential(multiplier=self.retry_wait, max=8)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            # A provider's Retry-After wins over our own backoff, within reason.
+            exc = state.outcome.exception() if state.outcome else None
+            after = getattr(exc, "retry_after", None)
+            return min(float(after), 30.0) if after is not None else backoff(state)
+
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
-            wait=tenacity.wait_exponential(multiplier=self.retry_wait, max=8),
+            wait=wait,
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, ChannelError) and e.transient
             ),
@@ -539,6 +547,26 @@ class Orchestrator:
             incident=result.incident.id if result.incident else None,
         )
 
+    def probe(self) -> list[ChannelOutcome]:
+        """Every channel's `probe`, concurrently; nothing is changed and nothing is logged."""
+
+        def one(channel: Channel) -> ChannelOutcome:
+            began = time.monotonic()
+            try:
+                line = channel.probe()
+                outcome = ChannelOutcome(
+                    channel.name, channel.kind, channel.describe(), ok=True, summary=line
+                )
+            except Exception as exc:  # noqa: BLE001 - report every channel, never stop
+                outcome = ChannelOutcome(
+                    channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
+                )
+            outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
+            return outcome
+
+        with ThreadPoolExecutor(max_workers=max(1, len(self.channels))) as pool:
+            return list(pool.map(one, self.channels))
+
     # -- reading ---------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
@@ -553,7 +581,7 @@ class Orchestrator:
             }
             try:
                 actual = channel.verify()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - status reports, never stops
                 entry.update(ok=False, state="unreadable", error=_plain(exc))
                 return entry
             entry["read_back"] = actual.summary

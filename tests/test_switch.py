@@ -179,6 +179,20 @@ def test_init_then_check(notices, home):
     run = notices("check")
     assert run.exit_code == 0, run.stderr
     assert "every notice renders" in run.stdout
+    assert "an evacuation would work" in run.stdout
     # The starter config is used from the data folder by default.
     notices("evacuate", "--yes")
     assert "Esimerkki Oy" in (home / "site" / "greeting.xml").read_text()
+
+
+def test_check_fails_loudly_when_a_channel_cannot_work(notices, home, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    config = tmp_path / "notices.toml"
+    config.write_text(f'[channels.mail]\nkind = "local_email"\nfolder = "{blocker}"\n')
+    run = notices("check", "--json", "--config", str(config))
+    assert run.exit_code == 1
+    report = run.json()
+    assert report["ok"] is False
+    assert report["channels"][0]["name"] == "mail" and report["channels"][0]["error"]
+    assert site_files(home) == {}

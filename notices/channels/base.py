@@ -154,6 +154,12 @@ class Channel(ABC):
     def expected(self, artefacts: Artefacts) -> Setting:
         """The setting the provider should serve once `artefacts` are applied."""
 
+    def probe(self) -> str:
+        """Check, without changing anything, that a switch would work: credentials, targets,
+        publish locations. Returns a line for people; raises ChannelError when it would fail.
+        The default reads the current setting; providers add what else they can check."""
+        return f"can read: {self.snapshot().summary}"
+
     def holds(self, expected: Setting, actual: Setting) -> bool:
         """Whether `actual` (read back) is `expected`. Channels may compare less strictly."""
         return expected.fingerprint == actual.fingerprint

@@ -25,8 +25,51 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
-from notices.channels.files import files_setting, publish, read_files
 from notices.channels.texts import banner_html, notice_page, sieve_vacation, status_document
+from notices.publishers import FolderPublisher, FolderPublisherOptions, Publisher
+
+
+def files_setting(files: dict[str, str | None]) -> Setting:
+    present = sorted(name for name, text in files.items() if text is not None)
+    summary = ", ".join(present) if present else "no files"
+    return Setting(data={"files": files}, summary=summary)
+
+
+class PublishedFilesChannel(Channel):
+    """A channel whose provider serves a few files through a publisher.
+
+    What it serves is the content of those files (or their absence); snapshot and restore
+    cover exactly the files in `filenames`.
+    """
+
+    filenames: ClassVar[tuple[str, ...]]
+    publisher: Publisher
+
+    def identity(self) -> str:
+        return self.publisher.identity()
+
+    def snapshot(self) -> Setting:
+        return files_setting(self.publisher.read(list(self.filenames)))
+
+    def verify(self) -> Setting:
+        return self.snapshot()
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        return files_setting({name: artefacts.files.get(name) for name in self.filenames})
+
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        files = self.expected(artefacts).data["files"]
+        changed = self.publisher.write(files, artefacts.content_types)
+        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
+
+    def restore(self, setting: Setting) -> Receipt:
+        saved: dict[str, str | None] = setting.data["files"]
+        files = {name: saved.get(name) for name in self.filenames}
+        changed = self.publisher.write(files, {})
+        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
+
+    def close(self) -> None:
+        self.publisher.close()
 
 
 class FolderOptions(ChannelOptions):
@@ -36,41 +79,11 @@ class FolderOptions(ChannelOptions):
     )
 
 
-class FolderChannel(Channel):
-    """A channel whose provider is a folder of files."""
-
-    filenames: ClassVar[tuple[str, ...]]
-
+class LocalChannel(PublishedFilesChannel):
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, FolderOptions)
-        folder = options.folder
-        self.folder = folder if folder.is_absolute() else context.home / folder
-
-    def identity(self) -> str:
-        return f"{self.folder}"
-
-    def snapshot(self) -> Setting:
-        return files_setting(read_files(self.folder, list(self.filenames)))
-
-    verify = snapshot
-
-    def expected(self, artefacts: Artefacts) -> Setting:
-        return files_setting({name: artefacts.files.get(name) for name in self.filenames})
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        target = self.expected(artefacts)
-        changed = publish(self.folder, target.data["files"])
-        return Receipt(
-            setting=self.verify(), changed=changed, confirmation={"folder": str(self.folder)}
-        )
-
-    def restore(self, setting: Setting) -> Receipt:
-        files: dict[str, str | None] = setting.data["files"]
-        changed = publish(self.folder, {name: files.get(name) for name in self.filenames})
-        return Receipt(
-            setting=self.verify(), changed=changed, confirmation={"folder": str(self.folder)}
-        )
+        self.publisher = FolderPublisher(FolderPublisherOptions(path=options.folder), context.home)
 
 
 class LocalVoiceOptions(FolderOptions):
@@ -80,7 +93,7 @@ class LocalVoiceOptions(FolderOptions):
     )
 
 
-class LocalVoice(FolderChannel):
+class LocalVoice(LocalChannel):
     kind = "local_voice"
     medium = "ivr"
     Options = LocalVoiceOptions
@@ -96,40 +109,44 @@ class LocalVoice(FolderChannel):
         )
 
 
-class LocalBanner(FolderChannel):
+def banner_artefacts(notice: Notice) -> Artefacts:
+    """The banner's files, the same whichever publisher serves them."""
+    return Artefacts(
+        files={
+            "status.json": json.dumps(status_document(notice), ensure_ascii=False, indent=2) + "\n",
+            "banner.html": banner_html(notice),
+            "notice.html": notice_page(notice),
+        },
+        content_types={
+            "status.json": "application/json",
+            "banner.html": "text/html; charset=utf-8",
+            "notice.html": "text/html; charset=utf-8",
+        },
+    )
+
+
+def banner_script() -> str:
+    return package_files("notices").joinpath("static/notices.js").read_text("utf-8")
+
+
+class LocalBanner(LocalChannel):
     kind = "local_banner"
     medium = "banner"
     Options = FolderOptions
     filenames = ("status.json", "banner.html", "notice.html")
 
     def build(self, notice: Notice) -> Artefacts:
-        status = status_document(notice)
-        return Artefacts(
-            files={
-                "status.json": json.dumps(status, ensure_ascii=False, indent=2) + "\n",
-                "banner.html": banner_html(notice),
-                "notice.html": notice_page(notice),
-            },
-            content_types={
-                "status.json": "application/json",
-                "banner.html": "text/html; charset=utf-8",
-                "notice.html": "text/html; charset=utf-8",
-            },
-        )
+        return banner_artefacts(notice)
 
+    # notices.js is permanent: pages include it once, and it shows nothing while
+    # status.json is absent or says the mode is normal. It is not part of a snapshot.
     def apply(self, artefacts: Artefacts) -> Receipt:
-        self._install_script()
+        self.publisher.write({"notices.js": banner_script()}, {})
         return super().apply(artefacts)
 
     def restore(self, setting: Setting) -> Receipt:
-        self._install_script()
+        self.publisher.write({"notices.js": banner_script()}, {})
         return super().restore(setting)
-
-    def _install_script(self) -> None:
-        # notices.js is permanent: pages include it once, and it shows nothing while
-        # status.json is absent or says the mode is normal. It is not part of a snapshot.
-        script = package_files("notices").joinpath("static/notices.js").read_text("utf-8")
-        publish(self.folder, {"notices.js": script})
 
 
 class LocalEmailOptions(FolderOptions):
@@ -141,7 +158,7 @@ class LocalEmailOptions(FolderOptions):
     )
 
 
-class LocalEmail(FolderChannel):
+class LocalEmail(LocalChannel):
     kind = "local_email"
     medium = "email"
     Options = LocalEmailOptions

@@ -1,0 +1,86 @@
+"""A folder on this machine: the embedded default, or a web root served by a local server."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notices.errors import PermanentChannelError, TransientChannelError
+from notices.publishers.base import Publisher
+
+
+class FolderPublisherOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["folder"] = "folder"
+    path: Path = Field(
+        default=Path("site"), description="The folder; relative paths are inside the data folder."
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class FolderPublisher(Publisher):
+    def __init__(self, options: FolderPublisherOptions, home: Path) -> None:
+        self.folder = options.path if options.path.is_absolute() else home / options.path
+
+    def identity(self) -> str:
+        return f"folder {self.folder}"
+
+    def read(self, names: list[str]) -> dict[str, str | None]:
+        result: dict[str, str | None] = {}
+        for name in names:
+            try:
+                result[name] = (self.folder / name).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                result[name] = None
+            except OSError as exc:
+                raise TransientChannelError(
+                    f"cannot read {self.folder / name}: {exc.strerror}"
+                ) from exc
+        return result
+
+    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
+        current = self.read(list(files))
+        changed = False
+        try:
+            self._remove_leftovers(list(files))
+            for name, text in files.items():
+                if current[name] == text:
+                    continue
+                changed = True
+                if text is None:
+                    (self.folder / name).unlink(missing_ok=True)
+                else:
+                    write_atomic(self.folder / name, text)
+        except PermissionError as exc:
+            raise PermanentChannelError(f"no permission to write {exc.filename}") from exc
+        except OSError as exc:
+            raise TransientChannelError(f"cannot write {exc.filename}: {exc.strerror}") from exc
+        return changed
+
+    def _remove_leftovers(self, names: list[str]) -> None:
+        """Temporary files a killed process left behind (the real files were never half-written)."""
+        for name in names:
+            target = self.folder / name
+            if target.parent.is_dir():
+                for stale in target.parent.glob(f".{target.name}.*.tmp"):
+                    stale.unlink(missing_ok=True)
