@@ -102,6 +102,22 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A customer's contact that reached a channel's provider (a call, an email).
+
+    `party` (caller number, sender address) is personal data: the evidence log keeps only a
+    keyed digest of it in the hashed record, the value itself where it can be erased.
+    """
+
+    channel: str
+    kind: Literal["call", "email", "sms"]
+    at: str  # UTC RFC 3339 with milliseconds, from the provider's own record
+    party: str
+    provider_id: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """What a channel may know of its surroundings."""
 
@@ -159,6 +175,11 @@ class Channel(ABC):
         publish locations. Returns a line for people; raises ChannelError when it would fail.
         The default reads the current setting; providers add what else they can check."""
         return f"can read: {self.snapshot().summary}"
+
+    def contacts(self, since: str, until: str) -> list[Contact] | None:
+        """Contacts the provider recorded between two UTC RFC 3339 times, or None where the
+        provider keeps no such record (the report then says so)."""
+        return None
 
     def holds(self, expected: Setting, actual: Setting) -> bool:
         """Whether `actual` (read back) is `expected`. Channels may compare less strictly."""
