@@ -300,7 +300,7 @@ class TwilioVoice(Channel):
     def _read_numbers(self) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
             sid, phone = self._resolve(entry)
-            number = self._call(entry, lambda c: c.api.v2010.account.incoming_phone_numbers(sid).fetch())
+            number = self._call(entry, lambda c: _pn(c)(sid).fetch())
             return {"sid": sid, "phone_number": phone, **_routing(number)}
 
         return self._each(read)
@@ -312,12 +312,12 @@ class TwilioVoice(Channel):
         if known:
             return known
         if NUMBER_SID.match(entry):
-            number = self._call(entry, lambda c: c.api.v2010.account.incoming_phone_numbers(entry).fetch())
+            number = self._call(entry, lambda c: _pn(c)(entry).fetch())
             found = (entry, str(number.phone_number))
         else:
             page = self._call(
                 entry,
-                lambda c: c.api.v2010.account.incoming_phone_numbers.list(phone_number=entry, limit=2),
+                lambda c: _pn(c).list(phone_number=entry, limit=2),
             )
             matches = [n for n in page if n.phone_number == entry]
             if not matches:
@@ -369,7 +369,7 @@ class TwilioVoice(Channel):
         return Receipt(setting, changed, confirmation)
 
     def _read_one(self, entry: str, sid: str) -> dict[str, str]:
-        number = self._call(entry, lambda c: c.api.v2010.account.incoming_phone_numbers(sid).fetch())
+        number = self._call(entry, lambda c: _pn(c)(sid).fetch())
         return _routing(number)
 
     def _update(
@@ -385,7 +385,7 @@ class TwilioVoice(Channel):
             changes.pop("trunk_sid", None)
         if not changes:
             return {"sid": sid, "changed": False}
-        self._call(entry, lambda c: c.api.v2010.account.incoming_phone_numbers(sid).update(**changes))
+        self._call(entry, lambda c: _pn(c)(sid).update(**changes))
         return {"sid": sid, "changed": True, "fields": sorted(changes)}
 
     # -- check and contacts -------------------------------------------------------------
@@ -627,3 +627,8 @@ def _parse_stamp(value: str) -> datetime:
 
 def _day(moment: datetime) -> str:
     return date(moment.year, moment.month, moment.day).isoformat()
+
+
+def _pn(client: Client) -> Any:
+    """The account's IncomingPhoneNumbers resource."""
+    return client.api.v2010.account.incoming_phone_numbers

@@ -114,7 +114,15 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
     log = tmp_path_factory.mktemp("prism") / "prism.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(binaries[-1]), "mock", "-h", "127.0.0.1", "-p", str(port), str(description_path())],
+            [
+                str(binaries[-1]),
+                "mock",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                str(description_path()),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

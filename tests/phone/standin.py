@@ -158,7 +158,9 @@ class TwilioStandIn:
         with self.lock:
             self.state.numbers[sid] = number
 
-    def add_call(self, account: str, sid: str, to: str, from_: str, started: datetime, **more: Any) -> None:
+    def add_call(
+        self, account: str, sid: str, to: str, from_: str, started: datetime, **more: Any
+    ) -> None:
         call: dict[str, Any] = dict.fromkeys(self.description.call_fields)
         call.update(
             sid=sid,
@@ -245,7 +247,9 @@ class TwilioStandIn:
             return self._list_numbers(handler, parts.path, query, account)
         if (match := CALLS_PATH.match(parts.path)) and method == "GET":
             return self._list_calls(handler, parts.path, query, account)
-        return self._error(handler, 404, 20404, f"The requested resource {parts.path} was not found")
+        return self._error(
+            handler, 404, 20404, f"The requested resource {parts.path} was not found"
+        )
 
     def _authenticated(self, handler: BaseHTTPRequestHandler, path: str) -> str | None:
         header = handler.headers.get("Authorization", "")
@@ -282,7 +286,9 @@ class TwilioStandIn:
                     return self._error(handler, 400, 21502, problem)
             with self.lock:
                 for name, value in form.items():
-                    number[snake(name)] = value if value != "" else ("" if name != "TrunkSid" else None)
+                    number[snake(name)] = (
+                        value if value != "" else ("" if name != "TrunkSid" else None)
+                    )
                 # Setting a TwiML app clears the trunk and the reverse (the description says so).
                 if form.get("VoiceApplicationSid"):
                     number["trunk_sid"] = None

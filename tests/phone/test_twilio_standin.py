@@ -116,7 +116,9 @@ def test_evacuate_then_resume_restores_studio_app_webhook_and_trunk_exactly(
 ):
     add_numbers(twilio)
     before = {sid: routing(twilio, sid) for sid in (PN_STUDIO, PN_APP, PN_HOOK, PN_TRUNK)}
-    config = write_config(tmp_path, twilio, web, [PN_STUDIO, "+358401000002", PN_HOOK, "+358401000004"])
+    config = write_config(
+        tmp_path, twilio, web, [PN_STUDIO, "+358401000002", PN_HOOK, "+358401000004"]
+    )
 
     run = notices("evacuate", "--for", "4h", "--yes", "--json", "--config", str(config))
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -214,7 +216,9 @@ def test_a_slow_answer_times_out_and_is_retried(notices, home, tmp_path, twilio,
     assert retries and "did not answer within 0.5 s" in retries[0]["payload"]["error"]
 
 
-def test_wrong_credentials_are_permanent_and_named(notices, home, tmp_path, twilio, web, monkeypatch):
+def test_wrong_credentials_are_permanent_and_named(
+    notices, home, tmp_path, twilio, web, monkeypatch
+):
     add_numbers(twilio)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "not-the-token")
     config = write_config(tmp_path, twilio, web, [PN_HOOK])
@@ -273,9 +277,7 @@ def test_check_reads_numbers_and_the_greeting_without_switching(
 
 def test_record_offer_publishes_the_after_message_twiml(notices, home, tmp_path, twilio, web):
     add_numbers(twilio)
-    config = write_config(
-        tmp_path, twilio, web, [PN_HOOK], extra="record = { max_length = 90 }"
-    )
+    config = write_config(tmp_path, twilio, web, [PN_HOOK], extra="record = { max_length = 90 }")
     assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
     root = ET.fromstring((web.root / "greeting.xml").read_bytes())
     record = root.find("Record")
@@ -310,16 +312,26 @@ def test_contacts_lists_inbound_calls_in_the_window(tmp_path, twilio, web):
     for sid, moment in moments.items():
         twilio.add_call(ACCOUNT, sid, "+358401000003", "+358501112233", moment)
     twilio.add_call(
-        ACCOUNT, "CA" + "5" * 32, "+358401000003", "+358501112233",
-        datetime(2026, 11, 23, 21, 0, tzinfo=UTC), direction="outbound-api",
+        ACCOUNT,
+        "CA" + "5" * 32,
+        "+358401000003",
+        "+358501112233",
+        datetime(2026, 11, 23, 21, 0, tzinfo=UTC),
+        direction="outbound-api",
     )
     twilio.add_call(
-        ACCOUNT, "CA" + "6" * 32, "+358401000001", "+358509999999",
+        ACCOUNT,
+        "CA" + "6" * 32,
+        "+358401000001",
+        "+358509999999",
         datetime(2026, 11, 23, 21, 0, tzinfo=UTC),
     )
     for n in range(120):  # enough for a second page
         twilio.add_call(
-            ACCOUNT, f"CA{n:032x}", "+358401000003", "+358500000000",
+            ACCOUNT,
+            f"CA{n:032x}",
+            "+358401000003",
+            "+358500000000",
             datetime(2026, 11, 24, 0, 0, n % 60, tzinfo=UTC),
         )
     config = write_config(tmp_path, twilio, web, [PN_HOOK])
