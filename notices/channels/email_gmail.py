@@ -117,6 +117,7 @@ class EmailGmail(Channel):
         assert isinstance(options, EmailGmailOptions)
         self.opts = options
         self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
         self._base: Any = None
         self._credentials: dict[str, Any] = {}
@@ -169,9 +170,10 @@ class EmailGmail(Channel):
     # -- talking to Gmail -------------------------------------------------------------
 
     def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = new_client()
-        return self._http
+        with self._client_lock:  # mailboxes run in threads: one client for all of them
+            if self._http is None:
+                self._http = new_client()
+            return self._http
 
     def _base_credentials(self) -> Any:
         from google.oauth2 import service_account
@@ -303,6 +305,7 @@ class EmailGmail(Channel):
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None

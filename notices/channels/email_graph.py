@@ -153,6 +153,7 @@ class EmailGraph(Channel):
         assert isinstance(options, EmailGraphOptions)
         self.opts = options
         self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
         self._app: Any = None
 
@@ -206,9 +207,10 @@ class EmailGraph(Channel):
     # -- talking to Graph -------------------------------------------------------------
 
     def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = new_client()
-        return self._http
+        with self._client_lock:  # mailboxes run in threads: one client for all of them
+            if self._http is None:
+                self._http = new_client()
+            return self._http
 
     def _token(self) -> str:
         import httpx
@@ -358,6 +360,7 @@ class EmailGraph(Channel):
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None

@@ -206,7 +206,9 @@ class StandIn:
                 fault.times -= 1
         try:
             if fault is not None:
-                raise Reply(fault.status, fault.body or self.fault_body(fault.status), fault.headers)
+                raise Reply(
+                    fault.status, fault.body or self.fault_body(fault.status), fault.headers
+                )
             status, body, extra = 200, self.route(method, path, headers, raw), {}
         except Reply as reply:
             status, body, extra = reply.status, reply.body, reply.headers
@@ -306,7 +308,10 @@ class Microsoft(StandIn):
         base = {
             "status": "disabled",
             "externalAudience": "all",
-            "scheduledStartDateTime": {"dateTime": "2026-01-01T08:00:00.0000000", "timeZone": "UTC"},
+            "scheduledStartDateTime": {
+                "dateTime": "2026-01-01T08:00:00.0000000",
+                "timeZone": "UTC",
+            },
             "scheduledEndDateTime": {"dateTime": "2026-01-02T08:00:00.0000000", "timeZone": "UTC"},
             "internalReplyMessage": "",
             "externalReplyMessage": "",
@@ -366,7 +371,9 @@ class Microsoft(StandIn):
         if method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             if form.get("grant_type") != "client_credentials":
-                raise Reply(400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003"})
+                raise Reply(
+                    400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003"}
+                )
             if form.get("scope") != GRAPH_SCOPE:
                 raise Reply(400, {"error": "invalid_scope", "error_description": "AADSTS70011"})
             client = form.get("client_id", "")
@@ -398,12 +405,12 @@ class Microsoft(StandIn):
             }
         raise Reply(404, {"error": "not_found"})
 
-    def graph(
-        self, method: str, user: str, rest: list[str], headers: Any, raw: bytes
-    ) -> Any:
+    def graph(self, method: str, user: str, rest: list[str], headers: Any, raw: bytes) -> Any:
         token = bearer(headers)
         if token is None or token not in self.tokens:
-            raise graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+            raise graph_error(
+                401, "InvalidAuthenticationToken", "Access token is empty or invalid."
+            )
         roles = self.tokens[token]
         if not {"MailboxSettings.Read", "MailboxSettings.ReadWrite"} & set(roles):
             raise graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials.")
@@ -414,7 +421,11 @@ class Microsoft(StandIn):
         if method == "GET" and rest == ["automaticRepliesSetting"]:
             return {"@odata.context": context + "/automaticRepliesSetting", **mailbox}
         if method == "GET" and rest == []:
-            return {"@odata.context": context, "automaticRepliesSetting": mailbox, "timeZone": "UTC"}
+            return {
+                "@odata.context": context,
+                "automaticRepliesSetting": mailbox,
+                "timeZone": "UTC",
+            }
         if method == "PATCH" and rest == []:
             if "MailboxSettings.ReadWrite" not in roles:
                 raise graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials.")
@@ -553,9 +564,7 @@ class Google(StandIn):
 
     def add_user(self, address: str, vacation: dict[str, Any] | None = None) -> None:
         with self.lock:
-            self.users[address.lower()] = self.normalise(
-                vacation or {"enableAutoReply": False}
-            )
+            self.users[address.lower()] = self.normalise(vacation or {"enableAutoReply": False})
 
     def vacation(self, address: str) -> dict[str, Any]:
         with self.lock:
@@ -577,7 +586,9 @@ class Google(StandIn):
     def token(self, raw: bytes) -> Any:
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
-            raise Reply(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
+            raise Reply(
+                400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}
+            )
         assertion = form.get("assertion", "")
         try:
             header = jwt.get_unverified_header(assertion)
@@ -589,7 +600,8 @@ class Google(StandIn):
                 assertion,
                 public,
                 algorithms=["RS256"],
-                audience=f"{self.url}/token",
+                # Google's documented audience, whatever address the request went to.
+                audience="https://oauth2.googleapis.com/token",
                 options={"require": ["iss", "aud", "exp", "iat", "scope"]},
             )
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
@@ -612,7 +624,9 @@ class Google(StandIn):
                 },
             )
         if subject.lower() not in self.users:
-            raise Reply(400, {"error": "invalid_grant", "error_description": "Invalid email or User ID"})
+            raise Reply(
+                400, {"error": "invalid_grant", "error_description": "Invalid email or User ID"}
+            )
         token = "ya29." + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = subject.lower()
@@ -636,7 +650,9 @@ class Google(StandIn):
             try:
                 body = json.loads(raw)
             except ValueError:
-                raise google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.") from None
+                raise google_error(
+                    400, "INVALID_ARGUMENT", "Invalid JSON payload received."
+                ) from None
             stored = self.normalise(body)
             with self.lock:
                 self.users[target] = stored
@@ -667,9 +683,15 @@ class Google(StandIn):
         for name in ("startTime", "endTime"):
             if name in body and body[name] is not None:
                 if not re.fullmatch(r"\d+", str(body[name])):
-                    raise google_error(400, "INVALID_ARGUMENT", f"Invalid value at '{name}' (TYPE_INT64)")
+                    raise google_error(
+                        400, "INVALID_ARGUMENT", f"Invalid value at '{name}' (TYPE_INT64)"
+                    )
                 stored[name] = str(int(body[name]))
-        if "startTime" in stored and "endTime" in stored and int(stored["startTime"]) >= int(stored["endTime"]):
+        if (
+            "startTime" in stored
+            and "endTime" in stored
+            and int(stored["startTime"]) >= int(stored["endTime"])
+        ):
             raise google_error(400, "FAILED_PRECONDITION", "Start time must be before end time.")
         if stored.get("enableAutoReply") and not (
             stored.get("responseSubject")

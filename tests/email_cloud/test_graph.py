@@ -33,7 +33,11 @@ def parse_graph_time(value: dict[str, str]) -> datetime:
 
 
 def patches(server, mailbox: str) -> list[dict]:
-    return [s.body["automaticRepliesSetting"] for s in server.requests("PATCH", mailbox) if s.status == 200]
+    return [
+        s.body["automaticRepliesSetting"]
+        for s in server.requests("PATCH", mailbox)
+        if s.status == 200
+    ]
 
 
 def test_evacuate_then_resume_restores_the_normal_out_of_office_exactly(notices, home, microsoft):
@@ -54,7 +58,9 @@ def test_evacuate_then_resume_restores_the_normal_out_of_office_exactly(notices,
     before = {SERVICE: microsoft.setting(SERVICE), SALES: microsoft.setting(SALES)}
     write_config(home, graph_channel(microsoft, [SERVICE, SALES]))
 
-    run = notices("evacuate", "--for", "4h", "--reason", "Uhkatilanne, rakennus tyhjennetty", "--yes")
+    run = notices(
+        "evacuate", "--for", "4h", "--reason", "Uhkatilanne, rakennus tyhjennetty", "--yes"
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
 
     returning = datetime.fromisoformat(
@@ -65,7 +71,9 @@ def test_evacuate_then_resume_restores_the_normal_out_of_office_exactly(notices,
         assert now_serving["status"] == "scheduled"
         assert now_serving["externalAudience"] == "all"
         # The provider-side safety net: replies end at the expected return.
-        assert parse_graph_time(now_serving["scheduledEndDateTime"]) == returning.replace(microsecond=0)
+        assert parse_graph_time(now_serving["scheduledEndDateTime"]) == returning.replace(
+            microsecond=0
+        )
         assert parse_graph_time(now_serving["scheduledStartDateTime"]) <= datetime.now(UTC)
         for name in ("internalReplyMessage", "externalReplyMessage"):
             text = now_serving[name]
@@ -214,9 +222,31 @@ def test_the_stand_in_rejects_what_graph_rejects(microsoft, tls):
         soon = datetime.now(UTC) + timedelta(hours=1)
         later = soon + timedelta(hours=1)
         assert patch({"status": "onHoliday"}).status_code == 400
-        assert patch({"status": "scheduled", "scheduledEndDateTime": {"dateTime": "2030-01-01T00:00:00"}}).status_code == 400
-        assert patch({"status": "scheduled", "scheduledStartDateTime": graph_time(later), "scheduledEndDateTime": graph_time(soon)}).json()["error"]["code"] == "ErrorInvalidScheduledOofDuration"
+        assert (
+            patch(
+                {"status": "scheduled", "scheduledEndDateTime": {"dateTime": "2030-01-01T00:00:00"}}
+            ).status_code
+            == 400
+        )
+        assert (
+            patch(
+                {
+                    "status": "scheduled",
+                    "scheduledStartDateTime": graph_time(later),
+                    "scheduledEndDateTime": graph_time(soon),
+                }
+            ).json()["error"]["code"]
+            == "ErrorInvalidScheduledOofDuration"
+        )
         assert patch({"status": "disabled"}, bearer="forged").status_code == 401
         assert client.get(url + "/automaticRepliesSetting").status_code == 401
-        ok = patch({"status": "Scheduled", "scheduledStartDateTime": graph_time(soon), "scheduledEndDateTime": graph_time(later)})
-        assert ok.status_code == 200 and ok.json()["automaticRepliesSetting"]["status"] == "scheduled"
+        ok = patch(
+            {
+                "status": "Scheduled",
+                "scheduledStartDateTime": graph_time(soon),
+                "scheduledEndDateTime": graph_time(later),
+            }
+        )
+        assert (
+            ok.status_code == 200 and ok.json()["automaticRepliesSetting"]["status"] == "scheduled"
+        )
