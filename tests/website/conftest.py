@@ -181,7 +181,7 @@ class S3Server:
             endpoint_url=self.endpoint,
             region_name="eu-north-1",
             aws_access_key_id="test-key-id",
-            aws_secret_access_key="test-secret",  # noqa: S106 - moto accepts any
+            aws_secret_access_key="test-secret",
             config=Config(s3={"addressing_style": "path"}),
         )
 

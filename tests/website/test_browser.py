@@ -30,7 +30,9 @@ PAGE = """<!doctype html>
 
 
 @pytest.fixture
-def site(notices, home: Path, static_site: StaticSite, request: pytest.FixtureRequest) -> Iterator[tuple[StaticSite, str]]:
+def site(
+    notices, home: Path, static_site: StaticSite, request: pytest.FixtureRequest
+) -> Iterator[tuple[StaticSite, str]]:
     """A banner channel publishing into a folder of the static web server."""
     name = request.node.name.replace("[", "_").replace("]", "")
     folder = static_site.folder(name)
@@ -81,7 +83,9 @@ def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, p
     open_page(swedish, site, "sv")
     expect(page.get_by_role("alert")).to_have_count(0)
 
-    run = notices("evacuate", "--for", "2h", "--reason", "fi:Palohälytys", "--reason", "sv:Brandlarm", "--yes")
+    run = notices(
+        "evacuate", "--for", "2h", "--reason", "fi:Palohälytys", "--reason", "sv:Brandlarm", "--yes"
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
     published = time.monotonic()
 
