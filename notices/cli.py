@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sys
 import tomllib
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from notices import __version__
-from notices.config import (
-    BUILTIN_MODES,
-    MODE_NAME_PATTERN,
-    RESERVED_NAMES,
-    Config,
-    config_path,
-    default_home,
-    load_config,
-)
 from notices.errors import NoticesError, UsageError
+from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
+
+if TYPE_CHECKING:
+    from notices.config import Config
 
 app = typer.Typer(
     rich_markup_mode="rich",
     no_args_is_help=True,
     add_completion=False,
+    # Tracebacks with local variables could show a secret on screen: never.
+    pretty_exceptions_enable=False,
     help="Switch the phone greeting, website banner and email auto-reply together in an"
     " emergency, and keep evidence of every step.",
 )
@@ -79,6 +75,8 @@ def fail(error: NoticesError) -> NoReturn:
 
 
 def resolve(home: Path | None, config: Path | None) -> tuple[Path, Config]:
+    from notices.config import load_config
+
     data = home or default_home()
     return data, load_config(config_path(data, config))
 
@@ -535,12 +533,7 @@ def _configured_modes(argv: list[str]) -> list[str]:
         return []
     modes = data.get("modes", {})
     return [
-        m
-        for m in modes
-        if isinstance(m, str)
-        and re.match(MODE_NAME_PATTERN, m)
-        and m not in BUILTIN_MODES
-        and m not in RESERVED_NAMES
+        m for m in modes if isinstance(m, str) and is_mode_name(m) and m not in BUILTIN_MODE_NAMES
     ]
 
 
