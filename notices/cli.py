@@ -374,6 +374,47 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
 
 
 @app.command()
+def embed(
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="The banner channel (default: the first).")
+    ] = None,
+    publish: Annotated[
+        bool,
+        typer.Option("--publish", help="Also upload notices.js now, before any incident."),
+    ] = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Print the one line to paste into every page of the site, so the banner appears there."""
+    from notices.channels.banner import Banner, embed_snippet
+    from notices.orchestrator import build_channels
+
+    try:
+        data, cfg = resolve(home, config)
+        banners = [c for c in build_channels(cfg, data) if c.medium == "banner"]
+        chosen = [c for c in banners if channel is None or c.name == channel]
+        if not chosen:
+            raise UsageError(
+                f"no banner channel named {channel!r}" if channel else "no banner channel"
+            )
+        target = chosen[0]
+        if not isinstance(target, Banner) or not target.public_url:
+            raise UsageError(
+                f'channel {target.name!r} has no public_url: set kind = "banner" and'
+                " public_url to the address its files are served from"
+            )
+        if publish:
+            try:
+                target.publish_script()
+            finally:
+                target.close()
+            err.print(f"notices.js published to {target.identity()}")
+    except NoticesError as exc:
+        fail(exc)
+    out.print(embed_snippet(target.public_url), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def init(
     home: Home = None,
     config: ConfigFile = None,
