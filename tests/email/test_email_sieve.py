@@ -114,6 +114,10 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     sink, _ = smtp_sink
     before = on_disk(dovecot, mailbox)
     assert before[0] == "sieve/roundcube.sieve"
+    # A customer who got the normal out-of-office reply just before the incident.
+    early = sender()
+    dovecot.deliver(early, mailbox, "Kysymys")
+    assert subjects(sink.to(early)) == ["Poissa"]
 
     run = notices("evacuate", "--for", "4h", *REASONS, "--yes")
     assert run.exit_code == 0, run.stdout + run.stderr + dovecot.log()
@@ -144,6 +148,9 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     second = sender()
     dovecot.deliver(second, mailbox, "Kysymys")
     assert subjects(sink.to(second)) == [SUBJECT]
+    # ... and the one answered before the incident hears of it too.
+    dovecot.deliver(early, mailbox, "Kysymys taas")
+    assert subjects(sink.to(early)) == ["Poissa", SUBJECT]
 
     status = notices("status", "--json").json()
     mail = next(c for c in status["channels"] if c["name"] == "mailbox")
