@@ -65,6 +65,13 @@
     });
   }
 
+  // Safety net: once `expires` (the expected return) has passed, the banner hides itself,
+  // even if no resume ran and status.json still says active.
+  function expired(doc) {
+    var at = doc.expires ? Date.parse(doc.expires) : NaN;
+    return !isNaN(at) && at <= Date.now();
+  }
+
   function check() {
     if (!window.fetch) return;
     fetch(base + "status.json?t=" + Date.now(), { cache: "no-store" })
@@ -74,7 +81,7 @@
         return r.json();
       })
       .then(function (doc) {
-        if (doc && doc.active && doc.html) show(doc); else remove();
+        if (doc && doc.active && doc.html && !expired(doc)) show(doc); else remove();
       })
       .catch(function () { /* unreachable: leave the page as it is */ });
   }
