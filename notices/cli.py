@@ -157,6 +157,7 @@ def run_switch(
         names = ", ".join(o.name for o in preview.outcomes)
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
+        planner = _resume_planner(orchestrator, returning, source=mode)
         if progress is not None:
             out.print(f"[bold]Switching to {mode}[/bold]")
             with progress:
@@ -166,12 +167,18 @@ def run_switch(
                     expected_return=returning,
                     dry_run=False,
                     arguments=arguments,
+                    before_finish=planner,
                 )
         else:
             result = orchestrator.switch(
-                mode, reasons=reasons, expected_return=returning, dry_run=False, arguments=arguments
+                mode,
+                reasons=reasons,
+                expected_return=returning,
+                dry_run=False,
+                arguments=arguments,
+                before_finish=planner,
             )
-        planned = _plan_resume(orchestrator, data, config, result, returning, source=mode)
+        planned = _schedule_summary(orchestrator, data, config, result, planner is not None)
     except NoticesError as exc:
         fail(exc)
     finally:
@@ -180,21 +187,27 @@ def run_switch(
     raise typer.Exit(0 if result.ok else 1)
 
 
-def _plan_resume(
-    orchestrator: Any,
-    data: Path,
-    config: Config,
-    result: Any,
-    returning: Any,
-    source: str,
+def _resume_planner(orchestrator: Any, returning: Any, source: str) -> Any:
+    """With a return time, the switch also plans the automatic resume (under its lock)."""
+    if returning is None:
+        return None
+    from notices.schedule import Plans
+
+    def plan(incident: Any) -> None:
+        Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
+
+    return plan
+
+
+def _schedule_summary(
+    orchestrator: Any, data: Path, config: Config, result: Any, planned: bool
 ) -> dict[str, Any] | None:
-    """After a switch with a return time: plan the automatic resume and tell `serve`."""
-    from notices.schedule import Plans, nudge, read_heartbeat, schedule_report
+    """After planning a resume: tell `serve`, and report whether one is alive to run it."""
+    from notices.schedule import nudge, read_heartbeat, schedule_report
 
     incident = result.incident
-    if returning is None or incident is None or incident.ended:
+    if not planned or incident is None or incident.ended:
         return None
-    Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
     nudge(orchestrator.database)
     report = schedule_report(
         orchestrator.database, incident, orchestrator.channels, data, config.timezone
@@ -287,32 +300,35 @@ def resume(
     try:
         if not dry_run:
             confirm_or_refuse("Restore every channel to what it showed before the incident?", yes)
+        from notices.schedule import Plan, Plans, nudge
+
+        cancelled: list[Plan] = []
+
+        def cancel(incident: Any) -> None:
+            plan = Plans(orchestrator.database).cancel(
+                incident.id, "resumed by hand", orchestrator.log
+            )
+            cancelled.extend([plan] if plan else [])
+
         if progress is not None and not dry_run and orchestrator.incidents.open_incident():
             out.print("[bold]Resuming[/bold]")
             with progress:
-                result = orchestrator.resume(dry_run=dry_run, arguments={})
+                result = orchestrator.resume(dry_run=dry_run, arguments={}, before_finish=cancel)
         else:
-            result = orchestrator.resume(dry_run=dry_run, arguments={})
-        if not dry_run and result.incident is not None:
-            from notices.schedule import Plans, nudge
-
-            cancelled = Plans(orchestrator.database).cancel(
-                result.incident.id, "resumed by hand", orchestrator.log
-            )
-            if cancelled:
-                nudge(orchestrator.database)
-                if not json_output:
-                    from notices.display import local
-
-                    out.print(
-                        "  the automatic resume planned for"
-                        f" {local(cancelled.at, cfg.zone)} is cancelled"
-                    )
+            result = orchestrator.resume(dry_run=dry_run, arguments={}, before_finish=cancel)
+        if cancelled:
+            nudge(orchestrator.database)
     except NoticesError as exc:
         fail(exc)
     finally:
         orchestrator.close()
     _print(result, json_output, cfg)
+    if cancelled and not json_output:
+        from notices.display import local
+
+        out.print(
+            f"  the automatic resume planned for {local(cancelled[0].at, cfg.zone)} is cancelled"
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -339,15 +355,11 @@ def _resume_at(
         if incident is None:
             fail(StateError("No incident is open: there is nothing to resume later."))
         if not dry_run:
-            Plans(database).schedule(
-                incident.id, moment.utc, "resume --at", EvidenceLog(database)
-            )
+            Plans(database).schedule(incident.id, moment.utc, "resume --at", EvidenceLog(database))
             nudge(database)
         from notices.orchestrator import build_channels
 
-        report = schedule_report(
-            database, incident, build_channels(cfg, data), data, cfg.timezone
-        )
+        report = schedule_report(database, incident, build_channels(cfg, data), data, cfg.timezone)
         alive = bool((beat := read_heartbeat(database)) and beat.alive())
     finally:
         database.close()
@@ -449,13 +461,13 @@ def extend(
             err.print(f"[bold]note:[/bold] {moment.note}")
         arguments = {"until": until, "for": for_, "dry_run": dry_run}
         # The same switch as the mode's command: same mode, same reasons, the new time.
-        switch = dict(
-            reasons=None,
-            expected_return=moment.utc,
-            arguments=arguments,
-            command="extend",
-            require_open=True,
-        )
+        switch: dict[str, Any] = {
+            "reasons": None,
+            "expected_return": moment.utc,
+            "arguments": arguments,
+            "command": "extend",
+            "require_open": True,
+        }
         if dry_run:
             _print(orchestrator.switch(current.mode, dry_run=True, **switch), json_output, cfg)
             return
@@ -467,13 +479,14 @@ def extend(
             " update every channel?",
             yes,
         )
+        switch["before_finish"] = _resume_planner(orchestrator, moment.utc, source="extend")
         if progress is not None:
             out.print(f"[bold]Extending {current.mode}[/bold]")
             with progress:
                 result = orchestrator.switch(current.mode, dry_run=False, **switch)
         else:
             result = orchestrator.switch(current.mode, dry_run=False, **switch)
-        planned = _plan_resume(orchestrator, data, cfg, result, moment.utc, source="extend")
+        planned = _schedule_summary(orchestrator, data, cfg, result, True)
     except NoticesError as exc:
         fail(exc)
     finally:

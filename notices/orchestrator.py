@@ -189,9 +189,12 @@ class Orchestrator:
         arguments: dict[str, Any],
         command: str | None = None,
         require_open: bool = False,
+        before_finish: Callable[[Incident], None] | None = None,
     ) -> Result:
         """Switch to `mode`. `command` names it in the log (default: the mode); with
-        `require_open` (extend), no incident open is an error, checked under the lock."""
+        `require_open` (extend), no incident open is an error, checked under the lock;
+        `before_finish` (planning the automatic resume) runs under the lock, logged as part
+        of the command."""
         with self._locked():
             current = self.incidents.open_incident()
             if require_open and current is None:
@@ -254,6 +257,8 @@ class Orchestrator:
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
+            if before_finish is not None:
+                before_finish(incident)
             result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
@@ -336,9 +341,11 @@ class Orchestrator:
         dry_run: bool,
         arguments: dict[str, Any],
         only_if: Callable[[Incident], str | None] | None = None,
+        before_finish: Callable[[Incident], None] | None = None,
     ) -> Result:
         """Restore every channel. `only_if` (the scheduler's) is asked under the lock whether
-        to go ahead; a message back means no: nothing is touched or logged."""
+        to go ahead; a message back means no: nothing is touched or logged. `before_finish`
+        (cancelling a planned resume) runs under the lock, logged as part of the command."""
         with self._locked():
             incident = self.incidents.open_incident()
             if incident is None:
@@ -403,6 +410,8 @@ class Orchestrator:
                 )
             else:
                 self.incidents.update(incident.id, status="resume-partial")
+            if before_finish is not None:
+                before_finish(incident)
             result = Result("resume", "normal", self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result

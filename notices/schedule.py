@@ -183,7 +183,11 @@ def nudge(database: Database) -> bool:
     if beat is None or not beat.alive() or not beat.address:
         return False
     url = beat.address.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
-    request = urllib.request.Request(url + "_notices/reconcile", method="POST", data=b"")
+    if not url.startswith("http://"):
+        return False
+    request = urllib.request.Request(  # noqa: S310 - http only, checked above
+        url + "_notices/reconcile", method="POST", data=b""
+    )
     try:
         with urllib.request.urlopen(request, timeout=1.0) as response:  # noqa: S310 - our own URL
             return bool(response.status == HTTPStatus.NO_CONTENT)
@@ -231,9 +235,7 @@ def schedule_report(
     return report
 
 
-def no_scheduler_warning(
-    planned: str, beat: Heartbeat | None, home: Path, zone_name: str
-) -> str:
+def no_scheduler_warning(planned: str, beat: Heartbeat | None, home: Path, zone_name: str) -> str:
     if beat is None:
         seen = "no scheduler has ever run for this data folder"
     elif beat.stopped:
@@ -275,9 +277,7 @@ def run_scheduled_resume(home: str, config: str | None, incident_id: str, planne
     try:
         try:
             cfg = load_config(config_path(data, Path(config) if config else None))
-            orchestrator = Orchestrator(
-                cfg, data, build_channels(cfg, data), actor=SCHEDULER_ACTOR
-            )
+            orchestrator = Orchestrator(cfg, data, build_channels(cfg, data), actor=SCHEDULER_ACTOR)
         except NoticesError as exc:
             _fail_before_start(data, incident_id, planned, str(exc))
             return
@@ -344,7 +344,7 @@ def _fail_before_start(data: Path, incident_id: str, planned: str, error: str) -
 
 
 def _say(line: str) -> None:
-    print(f"{utc_stamp(datetime.now(UTC))} {line}", flush=True)  # noqa: T201 - serve's output
+    print(f"{utc_stamp(datetime.now(UTC))} {line}", flush=True)
 
 
 # -- serve ------------------------------------------------------------------------------------
@@ -441,7 +441,6 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self.send_error(HTTPStatus.NOT_FOUND)
-        return None
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -571,7 +570,7 @@ class Server:
                     self._reconcile(scheduler, database)
                     _beat(database, self.started, self.address)
                 except Exception as exc:  # noqa: BLE001 - keep beating; say what went wrong
-                    print(f"scheduler loop: {exc}", file=sys.stderr, flush=True)  # noqa: T201
+                    print(f"scheduler loop: {exc}", file=sys.stderr, flush=True)
         finally:
             database.close()
 
