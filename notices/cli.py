@@ -288,7 +288,9 @@ def resume(
     config: ConfigFile = None,
 ) -> None:
     """Back to normal: restore exactly what every channel showed before the incident.
-    Cancels any scheduled automatic resume; with --at, schedules one instead."""
+
+    Cancels any scheduled automatic resume. With --at, changes nothing now and schedules
+    the automatic resume for that time instead."""
     if at is not None:
         _resume_at(at, dry_run, json_output, home, config)
         return
@@ -398,8 +400,10 @@ def _resume_at(
 
 @app.command()
 def status(json_output: Json = False, home: Home = None, config: ConfigFile = None) -> None:
-    """Which mode is on, since when, until when, and what each channel serves now (read back);
-    the planned automatic resume and whether a scheduler is alive to run it."""
+    """Which mode is on, since when, until when, and what each channel serves now (read back).
+
+    Also the planned automatic resume, whether a scheduler is alive to run it, and which
+    channels end by themselves at the expected return."""
     from notices.display import print_status
     from notices.schedule import schedule_report
 
@@ -440,8 +444,10 @@ def extend(
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
-    """Move the expected return: every channel's text says the new time, the automatic
-    resume moves with it (and so do the provider-side end times)."""
+    """Move the expected return: every notice says the new time, the resume moves with it.
+
+    Re-renders and re-applies every channel's text, moves the automatic resume and the
+    provider-side end times. --for counts from now."""
     from notices.timeparse import expected_return_explained
 
     if not until and not for_:
@@ -506,9 +512,11 @@ def serve(
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
-    """Run the scheduler that performs automatic resumes, and serve the data folder's site
-    (notice.html, a sample page with the banner) on HTTP. Keep it running on an always-on
-    machine outside the office; one per data folder."""
+    """Run the scheduler for automatic resumes, and serve the site on HTTP.
+
+    Keep it running on an always-on machine outside the office (docs/scheduler.md); one per
+    data folder. It serves the data folder's site/ (notice.html, status.json, greeting.xml)
+    and /sample.html, a page with the banner script."""
     from notices.schedule import Server
 
     try:

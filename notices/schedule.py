@@ -320,8 +320,12 @@ def run_scheduled_resume(home: str, config: str | None, incident_id: str, planne
                 + ("FAILED on " + "; ".join(failed) if failed else "every channel restored")
             )
         except Exception as exc:  # noqa: BLE001 - a failed job must show in status, not vanish
-            plans._set(incident_id, state="failed", outcome=str(exc) or type(exc).__name__)
-            _say(f"scheduled resume of {incident_id} FAILED: {exc}")
+            error = str(exc) or type(exc).__name__
+            plans._set(incident_id, state="failed", outcome=error)
+            orchestrator.log.append(
+                "resume.failed", {"planned": planned, "error": error}, incident=incident_id
+            )
+            _say(f"scheduled resume of {incident_id} FAILED: {error}")
         finally:
             orchestrator.close()
     finally:
