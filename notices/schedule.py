@@ -266,9 +266,9 @@ _running_lock = threading.Lock()
 def run_scheduled_resume(home: str, config: str | None, incident_id: str, planned: str) -> None:
     """The scheduled job: the CLI's resume, as actor "scheduler", if the plan still stands."""
     from notices.config import load_config
-    from notices.paths import config_path
     from notices.errors import NoticesError
     from notices.orchestrator import Orchestrator, build_channels
+    from notices.paths import config_path
 
     data = Path(home)
     with _running_lock:
