@@ -205,13 +205,18 @@ def sieve_cutoff(notice: Notice) -> tuple[str, str] | None:
     return f"{local:%z}", local.isoformat(timespec="seconds")
 
 
-def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
-    """A complete Sieve script whose only action is the vacation auto-reply; with an expected
-    return, it answers only until then (a safety net if no resume ever runs)."""
+def sieve_vacation_command(notice: Notice, addresses: list[str], days: int) -> str:
+    """The `vacation` command alone (needs `require "vacation"`), ending in a newline."""
     options = [f":days {days}", f":subject {_sieve_string(email_subject(notice))}"]
     if addresses:
         options.append(":addresses [" + ", ".join(_sieve_string(a) for a in addresses) + "]")
-    vacation = f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+    return f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+
+
+def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
+    """A complete Sieve script whose only action is the vacation auto-reply; with an expected
+    return, it answers only until then (a safety net if no resume ever runs)."""
+    vacation = sieve_vacation_command(notice, addresses, days)
     head = f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
     cutoff = sieve_cutoff(notice)
     if cutoff is None:
