@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from notices import __version__
-from notices.errors import NoticesError, UsageError
+from notices.errors import NoticesError, StateError, UsageError
 from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
 
 if TYPE_CHECKING:
@@ -131,11 +131,12 @@ def run_switch(
 ) -> None:
     from datetime import UTC, datetime
 
-    from notices.timeparse import expected_return
+    from notices.timeparse import expected_return_explained
 
     try:
         data, config = resolve(home, config_file)
-        returning = expected_return(until, for_, config.zone)
+        moment = expected_return_explained(until, for_, config.zone)
+        returning = moment.utc if moment else None
         reasons = parse_reasons(reason, config.languages)
         if mode not in config.all_modes():
             raise UsageError(f"unknown mode {mode!r}")
@@ -143,6 +144,8 @@ def run_switch(
     except NoticesError as exc:
         fail(exc)
     try:
+        if moment and moment.note:
+            err.print(f"[bold]note:[/bold] {moment.note}")
         if dry_run:
             preview = orchestrator.switch(
                 mode, reasons=reasons, expected_return=returning, dry_run=True, arguments={}
@@ -156,6 +159,7 @@ def run_switch(
         names = ", ".join(c.name for c in orchestrator.channels)
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
+        planner = _resume_planner(orchestrator, returning, source=mode)
         if progress is not None:
             out.print(f"[bold]Switching to {mode}[/bold]")
             with progress:
@@ -165,26 +169,72 @@ def run_switch(
                     expected_return=returning,
                     dry_run=False,
                     arguments=arguments,
+                    before_finish=planner,
                 )
         else:
             result = orchestrator.switch(
-                mode, reasons=reasons, expected_return=returning, dry_run=False, arguments=arguments
+                mode,
+                reasons=reasons,
+                expected_return=returning,
+                dry_run=False,
+                arguments=arguments,
+                before_finish=planner,
             )
+        planned = _schedule_summary(orchestrator, data, config, result, planner is not None)
     except NoticesError as exc:
         fail(exc)
     finally:
         orchestrator.close()
-    _print(result, json_output, config)
+    _print(result, json_output, config, planned)
     raise typer.Exit(0 if result.ok else 1)
 
 
-def _print(result: Any, json_output: bool, config: Config) -> None:
-    from notices.display import print_result
+def _resume_planner(orchestrator: Any, returning: Any, source: str) -> Any:
+    """With a return time, the switch also plans the automatic resume (under its lock)."""
+    if returning is None:
+        return None
+    from notices.schedule import Plans
+
+    def plan(incident: Any) -> None:
+        Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
+
+    return plan
+
+
+def _schedule_summary(
+    orchestrator: Any, data: Path, config: Config, result: Any, planned: bool
+) -> dict[str, Any] | None:
+    """After planning a resume: tell `serve`, and report whether one is alive to run it."""
+    from notices.schedule import nudge, read_heartbeat, schedule_report
+
+    incident = result.incident
+    if not planned or incident is None or incident.ended:
+        return None
+    nudge(orchestrator.database)
+    report = schedule_report(
+        orchestrator.database, incident, orchestrator.channels, data, config.timezone
+    )
+    beat = read_heartbeat(orchestrator.database)
+    report["scheduler_alive"] = bool(beat and beat.alive())
+    return report
+
+
+def _print(
+    result: Any, json_output: bool, config: Config, schedule: dict[str, Any] | None = None
+) -> None:
+    from notices.display import local, print_result
 
     if json_output:
-        out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
-    else:
-        print_result(out, result, config.zone)
+        extra = {}
+        if schedule is not None:
+            extra = {k: schedule[k] for k in ("planned_resume", "scheduler", "warning")}
+        out.print_json(json.dumps(result.as_json() | extra, ensure_ascii=False))
+        return
+    print_result(out, result, config.zone)
+    if schedule is not None and schedule["planned_resume"]:
+        out.print(f"  automatic resume: {local(schedule['planned_resume'], config.zone)}")
+    if schedule is not None and schedule["warning"]:
+        err.print(f"[bold red]WARNING:[/bold red] {schedule['warning']}")
 
 
 def add_mode_command(mode: str, help_text: str) -> None:
@@ -225,13 +275,27 @@ add_mode_command(
 
 @app.command()
 def resume(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Do not resume now: (re)schedule the automatic resume for 17:00 or an ISO"
+            " time. Needs `notices serve` running.",
+        ),
+    ] = None,
     yes: Yes = False,
     dry_run: DryRun = False,
     json_output: Json = False,
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
-    """Back to normal: restore exactly what every channel showed before the incident."""
+    """Back to normal: restore exactly what every channel showed before the incident.
+
+    Cancels any scheduled automatic resume. With --at, changes nothing now and schedules
+    the automatic resume for that time instead."""
+    if at is not None:
+        _resume_at(at, dry_run, json_output, home, config)
+        return
     try:
         data, cfg = resolve(home, config)
         orchestrator, progress = _orchestrate(data, cfg, json_output)
@@ -240,24 +304,110 @@ def resume(
     try:
         if not dry_run:
             confirm_or_refuse("Restore every channel to what it showed before the incident?", yes)
+        from notices.schedule import Plan, Plans, nudge
+
+        cancelled: list[Plan] = []
+
+        def cancel(incident: Any) -> None:
+            plan = Plans(orchestrator.database).cancel(
+                incident.id, "resumed by hand", orchestrator.log
+            )
+            cancelled.extend([plan] if plan else [])
+
         if progress is not None and not dry_run and orchestrator.incidents.open_incident():
             out.print("[bold]Resuming[/bold]")
             with progress:
-                result = orchestrator.resume(dry_run=dry_run, arguments={})
+                result = orchestrator.resume(dry_run=dry_run, arguments={}, before_finish=cancel)
         else:
-            result = orchestrator.resume(dry_run=dry_run, arguments={})
+            result = orchestrator.resume(dry_run=dry_run, arguments={}, before_finish=cancel)
+        if cancelled:
+            nudge(orchestrator.database)
     except NoticesError as exc:
         fail(exc)
     finally:
         orchestrator.close()
     _print(result, json_output, cfg)
+    if cancelled and not json_output:
+        from notices.display import local
+
+        out.print(
+            f"  the automatic resume planned for {local(cancelled[0].at, cfg.zone)} is cancelled"
+        )
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _resume_at(
+    at: str, dry_run: bool, json_output: bool, home: Path | None, config: Path | None
+) -> None:
+    from notices.db import Database
+    from notices.display import local
+    from notices.incident import IncidentStore
+    from notices.log import EvidenceLog
+    from notices.schedule import Plans, nudge, read_heartbeat, schedule_report
+    from notices.timeparse import parse_until_explained, utc_stamp
+
+    try:
+        data, cfg = resolve(home, config)
+        moment = parse_until_explained(at, cfg.zone)
+    except NoticesError as exc:
+        fail(exc)
+    if moment.note:
+        err.print(f"[bold]note:[/bold] {moment.note}")
+    database = Database(data / "notices.db")
+    try:
+        incident = IncidentStore(database).open_incident()
+        if incident is None:
+            fail(StateError("No incident is open: there is nothing to resume later."))
+        if not dry_run:
+            Plans(database).schedule(incident.id, moment.utc, "resume --at", EvidenceLog(database))
+            nudge(database)
+        from notices.orchestrator import build_channels
+
+        report = schedule_report(database, incident, build_channels(cfg, data), data, cfg.timezone)
+        alive = bool((beat := read_heartbeat(database)) and beat.alive())
+    finally:
+        database.close()
+    if json_output:
+        out.print_json(
+            json.dumps(
+                {
+                    "command": "resume --at",
+                    "dry_run": dry_run,
+                    "incident": incident.id,
+                    "planned_resume": utc_stamp(moment.utc),
+                    "expected_return": incident.expected_return,
+                    "scheduler": report["scheduler"],
+                    "warning": report["warning"] if not dry_run else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        verb = "Would schedule" if dry_run else "Scheduled"
+        out.print(
+            f"[bold]{verb} the automatic resume[/bold] of incident {incident.id} for"
+            f" {local(utc_stamp(moment.utc), cfg.zone)}; nothing else changed."
+        )
+        if incident.expected_return and incident.expected_return != utc_stamp(moment.utc):
+            out.print(
+                f"  the notices still say back {local(incident.expected_return, cfg.zone)};"
+                " `notices extend --until ...` changes what customers are told."
+            )
+        if not dry_run and report["warning"]:
+            err.print(f"[bold red]WARNING:[/bold red] {report['warning']}")
+        elif not dry_run and alive:
+            out.print("  the scheduler (`notices serve`) has it.")
+    raise typer.Exit(0)
 
 
 @app.command()
 def status(json_output: Json = False, home: Home = None, config: ConfigFile = None) -> None:
-    """Which mode is on, since when, until when, and what each channel serves now (read back)."""
+    """Which mode is on, since when, until when, and what each channel serves now (read back).
+
+    Also the planned automatic resume, whether a scheduler is alive to run it, and which
+    channels end by themselves at the expected return."""
     from notices.display import print_status
+    from notices.schedule import schedule_report
 
     try:
         data, cfg = resolve(home, config)
@@ -266,6 +416,15 @@ def status(json_output: Json = False, home: Home = None, config: ConfigFile = No
         fail(exc)
     try:
         report = orchestrator.status()
+        report |= schedule_report(
+            orchestrator.database,
+            orchestrator.incidents.open_incident(),
+            orchestrator.channels,
+            data,
+            cfg.timezone,
+        )
+        for entry in report["channels"]:
+            entry["self_expiring"] = report["safety_nets"].get(entry["name"], False)
     finally:
         orchestrator.close()
     if json_output:
@@ -273,6 +432,100 @@ def status(json_output: Json = False, home: Home = None, config: ConfigFile = No
     else:
         print_status(out, report, cfg.zone)
     raise typer.Exit(0 if all(c["ok"] for c in report["channels"]) else 1)
+
+
+@app.command()
+def extend(
+    until: Until = None,
+    for_: Annotated[
+        str | None, typer.Option("--for", help="The new expected return: 2h, 90m from now.")
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Move the expected return: every notice says the new time, the resume moves with it.
+
+    Re-renders and re-applies every channel's text, moves the automatic resume and the
+    provider-side end times. --for counts from now."""
+    from notices.timeparse import expected_return_explained
+
+    if not until and not for_:
+        fail(UsageError("say until when: --until 18:00 or --for 2h"))
+    try:
+        data, cfg = resolve(home, config)
+        moment = expected_return_explained(until, for_, cfg.zone)
+        assert moment is not None
+        orchestrator, progress = _orchestrate(data, cfg, json_output)
+    except NoticesError as exc:
+        fail(exc)
+    try:
+        current = orchestrator.incidents.open_incident()
+        if current is None:
+            raise StateError("No incident is open: nothing to extend.")
+        if moment.note:
+            err.print(f"[bold]note:[/bold] {moment.note}")
+        arguments = {"until": until, "for": for_, "dry_run": dry_run}
+        # The same switch as the mode's command: same mode, same reasons, the new time.
+        switch: dict[str, Any] = {
+            "reasons": None,
+            "expected_return": moment.utc,
+            "arguments": arguments,
+            "command": "extend",
+            "require_open": True,
+        }
+        if dry_run:
+            _print(orchestrator.switch(current.mode, dry_run=True, **switch), json_output, cfg)
+            return
+        from notices.display import local
+        from notices.timeparse import utc_stamp
+
+        confirm_or_refuse(
+            f"Move the expected return to {local(utc_stamp(moment.utc), cfg.zone)} and"
+            " update every channel?",
+            yes,
+        )
+        switch["before_finish"] = _resume_planner(orchestrator, moment.utc, source="extend")
+        if progress is not None:
+            out.print(f"[bold]Extending {current.mode}[/bold]")
+            with progress:
+                result = orchestrator.switch(current.mode, dry_run=False, **switch)
+        else:
+            result = orchestrator.switch(current.mode, dry_run=False, **switch)
+        planned = _schedule_summary(orchestrator, data, cfg, result, True)
+    except NoticesError as exc:
+        fail(exc)
+    finally:
+        orchestrator.close()
+    _print(result, json_output, cfg, planned)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to serve the site on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port for the site (0: any free port).")
+    ] = 8787,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Run the scheduler for automatic resumes, and serve the site on HTTP.
+
+    Keep it running on an always-on machine outside the office (docs/scheduler.md); one per
+    data folder. It serves the data folder's site/ (notice.html, status.json, greeting.xml)
+    and /sample.html, a page with the banner script."""
+    from notices.schedule import Server
+
+    try:
+        data, _cfg = resolve(home, config)
+        Server(data, config, host, port).run()
+    except NoticesError as exc:
+        fail(exc)
 
 
 @app.command()

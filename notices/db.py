@@ -87,7 +87,45 @@ def _m002_state(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_log, _m002_state]
+def _m003_schedule(db: sqlite_utils.Database) -> None:
+    # The planned automatic resume, one per incident, written by CLI commands. Only
+    # `notices serve` turns it into a job in its own job store (APScheduler's store must not
+    # be shared between processes), reconciling the two every few seconds.
+    db.execute(
+        """
+        CREATE TABLE resume_plans (
+            incident TEXT PRIMARY KEY REFERENCES incidents(id),
+            at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            source TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            fired TEXT,
+            outcome TEXT
+        )
+        """
+    )
+    # The one scheduler of this data folder says here, every few seconds, that it is alive.
+    db.execute(
+        """
+        CREATE TABLE scheduler_heartbeat (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            address TEXT,
+            started TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            stopped TEXT
+        )
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m001_log,
+    _m002_state,
+    _m003_schedule,
+]
 
 
 class Database:

@@ -122,6 +122,7 @@ class Orchestrator:
         channels: list[Channel],
         progress: Progress = _no_progress,
         retry_wait: float = RETRY_WAIT_SECONDS,
+        actor: str | None = None,
     ) -> None:
         self.config = config
         self.home = home
@@ -129,7 +130,7 @@ class Orchestrator:
         self.progress = progress
         self.retry_wait = retry_wait
         self.database = Database(home / "notices.db")
-        self.log = EvidenceLog(self.database)
+        self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self.renderer = Renderer(config)
 
@@ -186,9 +187,18 @@ class Orchestrator:
         expected_return: datetime | None,
         dry_run: bool,
         arguments: dict[str, Any],
+        command: str | None = None,
+        require_open: bool = False,
+        before_finish: Callable[[Incident], None] | None = None,
     ) -> Result:
+        """Switch to `mode`. `command` names it in the log (default: the mode); with
+        `require_open` (extend), no incident open is an error, checked under the lock;
+        `before_finish` (planning the automatic resume) runs under the lock, logged as part
+        of the command."""
         with self._locked():
             current = self.incidents.open_incident()
+            if require_open and current is None:
+                raise StateError(f"No incident is open: nothing to {command or mode}.")
             now = datetime.now(UTC)
             started = from_stamp(current.started) if current else now
             if expected_return is None and current and current.expected_return:
@@ -202,7 +212,7 @@ class Orchestrator:
             self.log.append(
                 "command.started",
                 {
-                    "command": mode,
+                    "command": command or mode,
                     "arguments": arguments,
                     "channels": {c.name: c.describe() for c in self.channels},
                 },
@@ -247,6 +257,8 @@ class Orchestrator:
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
+            if before_finish is not None:
+                before_finish(incident)
             result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
@@ -323,13 +335,26 @@ class Orchestrator:
 
     # -- resuming ------------------------------------------------------------------------
 
-    def resume(self, *, dry_run: bool, arguments: dict[str, Any]) -> Result:
+    def resume(
+        self,
+        *,
+        dry_run: bool,
+        arguments: dict[str, Any],
+        only_if: Callable[[Incident], str | None] | None = None,
+        before_finish: Callable[[Incident], None] | None = None,
+    ) -> Result:
+        """Restore every channel. `only_if` (the scheduler's) is asked under the lock whether
+        to go ahead; a message back means no: nothing is touched or logged. `before_finish`
+        (cancelling a planned resume) runs under the lock, logged as part of the command."""
         with self._locked():
             incident = self.incidents.open_incident()
             if incident is None:
                 return Result(
                     "resume", "normal", None, message="No incident is open: nothing to resume."
                 )
+            refusal = only_if(incident) if only_if and not dry_run else None
+            if refusal:
+                return Result("resume", incident.mode, incident, message=refusal)
             snapshots = self.incidents.snapshots(incident.id)
             if dry_run:
                 outcomes = []
@@ -385,6 +410,8 @@ class Orchestrator:
                 )
             else:
                 self.incidents.update(incident.id, status="resume-partial")
+            if before_finish is not None:
+                before_finish(incident)
             result = Result("resume", "normal", self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result

@@ -54,3 +54,27 @@ def test_nonsense_times(text):
 def test_absurdly_far_is_refused():
     with pytest.raises(TimeError):
         expected_return(None, "900h", HELSINKI)
+
+
+def test_a_time_in_the_spring_gap_is_moved_forward_with_a_note():
+    from notices.timeparse import parse_until_explained
+
+    now = datetime(2026, 3, 28, 20, 0, tzinfo=UTC)  # 22:00 EET, the eve of the change
+    moment = parse_until_explained("03:30", HELSINKI, now)
+    assert moment.utc == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 04:30 EEST
+    assert moment.note is not None and "04:30 EEST" in moment.note
+    assert parse_until_explained("02:59", HELSINKI, now).note is None
+    assert parse_until_explained("04:00", HELSINKI, now).note is None
+
+
+def test_a_repeated_autumn_time_is_the_first_with_a_note():
+    from notices.timeparse import parse_until_explained
+
+    now = datetime(2026, 10, 24, 19, 0, tzinfo=UTC)  # 22:00 EEST, the eve of the change
+    moment = parse_until_explained("2026-10-25T03:00", HELSINKI, now)
+    assert moment.utc == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 03:00 EEST, not EET
+    assert moment.note is not None and "happens twice" in moment.note
+    # An explicit offset picks the second one, without a note.
+    second = parse_until_explained("2026-10-25T03:00+02:00", HELSINKI, now)
+    assert second.utc == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+    assert second.note is None

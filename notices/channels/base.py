@@ -129,6 +129,9 @@ class Channel(ABC):
     kind: ClassVar[str]
     medium: ClassVar[Medium]
     Options: ClassVar[type[ChannelOptions]] = ChannelOptions
+    # True when what the channel publishes ends by itself at the expected return, even if
+    # no resume ever runs (a provider-side end time, a Sieve date test, the banner's expiry).
+    self_expiring: ClassVar[bool] = False
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         self.options = options
