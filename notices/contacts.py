@@ -157,7 +157,6 @@ def callbacks(log: EvidenceLog, incident: str) -> list[Callback]:
             if item not in entry[field]:
                 entry[field].append(item)
     result = [
-        Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"])
-        for e in grouped.values()
+        Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"]) for e in grouped.values()
     ]
     return sorted(result, key=lambda c: c.last, reverse=True)
