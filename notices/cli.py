@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import sys
 import tomllib
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from notices import __version__
-from notices.config import (
-    BUILTIN_MODES,
-    MODE_NAME_PATTERN,
-    RESERVED_NAMES,
-    Config,
-    config_path,
-    default_home,
-    load_config,
-)
 from notices.errors import NoticesError, UsageError
+from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
+
+if TYPE_CHECKING:
+    from notices.config import Config
 
 app = typer.Typer(
     rich_markup_mode="rich",
     no_args_is_help=True,
     add_completion=False,
+    # Tracebacks with local variables could show a secret on screen: never.
+    pretty_exceptions_enable=False,
     help="Switch the phone greeting, website banner and email auto-reply together in an"
     " emergency, and keep evidence of every step.",
 )
@@ -79,6 +75,8 @@ def fail(error: NoticesError) -> NoReturn:
 
 
 def resolve(home: Path | None, config: Path | None) -> tuple[Path, Config]:
+    from notices.config import load_config
+
     data = home or default_home()
     return data, load_config(config_path(data, config))
 
@@ -373,6 +371,47 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
             else "[bold red]NOT OK[/bold red]: fix the channels above before you need them."
         )
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def embed(
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="The banner channel (default: the first).")
+    ] = None,
+    publish: Annotated[
+        bool,
+        typer.Option("--publish", help="Also upload notices.js now, before any incident."),
+    ] = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Print the one line to paste into every page of the site, so the banner appears there."""
+    from notices.channels.banner import Banner, embed_snippet
+    from notices.orchestrator import build_channels
+
+    try:
+        data, cfg = resolve(home, config)
+        banners = [c for c in build_channels(cfg, data) if c.medium == "banner"]
+        chosen = [c for c in banners if channel is None or c.name == channel]
+        if not chosen:
+            raise UsageError(
+                f"no banner channel named {channel!r}" if channel else "no banner channel"
+            )
+        target = chosen[0]
+        if not isinstance(target, Banner) or not target.public_url:
+            raise UsageError(
+                f'channel {target.name!r} has no public_url: set kind = "banner" and'
+                " public_url to the address its files are served from"
+            )
+        if publish:
+            try:
+                target.publish_script()
+            finally:
+                target.close()
+            err.print(f"notices.js published to {target.identity()}")
+    except NoticesError as exc:
+        fail(exc)
+    out.print(embed_snippet(target.public_url), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -724,12 +763,7 @@ def _configured_modes(argv: list[str]) -> list[str]:
         return []
     modes = data.get("modes", {})
     return [
-        m
-        for m in modes
-        if isinstance(m, str)
-        and re.match(MODE_NAME_PATTERN, m)
-        and m not in BUILTIN_MODES
-        and m not in RESERVED_NAMES
+        m for m in modes if isinstance(m, str) and is_mode_name(m) and m not in BUILTIN_MODE_NAMES
     ]
 
 

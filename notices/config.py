@@ -6,7 +6,6 @@ a secret (`*_env` keys), and the channel reads it when it connects.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -16,13 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from notices.errors import ConfigError
+from notices.paths import RESERVED_NAMES, is_mode_name
 
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
-MODE_NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
-# Command names a mode may not take, because the CLI already uses them.
-RESERVED_NAMES = frozenset(
-    {"resume", "status", "preview", "check", "log", "init", "serve", "extend", "embed", "retry"}
-)
 
 
 class StrictModel(BaseModel):
@@ -130,7 +125,7 @@ class Config(StrictModel):
     @classmethod
     def _mode_names(cls, value: dict[str, ModeConfig]) -> dict[str, ModeConfig]:
         for name in value:
-            if not re.match(MODE_NAME_PATTERN, name) or name in RESERVED_NAMES:
+            if not is_mode_name(name):
                 raise ValueError(
                     f"{name!r} cannot name a mode: use lower-case letters, digits and '-', "
                     f"and none of {', '.join(sorted(RESERVED_NAMES))}"
@@ -162,26 +157,6 @@ class Config(StrictModel):
                     default_reason={**base.default_reason, **mode.default_reason},
                 )
         return merged
-
-
-def default_home() -> Path:
-    env = os.environ.get("NOTICES_HOME")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_path
-
-    return user_data_path("notices", appauthor=False)
-
-
-def config_path(home: Path, explicit: Path | None) -> Path | None:
-    """The config file to read: --config, then NOTICES_CONFIG, then DATA/notices.toml, else none."""
-    if explicit is not None:
-        return explicit
-    env = os.environ.get("NOTICES_CONFIG")
-    if env:
-        return Path(env)
-    candidate = home / "notices.toml"
-    return candidate if candidate.exists() else None
 
 
 def load_config(path: Path | None) -> Config:

@@ -36,6 +36,34 @@ def record_hash(record: dict[str, Any]) -> bytes:
     return hashlib.sha256(b"\x00" + rfc8785.dumps(body)).digest()
 
 
+def canonical_record(
+    seq: int,
+    ts: str,
+    actor: str,
+    host: str,
+    incident: str | None,
+    kind: str,
+    channel: str | None,
+    payload_jcs: str,
+) -> bytes:
+    """JCS of a record whose payload is already stored in JCS form, assembled without
+    re-serialising the payload: the same bytes as `rfc8785.dumps` of the whole record
+    (a property test holds them equal), several times faster, which `log verify` needs.
+
+    The top-level keys are fixed ASCII names, written here in JCS order; strings are
+    serialised by json.dumps, which escapes exactly as RFC 8785 does for valid strings.
+    """
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else json.dumps(value, ensure_ascii=False)
+
+    return (
+        f'{{"actor":{text(actor)},"channel":{text(channel)},"host":{text(host)},'
+        f'"incident":{text(incident)},"kind":{text(kind)},"payload":{payload_jcs},'
+        f'"seq":{seq},"ts":{text(ts)}}}'
+    ).encode()
+
+
 def link_hash(previous_link: bytes, hashed_record: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + previous_link + hashed_record).digest()
 
@@ -106,8 +134,10 @@ class EvidenceLog:
         incident: str | None = None,
         channel: str | None = None,
     ) -> Record:
-        # Round-trip through JSON so the stored payload is exactly what was hashed.
+        # Round-trip through JSON so the stored payload is exactly what was hashed; it is
+        # stored in its canonical (RFC 8785) form, so verification need not re-encode it.
         clean_payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+        payload_jcs = rfc8785.dumps(clean_payload).decode("utf-8")
         with self.database.transaction() as conn:
             row = conn.execute(
                 "SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1"
@@ -124,7 +154,12 @@ class EvidenceLog:
                 "channel": channel,
                 "payload": clean_payload,
             }
-            hashed = record_hash(record)
+            hashed = hashlib.sha256(
+                b"\x00"
+                + canonical_record(
+                    seq, record["ts"], self.actor, self.host, incident, kind, channel, payload_jcs
+                )
+            ).digest()
             link = link_hash(previous, hashed)
             conn.execute(
                 "INSERT INTO log (seq, ts, actor, host, incident, kind, channel, payload,"
@@ -137,7 +172,7 @@ class EvidenceLog:
                     incident,
                     kind,
                     channel,
-                    json.dumps(clean_payload, ensure_ascii=False),
+                    payload_jcs,
                     hashed.hex(),
                     link.hex(),
                 ),
@@ -196,37 +231,47 @@ class EvidenceLog:
         write_checkpoint(self.home, self.head(), reason)
 
     def verify(self) -> Verification:
-        """Walk the whole chain; name the first record that does not fit."""
+        """Walk the whole chain; name the first record that does not fit.
+
+        Reads raw rows (the payload is never parsed): this must stay fast on large logs.
+        """
         previous = GENESIS
         expected_seq = 1
         count = 0
-        for record in self.records():
-            if record.seq != expected_seq:
+        sha256 = hashlib.sha256
+        cursor = self.database.conn.execute(
+            "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
+            " link_hash FROM log ORDER BY seq"
+        )
+        for seq, ts, actor, host, incident, kind, channel, payload, stored, stored_link in cursor:
+            if seq != expected_seq:
                 return Verification(
                     False,
                     count,
                     previous.hex(),
-                    f"record {expected_seq} is missing (the next one is {record.seq})",
+                    f"record {expected_seq} is missing (the next one is {seq})",
                     expected_seq,
                 )
-            hashed = record_hash(record.as_dict())
-            if hashed.hex() != record.record_hash:
+            hashed = sha256(
+                b"\x00" + canonical_record(seq, ts, actor, host, incident, kind, channel, payload)
+            ).digest()
+            if hashed.hex() != stored:
                 return Verification(
                     False,
                     count,
                     previous.hex(),
-                    f"record {record.seq} was altered: its content does not match its hash",
-                    record.seq,
+                    f"record {seq} was altered: its content does not match its hash",
+                    seq,
                 )
-            link = link_hash(previous, hashed)
-            if link.hex() != record.link_hash:
+            link = sha256(b"\x01" + previous + hashed).digest()
+            if link.hex() != stored_link:
                 return Verification(
                     False,
                     count,
                     previous.hex(),
-                    f"record {record.seq} does not follow the record before it in the chain"
+                    f"record {seq} does not follow the record before it in the chain"
                     " (removed, inserted or reordered records)",
-                    record.seq,
+                    seq,
                 )
             previous = link
             expected_seq += 1

@@ -14,14 +14,27 @@ from pydantic import Field
 
 from notices.publishers.base import Publisher
 from notices.publishers.folder import FolderPublisher, FolderPublisherOptions
+from notices.publishers.s3 import S3PublisherOptions
+from notices.publishers.sftp import SftpPublisherOptions
 
 # Add a publisher: its options model (with a `type` literal) here, and a branch in `make`.
-PublisherOptions = Annotated[FolderPublisherOptions, Field(discriminator="type")]
+PublisherOptions = Annotated[
+    FolderPublisherOptions | SftpPublisherOptions | S3PublisherOptions,
+    Field(discriminator="type"),
+]
 
 
 def make_publisher(options: PublisherOptions, home: Path) -> Publisher:
     if isinstance(options, FolderPublisherOptions):
         return FolderPublisher(options, home)
+    if isinstance(options, SftpPublisherOptions):
+        from notices.publishers.sftp import SftpPublisher
+
+        return SftpPublisher(options, home)
+    if isinstance(options, S3PublisherOptions):
+        from notices.publishers.s3 import S3Publisher
+
+        return S3Publisher(options, home)
     raise TypeError(f"no publisher for {options!r}")  # pragma: no cover - union is exhaustive
 
 
@@ -30,5 +43,7 @@ __all__ = [
     "FolderPublisherOptions",
     "Publisher",
     "PublisherOptions",
+    "S3PublisherOptions",
+    "SftpPublisherOptions",
     "make_publisher",
 ]

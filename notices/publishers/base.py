@@ -23,3 +23,31 @@ class Publisher(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".xml": "text/xml; charset=utf-8",
+    ".sieve": "application/sieve; charset=utf-8",
+}
+
+
+def content_type_for(name: str, given: dict[str, str]) -> str:
+    """The content type to serve `name` with: the channel's, else one from the extension."""
+    if name in given:
+        return given[name]
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    return CONTENT_TYPES.get(suffix, "text/plain; charset=utf-8")
+
+
+def decode_text(data: bytes, where: str) -> str:
+    from notices.errors import PermanentChannelError
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PermanentChannelError(
+            f"{where} is not UTF-8 text: notices will not overwrite a file it cannot put back"
+        ) from None

@@ -1,0 +1,268 @@
+"""What the hosted mailbox providers (`email_graph`, `email_gmail`) share.
+
+- the auto-reply as HTML (every configured language in one message);
+- comparing HTML the way a person reads it, since both providers rewrite the HTML they store;
+- one HTTP client (httpx, which honours SSL_CERT_FILE) used for tokens and API calls alike;
+- provider HTTP answers mapped to Transient/PermanentChannelError in plain words;
+- a bounded worker pool that switches several mailboxes at once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from notices.channels.base import Notice
+from notices.channels.texts import email_subject
+from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
+TIMEOUT_SECONDS = 20.0
+# A scheduled end closer than this is not worth a schedule: the provider may reject it as past.
+MIN_SCHEDULE_SECONDS = 120
+
+
+def email_html(notice: Notice) -> str:
+    """The auto-reply as HTML: the subject as a heading, then each language's text."""
+    parts = ["<html>", "<body>"]
+    subject = email_subject(notice)
+    if subject:
+        parts.append(f"<p><strong>{html.escape(subject)}</strong></p>")
+    for index, text in enumerate(notice.texts):
+        if index:
+            parts.append("<hr>")
+        parts.append(f'<div lang="{html.escape(text.lang)}">')
+        for paragraph in re.split(r"\n\s*\n", text.body.strip()):
+            lines = [html.escape(line.strip()) for line in paragraph.splitlines()]
+            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
+        parts.append("</div>")
+    parts.extend(["</body>", "</html>"])
+    return "\n".join(parts) + "\n"
+
+
+class _TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+
+def visible_text(markup: str | None) -> str:
+    """What a reader sees of some HTML, whitespace collapsed: providers re-wrap and sanitise
+    stored HTML, so read-backs are compared by this, not byte for byte."""
+    if not markup:
+        return ""
+    parser = _TextOf()
+    parser.feed(markup)
+    parser.close()
+    return " ".join("".join(parser.chunks).split())
+
+
+def schedule_end(expected_return: str | None, now: datetime | None = None) -> datetime | None:
+    """The provider-side end of the auto-reply, or None when there is none worth setting."""
+    if expected_return is None:
+        return None
+    end = datetime.fromisoformat(expected_return.replace("Z", "+00:00"))
+    moment = now or datetime.now(UTC)
+    if (end - moment).total_seconds() < MIN_SCHEDULE_SECONDS:
+        return None
+    return end
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def provider_message(response: httpx.Response) -> str:
+    """The provider's own error text: Graph {"error": {"code", "message"}}, Google
+    {"error": {"code", "message", "status"}} or OAuth {"error", "error_description"}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            code = error.get("status") or error.get("code") or ""
+            return f"{code}: {error.get('message', '')}".strip(": ")
+        if isinstance(error, str):
+            return f"{error}: {body.get('error_description', '')}".strip(": ")
+    return response.text[:200].strip()
+
+
+def check_response(
+    response: httpx.Response,
+    *,
+    provider: str,
+    mailbox: str,
+    forbidden_hint: str,
+) -> None:
+    """Raise the channel error a person can act on for a failed answer; return on success."""
+    status = response.status_code
+    if status < 300:
+        return
+    detail = provider_message(response)
+    if status == 401:
+        raise PermanentChannelError(
+            f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
+            " check the credentials configured for this channel"
+        )
+    if status == 403:
+        raise PermanentChannelError(
+            f"{provider} does not allow us to change the auto-reply of {mailbox} (403 {detail}):"
+            f" {forbidden_hint}"
+        )
+    if status == 404:
+        raise PermanentChannelError(
+            f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address"
+        )
+    if status == 429:
+        wait = retry_after(response.headers)
+        raise TransientChannelError(
+            f"{provider} asks us to slow down for {mailbox} (429"
+            + (f", retry after {wait:g} s)" if wait is not None else ")"),
+            retry_after=wait,
+        )
+    if status >= 500:
+        raise TransientChannelError(
+            f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
+            retry_after=retry_after(response.headers),
+        )
+    raise PermanentChannelError(f"{provider} refused the change for {mailbox} ({status} {detail})")
+
+
+def transport_error(provider: str, mailbox: str, exc: Exception) -> TransientChannelError:
+    return TransientChannelError(
+        f"could not reach {provider} for {mailbox}: {type(exc).__name__} {exc}".strip()
+    )
+
+
+def new_client() -> httpx.Client:
+    import httpx
+
+    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+
+
+def for_each_mailbox(
+    mailboxes: list[str], work: Callable[[str], T], concurrency: int
+) -> dict[str, T]:
+    """Run `work` for every mailbox, at most `concurrency` at once. Every mailbox is tried;
+    failures are combined into one error: transient if any is (a retry redoes only what is
+    missing, since switching is idempotent), else permanent."""
+    results: dict[str, T] = {}
+    errors: dict[str, ChannelError] = {}
+
+    def one(mailbox: str) -> None:
+        try:
+            results[mailbox] = work(mailbox)
+        except ChannelError as exc:
+            errors[mailbox] = exc
+
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(mailboxes)))) as pool:
+        list(pool.map(one, mailboxes))
+    if not errors:
+        return {mailbox: results[mailbox] for mailbox in mailboxes}
+    message = "; ".join(str(errors[m]) for m in mailboxes if m in errors)
+    done = [m for m in mailboxes if m in results]
+    if done:
+        message += f" (done: {', '.join(done)})"
+    transient = [e for e in errors.values() if e.transient]
+    if transient:
+        waits = [w for e in transient if (w := getattr(e, "retry_after", None)) is not None]
+        raise TransientChannelError(message, retry_after=max(waits) if waits else None)
+    raise PermanentChannelError(message)
+
+
+class MsalHttpClient:
+    """msal's `http_client` (get/post returning status_code/text/headers) over httpx, so
+    token requests share our TLS settings and time-outs."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def post(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        if isinstance(data, dict):
+            return self.client.post(url, params=params, data=data, headers=headers)
+        return self.client.post(url, params=params, content=data, headers=headers)
+
+    def get(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        return self.client.get(url, params=params, headers=headers)
+
+    def close(self) -> None:
+        """The client is ours to close, not msal's."""
+
+
+class GoogleAuthRequest:
+    """google-auth's transport `Request` over httpx."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        import httpx
+        from google.auth import exceptions
+        from google.auth.transport import Response
+
+        try:
+            answer = self.client.request(
+                method, url, content=body, headers=dict(headers or {}), timeout=timeout
+            )
+        except httpx.HTTPError as exc:
+            raise exceptions.TransportError(exc) from exc  # type: ignore[no-untyped-call]
+
+        class _Response(Response):
+            @property
+            def status(self) -> int:
+                return answer.status_code
+
+            @property
+            def headers(self) -> Mapping[str, str]:
+                return answer.headers
+
+            @property
+            def data(self) -> bytes:
+                return answer.content
+
+        return _Response()

@@ -1,0 +1,311 @@
+"""`email_gmail`: Google Workspace vacation responder through the Gmail API.
+
+Per mailbox: `GET/PUT {api_base}/users/{mailbox}/settings/vacation` with a service account
+that impersonates the mailbox (domain-wide delegation, scope gmail.settings.basic). The
+whole vacation resource is the snapshot and is PUT back verbatim on restore.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from pydantic import Field
+
+from notices.channels.base import (
+    Artefacts,
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Notice,
+    Receipt,
+    Setting,
+)
+from notices.channels.cloudmail import (
+    GoogleAuthRequest,
+    check_response,
+    email_html,
+    for_each_mailbox,
+    new_client,
+    schedule_end,
+    transport_error,
+    visible_text,
+)
+from notices.channels.texts import email_body, email_subject
+from notices.errors import PermanentChannelError, TransientChannelError
+
+if TYPE_CHECKING:
+    import httpx
+
+PROVIDER = "Gmail"
+SCOPE = "https://www.googleapis.com/auth/gmail.settings.basic"
+ARTEFACT = "vacation.json"
+FORBIDDEN_HINT = (
+    "a Google Workspace administrator must allow the service account's client ID"
+    f" domain-wide delegation for the scope {SCOPE}"
+)
+
+
+class EmailGmailOptions(ChannelOptions):
+    service_account_key_env: str = Field(
+        min_length=1,
+        description="Environment variable that holds the path of the service account's JSON key.",
+    )
+    mailboxes: list[str] = Field(min_length=1, description="Mailboxes (addresses) to switch.")
+    restrict_to_domain: bool = Field(
+        default=False, description="Reply only to senders in the organisation's own domain."
+    )
+    restrict_to_contacts: bool = Field(
+        default=False, description="Reply only to senders in the mailbox's contacts."
+    )
+    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    api_base: str = Field(
+        default="https://gmail.googleapis.com/gmail/v1", description="Gmail API root."
+    )
+    token_uri: str | None = Field(
+        default=None, description="Token endpoint; default: the one in the key file."
+    )
+
+
+def epoch_ms(stamp: str | datetime) -> int:
+    if isinstance(stamp, str):
+        stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return int(stamp.timestamp() * 1000)
+
+
+def _ms(value: Any) -> int | None:
+    # Google's JSON carries int64 as strings; accept numbers too.
+    if value is None or value == "":
+        return None
+    return int(value)
+
+
+def effective(setting: dict[str, Any]) -> dict[str, Any]:
+    """What senders get: HTML as read, plain text with whitespace collapsed, times as ints."""
+    return {
+        "enableAutoReply": bool(setting.get("enableAutoReply", False)),
+        "responseSubject": setting.get("responseSubject") or "",
+        "plain": " ".join(str(setting.get("responseBodyPlainText") or "").split()),
+        "html": visible_text(setting.get("responseBodyHtml")),
+        "restrictToContacts": bool(setting.get("restrictToContacts", False)),
+        "restrictToDomain": bool(setting.get("restrictToDomain", False)),
+        "startTime": _ms(setting.get("startTime")),
+        "endTime": _ms(setting.get("endTime")),
+    }
+
+
+def _summary(setting: dict[str, Any]) -> str:
+    if not setting.get("enableAutoReply"):
+        return "off"
+    end = _ms(setting.get("endTime"))
+    if end is None:
+        return "on"
+    return "on until " + datetime.fromtimestamp(end / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EmailGmail(Channel):
+    kind = "email_gmail"
+    medium = "email"
+    Options = EmailGmailOptions
+
+    def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
+        super().__init__(options, context)
+        assert isinstance(options, EmailGmailOptions)
+        self.opts = options
+        self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._http: httpx.Client | None = None
+        self._base: Any = None
+        self._credentials: dict[str, Any] = {}
+
+    def identity(self) -> str:
+        return ", ".join(self.opts.mailboxes)
+
+    def describe(self) -> str:
+        return (
+            f"{self.kind} (service account key from ${self.opts.service_account_key_env}):"
+            f" {', '.join(self.opts.mailboxes)}"
+        )
+
+    # -- building ---------------------------------------------------------------------
+
+    def build(self, notice: Notice) -> Artefacts:
+        target: dict[str, Any] = {
+            "enableAutoReply": True,
+            "responseSubject": email_subject(notice),
+            "responseBodyPlainText": email_body(notice),
+            "responseBodyHtml": email_html(notice),
+            "restrictToContacts": self.opts.restrict_to_contacts,
+            "restrictToDomain": self.opts.restrict_to_domain,
+            "startTime": str(epoch_ms(notice.started)),
+        }
+        end = schedule_end(notice.expected_return)
+        if end is not None:
+            # A safety net: Gmail stops the emergency reply itself at the expected return.
+            target["endTime"] = str(epoch_ms(end))
+            if int(target["startTime"]) >= int(target["endTime"]):
+                del target["startTime"]
+        return Artefacts(
+            files={ARTEFACT: json.dumps(target, ensure_ascii=False, indent=2) + "\n"},
+            content_types={ARTEFACT: "application/json"},
+        )
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        target = json.loads(artefacts.files[ARTEFACT])
+        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+
+    def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
+        summary = "; ".join(f"{m}: {_summary(s)}" for m, s in mailboxes.items())
+        return Setting(data={"mailboxes": mailboxes}, summary=summary)
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        want: dict[str, Any] = expected.data.get("mailboxes", {})
+        have: dict[str, Any] = actual.data.get("mailboxes", {})
+        return all(m in have and effective(s) == effective(have[m]) for m, s in want.items())
+
+    # -- talking to Gmail -------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        with self._client_lock:  # mailboxes run in threads: one client for all of them
+            if self._http is None:
+                self._http = new_client()
+            return self._http
+
+    def _base_credentials(self) -> Any:
+        from google.oauth2 import service_account
+
+        if self._base is not None:
+            return self._base
+        variable = self.opts.service_account_key_env
+        path = os.environ.get(variable)
+        if not path:
+            raise PermanentChannelError(
+                f"the environment variable {variable}, which should hold the path of the Google"
+                " service account's key file, is not set"
+            )
+        try:
+            with open(path, encoding="utf-8") as handle:
+                info = json.load(handle)
+            if self.opts.token_uri:
+                info["token_uri"] = self.opts.token_uri
+            load = service_account.Credentials.from_service_account_info
+            self._base = load(info, scopes=[SCOPE])  # type: ignore[no-untyped-call]
+        except (OSError, ValueError, KeyError) as exc:
+            raise PermanentChannelError(
+                f"the Google service account key file named by ${variable} cannot be used:"
+                f" {type(exc).__name__} {str(exc)[:160]}"
+            ) from None
+        return self._base
+
+    def _token(self, mailbox: str) -> str:
+        from google.auth import exceptions
+
+        with self._lock:
+            credentials = self._credentials.get(mailbox)
+            if credentials is None:
+                credentials = self._base_credentials().with_subject(mailbox)
+                self._credentials[mailbox] = credentials
+        if not credentials.valid:
+            try:
+                credentials.refresh(GoogleAuthRequest(self._client()))
+            except exceptions.TransportError as exc:
+                raise transport_error("Google sign-in", mailbox, exc) from exc
+            except exceptions.RefreshError as exc:
+                raise self._refresh_error(mailbox, exc) from None
+        return str(credentials.token)
+
+    def _refresh_error(self, mailbox: str, exc: Exception) -> Exception:
+        data = exc.args[1] if len(exc.args) > 1 else None
+        error = data.get("error") if isinstance(data, dict) else None
+        description = data.get("error_description", "") if isinstance(data, dict) else str(exc)
+        if error == "unauthorized_client":
+            return PermanentChannelError(
+                f"Google does not let the service account act for {mailbox}"
+                f" ({error}: {description}): {FORBIDDEN_HINT}"
+            )
+        if error == "invalid_grant":
+            return PermanentChannelError(
+                f"Google refused the service account's sign-in for {mailbox} ({error}:"
+                f" {description}): check that the mailbox exists and the key is not revoked"
+            )
+        if getattr(exc, "retryable", False):
+            return TransientChannelError(f"Google sign-in had a temporary problem: {exc}")
+        return PermanentChannelError(f"Google sign-in failed for {mailbox}: {str(exc)[:200]}")
+
+    def _request(
+        self, method: str, mailbox: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        import httpx
+
+        token = self._token(mailbox)
+        url = f"{self.opts.api_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/settings/vacation"
+        try:
+            response = self._client().request(
+                method,
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(PROVIDER, mailbox, exc) from exc
+        check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no vacation settings")
+        return answer
+
+    def _read(self, mailbox: str) -> dict[str, Any]:
+        return self._request("GET", mailbox)
+
+    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
+        current = self._read(mailbox)
+        if effective(current) == effective(target):
+            return {"changed": False, "setting": current}
+        return {"changed": True, "setting": self._request("PUT", mailbox, target)}
+
+    # -- the contract -----------------------------------------------------------------
+
+    def snapshot(self) -> Setting:
+        return self._setting(
+            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
+        )
+
+    def verify(self) -> Setting:
+        return self.snapshot()
+
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        target = json.loads(artefacts.files[ARTEFACT])
+        results = for_each_mailbox(
+            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
+        )
+        return self._receipt(results)
+
+    def restore(self, setting: Setting) -> Receipt:
+        saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
+        results = for_each_mailbox(
+            [m for m in self.opts.mailboxes if m in saved],
+            lambda m: self._switch(m, saved[m]),
+            self.opts.concurrency,
+        )
+        return self._receipt(results)
+
+    def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
+        return Receipt(
+            self._setting({m: r["setting"] for m, r in results.items()}),
+            changed=any(r["changed"] for r in results.values()),
+            confirmation={"mailboxes": {m: {"changed": r["changed"]} for m, r in results.items()}},
+        )
+
+    def probe(self) -> str:
+        current = self.snapshot()  # a token per mailbox, then a read per mailbox
+        return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None

@@ -1,0 +1,366 @@
+"""`email_graph`: Microsoft 365 / Exchange Online automatic replies through Microsoft Graph.
+
+Per mailbox: `GET/PATCH {graph_base}/users/{mailbox}/mailboxSettings[/automaticRepliesSetting]`
+with an app-only token (msal client credentials). The whole `automaticRepliesSetting` is the
+snapshot and is PATCHed back on restore.
+
+Exchange answers each sender only once until automatic replies are switched off and on
+again, so a change of text while replies are on goes through `status: disabled` first:
+senders who already had the normal out-of-office reply then get the emergency one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from pydantic import Field
+
+from notices.channels.base import (
+    Artefacts,
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Notice,
+    Receipt,
+    Setting,
+)
+from notices.channels.cloudmail import (
+    MsalHttpClient,
+    check_response,
+    email_html,
+    for_each_mailbox,
+    new_client,
+    schedule_end,
+    transport_error,
+    visible_text,
+)
+from notices.errors import PermanentChannelError, TransientChannelError
+
+if TYPE_CHECKING:
+    import httpx
+
+PROVIDER = "Microsoft 365"
+ARTEFACT = "automaticRepliesSetting.json"
+REQUIRED_ROLE = "MailboxSettings.ReadWrite"
+FORBIDDEN_HINT = (
+    "an administrator must grant the app the Microsoft Graph application permission"
+    f" {REQUIRED_ROLE} with admin consent"
+)
+
+
+class EmailGraphOptions(ChannelOptions):
+    tenant_id: str = Field(min_length=1, description="Directory (tenant) ID of the organisation.")
+    client_id: str = Field(min_length=1, description="Application (client) ID of the app.")
+    client_secret_env: str = Field(
+        min_length=1, description="Environment variable that holds the app's client secret."
+    )
+    mailboxes: list[str] = Field(
+        min_length=1, description="Mailboxes (user principal names or ids) to switch."
+    )
+    external_audience: Literal["all", "contactsOnly", "none"] = Field(
+        default="all", description="Who outside the organisation gets the reply."
+    )
+    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    authority_host: str = Field(
+        default="https://login.microsoftonline.com", description="Microsoft sign-in host."
+    )
+    graph_base: str = Field(
+        default="https://graph.microsoft.com/v1.0", description="Microsoft Graph API root."
+    )
+    scope: str = Field(
+        default="https://graph.microsoft.com/.default", description="Token scope for Graph."
+    )
+
+
+def graph_time(moment: datetime) -> dict[str, str]:
+    utc = moment.astimezone(UTC)
+    return {"dateTime": utc.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+
+
+def _instant(value: Any) -> str | None:
+    """A dateTimeTimeZone as a comparable key: UTC instants to the second, others verbatim."""
+    if not isinstance(value, dict):
+        return None
+    text = str(value.get("dateTime", ""))
+    zone = str(value.get("timeZone", ""))
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)", text)
+    if match and zone.upper() in ("UTC", "ETC/UTC", "Z"):
+        return match.group(1) + "Z"
+    return f"{text} {zone}"
+
+
+def _ended(setting: dict[str, Any], now: datetime) -> bool:
+    key = _instant(setting.get("scheduledEndDateTime"))
+    if key is None or not key.endswith("Z"):
+        return False
+    return datetime.fromisoformat(key.replace("Z", "+00:00")) <= now
+
+
+def effective(setting: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """What a setting means for senders: a schedule that has ended is the same as off."""
+    moment = now or datetime.now(UTC)
+    status = str(setting.get("status", "")).lower()
+    if status == "scheduled" and _ended(setting, moment):
+        status = "disabled"
+    key: dict[str, Any] = {
+        "status": status,
+        "externalAudience": str(setting.get("externalAudience", "")).lower(),
+        "internal": visible_text(setting.get("internalReplyMessage")),
+        "external": visible_text(setting.get("externalReplyMessage")),
+    }
+    if status == "scheduled":
+        key["start"] = _instant(setting.get("scheduledStartDateTime"))
+        key["end"] = _instant(setting.get("scheduledEndDateTime"))
+    return key
+
+
+def _summary(setting: dict[str, Any]) -> str:
+    status = str(setting.get("status", "?"))
+    if status.lower() == "scheduled":
+        end = _instant(setting.get("scheduledEndDateTime")) or "?"
+        return f"scheduled until {end}"
+    return status
+
+
+def _token_roles(token: str) -> list[str] | None:
+    """The application permissions in a Graph token, when it is a readable JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    roles = claims.get("roles") if isinstance(claims, dict) else None
+    return [str(r) for r in roles] if isinstance(roles, list) else None
+
+
+class EmailGraph(Channel):
+    kind = "email_graph"
+    medium = "email"
+    Options = EmailGraphOptions
+
+    def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
+        super().__init__(options, context)
+        assert isinstance(options, EmailGraphOptions)
+        self.opts = options
+        self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._http: httpx.Client | None = None
+        self._app: Any = None
+
+    def identity(self) -> str:
+        return f"{self.opts.tenant_id}: {', '.join(self.opts.mailboxes)}"
+
+    def describe(self) -> str:
+        return (
+            f"{self.kind} tenant {self.opts.tenant_id}, app {self.opts.client_id}"
+            f" (secret from ${self.opts.client_secret_env}): {', '.join(self.opts.mailboxes)}"
+        )
+
+    # -- building ---------------------------------------------------------------------
+
+    def build(self, notice: Notice) -> Artefacts:
+        message = email_html(notice)
+        target: dict[str, Any] = {
+            "status": "alwaysEnabled",
+            "externalAudience": self.opts.external_audience,
+            "internalReplyMessage": message,
+            "externalReplyMessage": message,
+        }
+        end = schedule_end(notice.expected_return)
+        if end is not None:
+            # A safety net: Exchange stops the emergency reply itself at the expected return.
+            started = datetime.fromisoformat(notice.started.replace("Z", "+00:00"))
+            target["status"] = "scheduled"
+            target["scheduledStartDateTime"] = graph_time(min(started, end))
+            target["scheduledEndDateTime"] = graph_time(end)
+        return Artefacts(
+            files={ARTEFACT: json.dumps(target, ensure_ascii=False, indent=2) + "\n"},
+            content_types={ARTEFACT: "application/json"},
+        )
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        target = json.loads(artefacts.files[ARTEFACT])
+        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+
+    def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
+        summary = "; ".join(f"{m}: {_summary(s)}" for m, s in mailboxes.items())
+        return Setting(data={"mailboxes": mailboxes}, summary=summary)
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        want: dict[str, Any] = expected.data.get("mailboxes", {})
+        have: dict[str, Any] = actual.data.get("mailboxes", {})
+        now = datetime.now(UTC)
+        return all(
+            m in have and effective(s, now) == effective(have[m], now) for m, s in want.items()
+        )
+
+    # -- talking to Graph -------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        with self._client_lock:  # mailboxes run in threads: one client for all of them
+            if self._http is None:
+                self._http = new_client()
+            return self._http
+
+    def _token(self) -> str:
+        import httpx
+        import msal
+
+        with self._lock:
+            try:
+                if self._app is None:
+                    secret = os.environ.get(self.opts.client_secret_env)
+                    if not secret:
+                        raise PermanentChannelError(
+                            f"the environment variable {self.opts.client_secret_env}, which"
+                            " should hold the Microsoft 365 app's client secret, is not set"
+                        )
+                    try:
+                        self._app = msal.ConfidentialClientApplication(
+                            self.opts.client_id,
+                            client_credential=secret,
+                            authority=f"{self.opts.authority_host.rstrip('/')}/"
+                            f"{self.opts.tenant_id}",
+                            http_client=MsalHttpClient(self._client()),
+                            instance_discovery=False,
+                        )
+                    except ValueError as exc:
+                        raise PermanentChannelError(
+                            f"Microsoft sign-in does not know the tenant {self.opts.tenant_id}:"
+                            f" check tenant_id ({str(exc)[:160]})"
+                        ) from None
+                result = self._app.acquire_token_for_client(scopes=[self.opts.scope])
+            except httpx.HTTPError as exc:
+                raise transport_error("Microsoft sign-in", "the token", exc) from exc
+            except msal.exceptions.MsalServiceError as exc:  # 5xx from the token endpoint
+                raise TransientChannelError(
+                    f"Microsoft sign-in had a temporary problem ({exc})"
+                ) from None
+        if "access_token" in result:
+            return str(result["access_token"])
+        error = str(result.get("error", "unknown_error"))
+        description = str(result.get("error_description", "")).split("\n")[0][:200]
+        if error in ("temporarily_unavailable", "server_error"):
+            raise TransientChannelError(f"Microsoft sign-in is temporarily unavailable ({error})")
+        raise PermanentChannelError(
+            f"Microsoft sign-in refused the app {self.opts.client_id} ({error}: {description}):"
+            f" check client_id and the secret in ${self.opts.client_secret_env}"
+        )
+
+    def _request(
+        self, method: str, mailbox: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        import httpx
+
+        token = self._token()
+        url = f"{self.opts.graph_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/{path}"
+        try:
+            response = self._client().request(
+                method,
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(PROVIDER, mailbox, exc) from exc
+        check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no settings object")
+        return answer
+
+    def _read(self, mailbox: str) -> dict[str, Any]:
+        answer = self._request("GET", mailbox, "mailboxSettings/automaticRepliesSetting")
+        return {k: v for k, v in answer.items() if not k.startswith("@odata.")}
+
+    def _patch(self, mailbox: str, setting: dict[str, Any]) -> dict[str, Any]:
+        answer = self._request(
+            "PATCH", mailbox, "mailboxSettings", {"automaticRepliesSetting": setting}
+        )
+        stored = answer.get("automaticRepliesSetting")
+        return dict(stored) if isinstance(stored, dict) else setting
+
+    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
+        current = self._read(mailbox)
+        now = datetime.now(UTC)
+        before, after = effective(current, now), effective(target, now)
+        if before == after:
+            return {"changed": False, "reset": False, "setting": current}
+        # Off, then on: Exchange forgets whom it has answered, so everyone gets the new text.
+        reset = before["status"] != "disabled" and after["status"] != "disabled"
+        if reset:
+            self._patch(mailbox, {"status": "disabled"})
+        stored = self._patch(mailbox, target)
+        return {"changed": True, "reset": reset, "setting": stored}
+
+    # -- the contract -----------------------------------------------------------------
+
+    def snapshot(self) -> Setting:
+        return self._setting(
+            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
+        )
+
+    def verify(self) -> Setting:
+        return self.snapshot()
+
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        target = json.loads(artefacts.files[ARTEFACT])
+        results = for_each_mailbox(
+            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
+        )
+        return self._receipt(results)
+
+    def restore(self, setting: Setting) -> Receipt:
+        saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
+        now = datetime.now(UTC)
+
+        def put_back(mailbox: str) -> dict[str, Any]:
+            body = {k: v for k, v in saved[mailbox].items() if not k.startswith("@odata.")}
+            if str(body.get("status", "")).lower() == "scheduled" and _ended(body, now):
+                # Exchange refuses a schedule that has ended; it means the same as off.
+                body["status"] = "disabled"
+            return self._switch(mailbox, body)
+
+        results = for_each_mailbox(
+            [m for m in self.opts.mailboxes if m in saved], put_back, self.opts.concurrency
+        )
+        return self._receipt(results)
+
+    def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
+        return Receipt(
+            self._setting({m: r["setting"] for m, r in results.items()}),
+            changed=any(r["changed"] for r in results.values()),
+            confirmation={
+                "mailboxes": {
+                    m: {"changed": r["changed"], "off_and_on": r["reset"]}
+                    for m, r in results.items()
+                }
+            },
+        )
+
+    def probe(self) -> str:
+        token = self._token()
+        roles = _token_roles(token)
+        if roles is not None and REQUIRED_ROLE not in roles:
+            raise PermanentChannelError(
+                f"the app {self.opts.client_id} signs in but lacks {REQUIRED_ROLE}"
+                f" (it has: {', '.join(roles) or 'none'}): {FORBIDDEN_HINT}"
+            )
+        current = self.snapshot()
+        return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None

@@ -1,0 +1,634 @@
+"""`twilio_voice`: point Twilio phone numbers at the emergency greeting, and back.
+
+The greeting TwiML is published through a publisher (a folder behind a web server, SFTP,
+S3) and served at `greeting_url`; each number's voice URL is switched to it. A number's
+routing is decided by several fields together (voice URL and method, fallback, status
+callback, a TwiML app SID, a SIP trunk SID, the receive mode): the snapshot holds all of
+them and `restore` puts back exactly those, so a Studio flow, a TwiML app or the customer's
+own webhook runs again after `resume`.
+
+Credentials come only from environment variables named in the options. The Twilio SDK is
+imported when a channel first talks to Twilio, never at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from notices.channels.base import (
+    Artefacts,
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Contact,
+    Notice,
+    Receipt,
+    Setting,
+)
+from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
+from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
+from notices.timeparse import utc_stamp
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+T = TypeVar("T")
+
+NUMBER_SID = re.compile(r"^PN[0-9a-fA-F]{32}$")
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+# Every field that decides where a call to the number goes (twilio-python attribute names).
+ROUTING_FIELDS = (
+    "voice_url",
+    "voice_method",
+    "voice_fallback_url",
+    "voice_fallback_method",
+    "status_callback",
+    "status_callback_method",
+    "voice_application_sid",
+    "trunk_sid",
+    "voice_receive_mode",
+)
+XML_CONTENT_TYPES = ("text/xml", "application/xml")
+
+
+class RecordOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_length: int = Field(default=120, ge=1, le=14400, description="Longest message, seconds.")
+    recording_status_callback: str | None = Field(
+        default=None, description="A URL Twilio notifies when a recording is ready."
+    )
+    file: str = Field(
+        default="greeting-recorded.xml",
+        description="TwiML said after the message, published beside the greeting.",
+    )
+
+
+class DialOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: str = Field(description="The on-call number, E.164 (+358...).")
+    caller_id: str | None = Field(default=None, description="Caller ID shown to the on-call phone.")
+    timeout: int = Field(default=30, ge=5, le=600, description="Seconds to let it ring.")
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not E164.match(value):
+            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
+        return value
+
+
+class TwilioVoiceOptions(ChannelOptions):
+    numbers: list[str] = Field(
+        min_length=1,
+        description="Phone-number SIDs (PN...) or E.164 numbers (+358...) to switch.",
+    )
+    greeting_url: str = Field(description="The public URL where the greeting TwiML is served.")
+    greeting_method: Literal["GET", "POST"] = Field(
+        default="GET", description="How Twilio fetches the greeting (static hosts need GET)."
+    )
+    greeting_file: str = Field(
+        default="greeting.xml", description="The greeting's file name at the publisher."
+    )
+    publisher: PublisherOptions = Field(
+        default_factory=FolderPublisherOptions,
+        description="Where the greeting file is published (it must be served at greeting_url).",
+    )
+    account_sid_env: str = "TWILIO_ACCOUNT_SID"
+    auth_token_env: str = "TWILIO_AUTH_TOKEN"  # noqa: S105 - a variable's name, not a secret
+    api_key_sid_env: str | None = Field(
+        default=None, description="With api_key_secret_env: use an API key instead of the token."
+    )
+    api_key_secret_env: str | None = None
+    api_base: str | None = Field(
+        default=None, description="Another API 2010 base URL (tests; Twilio edge locations)."
+    )
+    voices: dict[str, str] = Field(
+        default_factory=dict,
+        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+    )
+    record: RecordOptions | None = Field(default=None, description="Offer a voice message.")
+    dial: DialOptions | None = Field(default=None, description="Connect to an on-call number.")
+    timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
+    workers: int = Field(default=4, ge=1, le=32, description="Numbers switched at once.")
+
+    @field_validator("numbers")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if not (NUMBER_SID.match(entry) or E164.match(entry)):
+                raise ValueError(
+                    f"{entry!r} is neither a phone-number SID (PN + 32 hex digits)"
+                    " nor an E.164 number such as '+358401234567'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a number is listed twice")
+        return value
+
+    @field_validator("greeting_url", "api_base")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_offer(self) -> TwilioVoiceOptions:
+        if self.record is not None and self.dial is not None:
+            raise ValueError("choose either record or dial, not both")
+        if (self.api_key_sid_env is None) != (self.api_key_secret_env is None):
+            raise ValueError("api_key_sid_env and api_key_secret_env go together")
+        return self
+
+
+def _routing(number: Any) -> dict[str, str]:
+    """A number's routing fields as strings ('' for unset: how Twilio clears a field)."""
+    return {name: getattr(number, name, None) or "" for name in ROUTING_FIELDS}
+
+
+def _is_switched(routing: dict[str, str], url: str, method: str) -> bool:
+    return (
+        routing.get("voice_url") == url
+        and routing.get("voice_method") == method
+        and not routing.get("voice_application_sid")
+        and not routing.get("trunk_sid")
+        and routing.get("voice_receive_mode") != "fax"
+    )
+
+
+def _summary(numbers: dict[str, dict[str, str]]) -> str:
+    parts = []
+    for entry, value in numbers.items():
+        label = value.get("phone_number") or entry
+        if value.get("trunk_sid"):
+            target = f"SIP trunk {value['trunk_sid']}"
+        elif value.get("voice_application_sid"):
+            target = f"TwiML app {value['voice_application_sid']}"
+        elif value.get("voice_url"):
+            target = f"{value.get('voice_method') or 'POST'} {value['voice_url']}"
+        else:
+            target = "no voice URL"
+        parts.append(f"{label} -> {target}")
+    return "; ".join(parts)
+
+
+class TwilioVoice(Channel):
+    kind = "twilio_voice"
+    medium = "ivr"
+    Options = TwilioVoiceOptions
+
+    def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
+        super().__init__(options, context)
+        assert isinstance(options, TwilioVoiceOptions)
+        self.opts = options
+        self.publisher: Publisher = make_publisher(options.publisher, context.home)
+        self._client: Client | None = None
+        self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
+        self._lock = threading.Lock()
+
+    # -- identity ---------------------------------------------------------------------
+
+    def identity(self) -> str:
+        account = os.environ.get(self.opts.account_sid_env) or f"${self.opts.account_sid_env}"
+        where = f" via {self.opts.api_base}" if self.opts.api_base else ""
+        return f"account {account}{where} numbers {', '.join(self.opts.numbers)}"
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
+
+    # -- the artefacts ------------------------------------------------------------------
+
+    def _files(self) -> list[str]:
+        names = [self.opts.greeting_file]
+        if self.opts.record is not None:
+            names.append(self.opts.record.file)
+        return names
+
+    def build(self, notice: Notice) -> Artefacts:
+        record = dial = None
+        if self.opts.record is not None:
+            record = RecordOffer(
+                action=urljoin(self.opts.greeting_url, posixpath.basename(self.opts.record.file)),
+                method="GET",
+                max_length=self.opts.record.max_length,
+                recording_status_callback=self.opts.record.recording_status_callback,
+            )
+        if self.opts.dial is not None:
+            dial = DialOffer(
+                number=self.opts.dial.number,
+                caller_id=self.opts.dial.caller_id,
+                timeout=self.opts.dial.timeout,
+            )
+        files = {self.opts.greeting_file: greeting_twiml(notice, self.opts.voices, record, dial)}
+        if self.opts.record is not None:
+            files[self.opts.record.file] = recorded_twiml(notice, self.opts.voices)
+        return Artefacts(files=files, content_types=dict.fromkeys(files, "text/xml; charset=utf-8"))
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        """Pure: every number routed to the greeting, the files published and served.
+        The fields we leave alone (fallback, status callback) are not part of it."""
+        files = {name: artefacts.files.get(name) for name in self._files()}
+        numbers = {entry: self._switched_fields({}) for entry in self.opts.numbers}
+        data = {
+            "switched": True,
+            "numbers": numbers,
+            "files": files,
+            "served": artefacts.files[self.opts.greeting_file],
+        }
+        target = f"{self.opts.greeting_method} {self.opts.greeting_url}"
+        summary = f"{', '.join(self.opts.numbers)} -> {target}"
+        return Setting(data=data, summary=summary)
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        want, have = expected.data, actual.data
+        numbers: dict[str, dict[str, str]] = have.get("numbers", {})
+        if want.get("files") != have.get("files") or set(numbers) != set(self.opts.numbers):
+            return False
+        if want.get("switched"):
+            return have.get("served") == want.get("served") and all(
+                _is_switched(numbers[entry], self.opts.greeting_url, self.opts.greeting_method)
+                for entry in self.opts.numbers
+            )
+        saved: dict[str, dict[str, str]] = want.get("numbers", {})
+        return all(
+            entry in saved
+            and all(saved[entry].get(f, "") == numbers[entry].get(f, "") for f in ROUTING_FIELDS)
+            for entry in self.opts.numbers
+        )
+
+    def _switched_fields(self, current: dict[str, str]) -> dict[str, str]:
+        """The routing that sends calls to the greeting; the rest of `current` stays."""
+        wanted = {
+            "voice_url": self.opts.greeting_url,
+            "voice_method": self.opts.greeting_method,
+            "voice_application_sid": "",
+            "trunk_sid": "",
+        }
+        if current.get("voice_receive_mode") == "fax":
+            wanted["voice_receive_mode"] = "voice"
+        return wanted
+
+    # -- reading --------------------------------------------------------------------------
+
+    def snapshot(self) -> Setting:
+        numbers = self._read_numbers()
+        files = self.publisher.read(self._files())
+        return Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
+
+    def verify(self) -> Setting:
+        setting = self.snapshot()
+        if any(n["voice_url"] == self.opts.greeting_url for n in setting.data["numbers"].values()):
+            # A number points at the greeting: what Twilio would fetch is part of the state.
+            setting.data["served"] = self._fetch_greeting()[0]
+        return setting
+
+    def _read_numbers(self) -> dict[str, dict[str, str]]:
+        def read(entry: str) -> dict[str, str]:
+            sid, phone = self._resolve(entry)
+            number = self._call(entry, lambda c: _pn(c)(sid).fetch())
+            return {"sid": sid, "phone_number": phone, **_routing(number)}
+
+        return self._each(read)
+
+    def _resolve(self, entry: str) -> tuple[str, str]:
+        """The number's SID and E.164 number, looked up once per process."""
+        with self._lock:
+            known = self._sids.get(entry)
+        if known:
+            return known
+        if NUMBER_SID.match(entry):
+            number = self._call(entry, lambda c: _pn(c)(entry).fetch())
+            found = (entry, str(number.phone_number))
+        else:
+            page = self._call(
+                entry,
+                lambda c: _pn(c).list(phone_number=entry, limit=2),
+            )
+            matches = [n for n in page if n.phone_number == entry]
+            if not matches:
+                raise PermanentChannelError(
+                    f"{entry} is not a number of this Twilio account: check `numbers`"
+                )
+            found = (str(matches[0].sid), entry)
+        with self._lock:
+            self._sids[entry] = found
+        return found
+
+    # -- switching ------------------------------------------------------------------------
+
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        published = self.publisher.write(
+            {name: artefacts.files.get(name) for name in self._files()}, artefacts.content_types
+        )
+
+        def switch(entry: str) -> dict[str, Any]:
+            sid, _ = self._resolve(entry)
+            current = self._read_one(entry, sid)
+            wanted = self._switched_fields(current)
+            return self._update(entry, sid, current, wanted)
+
+        updates = self._each(switch)
+        changed = published or any(u["changed"] for u in updates.values())
+        confirmation = {"published": self.publisher.identity(), "numbers": updates}
+        return Receipt(self.expected(artefacts), changed, confirmation)
+
+    def restore(self, setting: Setting) -> Receipt:
+        saved: dict[str, dict[str, str]] = setting.data["numbers"]
+        missing = [entry for entry in self.opts.numbers if entry not in saved]
+        if missing:
+            raise PermanentChannelError(
+                f"no saved setting for {', '.join(missing)}: restore those numbers by hand"
+            )
+
+        def put_back(entry: str) -> dict[str, Any]:
+            sid = saved[entry]["sid"]
+            current = self._read_one(entry, sid)
+            wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
+            return self._update(entry, sid, current, wanted)
+
+        updates = self._each(put_back)
+        files: dict[str, str | None] = setting.data.get("files", {})
+        published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
+        changed = published or any(u["changed"] for u in updates.values())
+        confirmation = {"published": self.publisher.identity(), "numbers": updates}
+        return Receipt(setting, changed, confirmation)
+
+    def _read_one(self, entry: str, sid: str) -> dict[str, str]:
+        number = self._call(entry, lambda c: _pn(c)(sid).fetch())
+        return _routing(number)
+
+    def _update(
+        self, entry: str, sid: str, current: dict[str, str], wanted: dict[str, str]
+    ) -> dict[str, Any]:
+        """Send only the fields that differ ('' clears one); nothing when all hold already."""
+        # A trunk or a TwiML app takes the call before any URL, and setting one clears the
+        # other: send only the one the target has, so Twilio does not clear it again.
+        changes = {k: v for k, v in wanted.items() if current.get(k, "") != v}
+        if wanted.get("trunk_sid") and "trunk_sid" in changes:
+            changes.pop("voice_application_sid", None)
+        if wanted.get("voice_application_sid") and "voice_application_sid" in changes:
+            changes.pop("trunk_sid", None)
+        if not changes:
+            return {"sid": sid, "changed": False}
+        self._call(entry, lambda c: _pn(c)(sid).update(**changes))
+        return {"sid": sid, "changed": True, "fields": sorted(changes)}
+
+    # -- check and contacts -------------------------------------------------------------
+
+    def probe(self) -> str:
+        numbers = self._read_numbers()
+        served, content_type = self._fetch_greeting(missing_ok=True)
+        greeting = (
+            f"{self.opts.greeting_url} not published yet (checked after the first switch)"
+            if served is None
+            else f"{self.opts.greeting_url} serves valid TwiML ({content_type})"
+        )
+        return (
+            f"credentials work; {len(numbers)} number(s) found ({_summary(numbers)}); {greeting};"
+            f" not checked: that the publisher's files appear at greeting_url"
+        )
+
+    def contacts(self, since: str, until: str) -> list[Contact]:
+        start = _parse_stamp(since)
+        end = _parse_stamp(until)
+
+        # The API filters on whole UTC days: ask for every day touched, then trim exactly.
+        def calls(entry: str) -> list[Contact]:
+            _, phone = self._resolve(entry)
+            found = self._call(
+                entry,
+                lambda c: c.api.v2010.account.calls.list(
+                    to=phone,
+                    start_time_after=_day(start),
+                    start_time_before=_day(end + timedelta(days=1)),
+                    page_size=100,
+                ),
+            )
+            result = []
+            for call in found:
+                began = call.start_time
+                if began is None or call.direction != "inbound":
+                    continue
+                began = began.astimezone(UTC)
+                if not start <= began <= end:
+                    continue
+                result.append(
+                    Contact(
+                        channel=self.name,
+                        kind="call",
+                        at=utc_stamp(began),
+                        party=str(getattr(call, "_from", "") or ""),
+                        provider_id=str(call.sid),
+                        detail={
+                            "to": phone,
+                            "status": str(call.status),
+                            "duration_s": call.duration,
+                        },
+                    )
+                )
+            return result
+
+        everything = [c for found in self._each(calls).values() for c in found]
+        return sorted(everything, key=lambda c: (c.at, c.provider_id))
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _each(self, work: Callable[[str], T]) -> dict[str, T]:
+        """Run `work` for every number at once; when any failed, raise the gravest error."""
+        entries = self.opts.numbers
+        results: dict[str, T] = {}
+        errors: dict[str, BaseException] = {}
+
+        def guarded(entry: str) -> None:
+            try:
+                results[entry] = work(entry)
+            except Exception as exc:  # noqa: BLE001 - collected and raised below
+                errors[entry] = exc
+
+        with ThreadPoolExecutor(max_workers=min(self.opts.workers, len(entries))) as pool:
+            list(pool.map(guarded, entries))
+        if errors:
+            raise _combine(errors)
+        return {entry: results[entry] for entry in entries}
+
+    def _fetch_greeting(self, missing_ok: bool = False) -> tuple[str | None, str]:
+        """What Twilio would get from greeting_url: the text, checked as TwiML."""
+        import requests
+
+        url = self.opts.greeting_url
+        try:
+            answer = requests.request(
+                self.opts.greeting_method, url, timeout=self.opts.timeout_s, allow_redirects=True
+            )
+        except requests.RequestException as exc:
+            raise TransientChannelError(
+                f"the greeting at {url} cannot be fetched ({type(exc).__name__}): Twilio could"
+                " not fetch it either"
+            ) from None
+        if answer.status_code == 404 and missing_ok:
+            return None, ""
+        if answer.status_code >= 500:
+            raise TransientChannelError(f"the greeting at {url} answers HTTP {answer.status_code}")
+        if answer.status_code != 200:
+            raise PermanentChannelError(
+                f"the greeting at {url} answers HTTP {answer.status_code}: Twilio could not"
+                " fetch it"
+            )
+        content_type = answer.headers.get("Content-Type", "")
+        if content_type.split(";")[0].strip().lower() not in XML_CONTENT_TYPES:
+            raise PermanentChannelError(
+                f"the greeting at {url} is served as {content_type or 'no content type'!r};"
+                " Twilio needs text/xml or application/xml"
+            )
+        text = answer.content.decode("utf-8", errors="replace")
+        try:
+            root = ET.fromstring(answer.content)  # noqa: S314 - our own published file
+        except ET.ParseError as exc:
+            raise PermanentChannelError(f"the greeting at {url} is not valid XML: {exc}") from None
+        if root.tag != "Response":
+            raise PermanentChannelError(
+                f"the greeting at {url} is XML but not TwiML (root <{root.tag}>, not <Response>)"
+            )
+        return text, content_type
+
+    def client(self) -> Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def _connect(self) -> Client:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        def need(env: str) -> str:
+            value = os.environ.get(env)
+            if not value:
+                raise PermanentChannelError(
+                    f"the environment variable {env} is not set: Twilio credentials come from"
+                    " the environment, never from notices.toml"
+                )
+            return value
+
+        account = need(self.opts.account_sid_env)
+        if self.opts.api_key_sid_env and self.opts.api_key_secret_env:
+            username = need(self.opts.api_key_sid_env)
+            password = need(self.opts.api_key_secret_env)
+        else:
+            username, password = account, need(self.opts.auth_token_env)
+
+        class RetryAfterClient(TwilioHttpClient):  # type: ignore[misc]
+            """Keeps what the SDK drops: a 429's Retry-After."""
+
+            def request(self, *args: Any, **kwargs: Any) -> Any:
+                response = super().request(*args, **kwargs)
+                if response.status_code == 429:
+                    after = (response.headers or {}).get("Retry-After")
+                    raise TransientChannelError(
+                        "Twilio is limiting our requests (HTTP 429): trying again",
+                        retry_after=_seconds(after),
+                    )
+                return response
+
+        client = Client(
+            username,
+            password,
+            account,
+            http_client=RetryAfterClient(timeout=self.opts.timeout_s, pool_connections=True),
+        )
+        if self.opts.api_base:
+            client.api.base_url = self.opts.api_base.rstrip("/")
+        return client
+
+    def _call(self, entry: str, call: Callable[[Client], T]) -> T:
+        """One Twilio request, its errors turned into ones a stressed person understands."""
+        import requests
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            return call(self.client())
+        except ChannelError:
+            raise
+        except TwilioRestException as exc:
+            raise _rest_error(entry, exc) from None
+        except requests.Timeout:
+            raise TransientChannelError(
+                f"Twilio did not answer within {self.opts.timeout_s:g} s ({entry})"
+            ) from None
+        except requests.RequestException as exc:
+            raise TransientChannelError(
+                f"cannot reach Twilio ({type(exc).__name__}) for {entry}"
+            ) from None
+
+    def close(self) -> None:
+        self.publisher.close()
+
+
+def _rest_error(entry: str, exc: Any) -> ChannelError:
+    status = int(exc.status)
+    detail = f"Twilio error {exc.code}: {exc.msg}" if exc.code else f"HTTP {status}"
+    if status in (401, 403):
+        return PermanentChannelError(
+            f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
+            " token (or API key) in the environment"
+        )
+    if status == 404:
+        return PermanentChannelError(
+            f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`"
+        )
+    if status == 429:
+        return TransientChannelError("Twilio is limiting our requests (HTTP 429): trying again")
+    if status >= 500:
+        return TransientChannelError(f"Twilio had a server error (HTTP {status}) for {entry}")
+    return PermanentChannelError(f"Twilio rejected the change to {entry}: {detail}")
+
+
+def _combine(errors: dict[str, BaseException]) -> ChannelError:
+    """One error for several numbers: permanent if any is, else transient (retry)."""
+    messages = [str(exc) or type(exc).__name__ for exc in errors.values()]
+    text = "; ".join(dict.fromkeys(messages))
+    if len(errors) == 1:
+        only = next(iter(errors.values()))
+        if isinstance(only, ChannelError):
+            return only
+    if all(isinstance(e, ChannelError) and e.transient for e in errors.values()):
+        afters = [getattr(e, "retry_after", None) for e in errors.values()]
+        known = [a for a in afters if a is not None]
+        return TransientChannelError(text, retry_after=max(known) if known else None)
+    return PermanentChannelError(text)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: let our own backoff decide
+
+
+def _parse_stamp(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _day(moment: datetime) -> str:
+    return date(moment.year, moment.month, moment.day).isoformat()
+
+
+def _pn(client: Client) -> Any:
+    """The account's IncomingPhoneNumbers resource."""
+    return client.api.v2010.account.incoming_phone_numbers

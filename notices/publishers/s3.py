@@ -1,0 +1,210 @@
+"""An S3-compatible bucket (AWS S3, MinIO, Ceph, Hetzner, UpCloud ...). boto3, imported when
+first used.
+
+Every object gets its content type and a short Cache-Control, so browsers and CDNs pick up
+a change within seconds. Each file is put under a temporary key, then copied onto the real
+key (S3 replaces an object whole), so a visitor never reads half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from notices.errors import PermanentChannelError, TransientChannelError
+from notices.publishers.base import Publisher, content_type_for, decode_text
+
+T = TypeVar("T")
+
+ABSENT = {"NoSuchKey", "404", "NotFound"}
+RETRYABLE = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+}
+
+
+class S3PublisherOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["s3"]
+    bucket: str = Field(min_length=3, max_length=63)
+    prefix: str = Field(default="", description="Key prefix, e.g. 'notices/'.")
+    endpoint_url: str | None = Field(
+        default=None, description="For S3-compatible services, e.g. 'https://s3.example.com'."
+    )
+    region: str = Field(default="us-east-1")
+    access_key_id_env: str | None = Field(
+        default=None, description="Environment variable holding the access key id."
+    )
+    secret_access_key_env: str | None = Field(
+        default=None, description="Environment variable holding the secret access key."
+    )
+    path_style: bool = Field(
+        default=False, description="Path-style addressing (most S3-compatible services)."
+    )
+    acl: str | None = Field(
+        default=None,
+        description="Canned ACL for every object, e.g. 'public-read' (buckets that use ACLs).",
+    )
+    cache_control: str = Field(default="max-age=30", description="Cache-Control of every object.")
+    timeout: float = Field(default=15.0, gt=0, description="Seconds to wait for the service.")
+
+    @model_validator(mode="after")
+    def _both_keys(self) -> S3PublisherOptions:
+        if (self.access_key_id_env is None) != (self.secret_access_key_env is None):
+            raise ValueError("give both access_key_id_env and secret_access_key_env, or neither")
+        return self
+
+
+class S3Publisher(Publisher):
+    def __init__(self, options: S3PublisherOptions, home: Path) -> None:
+        self.options = options
+        self._client: Any = None
+
+    def identity(self) -> str:
+        o = self.options
+        where = f" at {o.endpoint_url}" if o.endpoint_url else ""
+        return f"s3 {o.bucket}/{o.prefix}{where}"
+
+    def _key(self, name: str) -> str:
+        return f"{self.options.prefix}{name}"
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        import boto3
+        from botocore.config import Config
+
+        o = self.options
+        credentials: dict[str, str] = {}
+        if o.access_key_id_env and o.secret_access_key_env:
+            for env, arg in (
+                (o.access_key_id_env, "aws_access_key_id"),
+                (o.secret_access_key_env, "aws_secret_access_key"),
+            ):
+                value = os.environ.get(env)
+                if not value:
+                    raise PermanentChannelError(
+                        f"the environment variable {env} (S3 credentials) is not set"
+                    )
+                credentials[arg] = value
+        self._client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=o.endpoint_url,
+            region_name=o.region,
+            config=Config(
+                s3={"addressing_style": "path" if o.path_style else "auto"},
+                connect_timeout=o.timeout,
+                read_timeout=o.timeout,
+                retries={"max_attempts": 1},
+            ),
+            **credentials,
+        )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._client = None
+
+    def _call(self, what: str, action: Callable[[Any], T]) -> T:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = self.identity()
+        try:
+            return action(self._connect())
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            message = exc.response.get("Error", {}).get("Message") or code
+            if code in RETRYABLE or status >= 500 or status == 429:
+                raise TransientChannelError(f"{where} could not {what}: {message}") from exc
+            if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+                raise PermanentChannelError(
+                    f"{where} refused the credentials: check the access keys"
+                ) from exc
+            if code == "NoSuchBucket":
+                raise PermanentChannelError(
+                    f"the bucket {self.options.bucket} does not exist"
+                ) from exc
+            if code in {"AccessDenied", "403"} or status == 403:
+                raise PermanentChannelError(f"{where} denies permission to {what}") from exc
+            raise PermanentChannelError(f"{where} refused to {what}: {message}") from exc
+        except NoCredentialsError as exc:
+            raise PermanentChannelError(
+                f"no S3 credentials for {where}: set access_key_id_env and secret_access_key_env"
+            ) from exc
+        except BotoCoreError as exc:
+            # Endpoint unreachable, connect or read timeouts, connection closed.
+            self.close()
+            raise TransientChannelError(f"{where} could not {what}: {exc}") from exc
+
+    def read(self, names: list[str]) -> dict[str, str | None]:
+        from botocore.exceptions import ClientError
+
+        def action(s3: Any) -> dict[str, str | None]:
+            result: dict[str, str | None] = {}
+            for name in names:
+                try:
+                    body = s3.get_object(Bucket=self.options.bucket, Key=self._key(name))["Body"]
+                except ClientError as exc:
+                    if str(exc.response.get("Error", {}).get("Code", "")) in ABSENT:
+                        result[name] = None
+                        continue
+                    raise
+                with body:
+                    result[name] = decode_text(body.read(), f"{self.identity()} {name}")
+            return result
+
+        return self._call("read", action)
+
+    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
+        current = self.read(list(files))
+        o = self.options
+        acl = {"ACL": o.acl} if o.acl else {}
+
+        def action(s3: Any) -> bool:
+            changed = False
+            for name, text in files.items():
+                if current[name] == text:
+                    continue
+                changed = True
+                key = self._key(name)
+                if text is None:
+                    s3.delete_object(Bucket=o.bucket, Key=key)
+                    continue
+                slash = key.rfind("/") + 1
+                temporary = f"{key[:slash]}.{key[slash:]}.notices.tmp"
+                s3.put_object(
+                    Bucket=o.bucket,
+                    Key=temporary,
+                    Body=text.encode("utf-8"),
+                    ContentType=content_type_for(name, content_types),
+                    CacheControl=o.cache_control,
+                    **acl,
+                )
+                try:
+                    # COPY keeps ContentType and Cache-Control; the ACL is not copied.
+                    s3.copy_object(
+                        Bucket=o.bucket,
+                        Key=key,
+                        CopySource={"Bucket": o.bucket, "Key": temporary},
+                        MetadataDirective="COPY",
+                        **acl,
+                    )
+                finally:
+                    s3.delete_object(Bucket=o.bucket, Key=temporary)
+            return changed
+
+        return self._call("write", action)
