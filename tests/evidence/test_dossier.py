@@ -74,8 +74,8 @@ def test_pdf_embeds_its_font_and_attachments_and_declares_pdfa(notices, recorded
     reader = PdfReader(folder / "report.pdf")
     fonts = {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        for reference in page["/Resources"]["/Font"].values():
+            font = reference.get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             fonts[font["/BaseFont"]] = "/FontFile2" in descriptor
     assert fonts and all(fonts.values()), fonts
