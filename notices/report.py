@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "Kesto yhteensä",
         "unknown": "ei ilmoitettu",
         "timeline": "Aikajana",
+        "timeline_contacts": "{n} saapunutta yhteydenottoa on lueteltu kohdassa"
+        ' "Yhteydenotot poikkeustilanteen aikana".',
         "time": "Aika",
         "who": "Kuka",
         "event": "Tapahtuma",
@@ -112,6 +114,8 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "Total längd",
         "unknown": "inte angiven",
         "timeline": "Tidslinje",
+        "timeline_contacts": '{n} inkommande kontakter listas under "Kontakter under'
+        ' undantagsläget".',
         "time": "Tid",
         "who": "Vem",
         "event": "Händelse",
@@ -179,6 +183,8 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "Total duration",
         "unknown": "not given",
         "timeline": "Timeline",
+        "timeline_contacts": '{n} inbound contacts are listed under "Contacts during the'
+        ' incident".',
         "time": "Time",
         "who": "Who",
         "event": "Event",
@@ -565,9 +571,17 @@ def build_report(data: ReportInput) -> bytes:
 
     # -- timeline -------------------------------------------------------------------------
     heading(t("timeline"))
+    # Contacts have their own table below; listing them here too would only double the PDF.
+    n_contacts = sum(1 for r in records if r.kind == "contact.received")
+    if n_contacts:
+        para(t("timeline_contacts", n=n_contacts), 8)
     table(
         [(30, t("time")), (22, t("who")), (30, t("event")), (18, t("channel")), (0, t("detail"))],
-        ([t.when(r.ts), r.actor, t.kind(r.kind), r.channel or "", _brief(r, t)] for r in records),
+        (
+            [t.when(r.ts), r.actor, t.kind(r.kind), r.channel or "", _brief(r, t)]
+            for r in records
+            if r.kind != "contact.received"
+        ),
     )
 
     # -- published texts ------------------------------------------------------------------
