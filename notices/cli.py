@@ -129,6 +129,8 @@ def run_switch(
     dry_run: bool,
     json_output: bool,
 ) -> None:
+    from datetime import UTC, datetime
+
     from notices.timeparse import expected_return
 
     try:
@@ -141,15 +143,17 @@ def run_switch(
     except NoticesError as exc:
         fail(exc)
     try:
-        # Everything is rendered inside switch() before anything changes; a dry run first
-        # catches a broken template before we ask the person to confirm.
-        preview = orchestrator.switch(
-            mode, reasons=reasons, expected_return=returning, dry_run=True, arguments={}
-        )
         if dry_run:
+            preview = orchestrator.switch(
+                mode, reasons=reasons, expected_return=returning, dry_run=True, arguments={}
+            )
             _print(preview, json_output, config)
             return
-        names = ", ".join(o.name for o in preview.outcomes)
+        # switch() renders everything again before it changes anything; rendering here too
+        # (no provider is read: that would only slow the switch) fails a broken template
+        # before we ask the person to confirm.
+        orchestrator.build_all(mode, reasons, datetime.now(UTC), returning)
+        names = ", ".join(c.name for c in orchestrator.channels)
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
         if progress is not None:

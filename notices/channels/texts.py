@@ -188,13 +188,17 @@ def email_body(notice: Notice, separator: str = "\n\n— — —\n\n") -> str:
     return separator.join(text.body.strip() for text in notice.texts) + "\n"
 
 
-def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
-    """A complete Sieve script whose only action is the vacation auto-reply."""
+def sieve_vacation_command(notice: Notice, addresses: list[str], days: int) -> str:
+    """The `vacation` command alone (needs `require "vacation"`), ending in a newline."""
     options = [f":days {days}", f":subject {_sieve_string(email_subject(notice))}"]
     if addresses:
         options.append(":addresses [" + ", ".join(_sieve_string(a) for a in addresses) + "]")
+    return f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+
+
+def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
+    """A complete Sieve script whose only action is the vacation auto-reply."""
     return (
         f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
-        'require ["vacation"];\n'
-        f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+        'require ["vacation"];\n' + sieve_vacation_command(notice, addresses, days)
     )
