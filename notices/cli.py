@@ -685,7 +685,14 @@ def init(
     target.write_text(
         package_files("notices").joinpath("static/notices.toml").read_text("utf-8"), "utf-8"
     )
+    from notices.anchor import SigningKey
+    from notices.personal import hmac_key
+
+    data = home or default_home()
+    fingerprint = SigningKey(data).fingerprint
+    hmac_key(data)
     out.print(f"Wrote {target}. Edit it, then run `notices check`.")
+    out.print(f"Signing key fingerprint (keep a copy elsewhere): {fingerprint}")
 
 
 @log_app.command("show")
@@ -719,13 +726,30 @@ def log_show(
 
 
 @log_app.command("verify")
-def log_verify(json_output: Json = False, home: Home = None) -> None:
-    """Walk the hash chain; name the first record that was altered, removed or reordered."""
+def log_verify(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="An exported dossier to check offline (default: the whole log)."),
+    ] = None,
+    expect_key: Annotated[
+        str | None,
+        typer.Option("--expect-key", help="The signing key fingerprint the dossier must carry."),
+    ] = None,
+    json_output: Json = False,
+    home: Home = None,
+) -> None:
+    """Walk the hash chain and compare its head with the head file; or, given a folder, check
+    an exported dossier offline (file hashes, signature, chain continuity)."""
+    if folder is not None:
+        _verify_dossier(folder, expect_key, json_output)
+        return
     from notices.evidence import open_log
 
     log = open_log(home or default_home())
     try:
         result = log.verify()
+        if result.ok:
+            log.anchor("verify")
     finally:
         log.database.close()
     if json_output:
@@ -737,24 +761,230 @@ def log_verify(json_output: Json = False, home: Home = None) -> None:
     raise typer.Exit(0 if result.ok else 1)
 
 
+def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:
+    from notices.dossier import verify_dossier
+
+    checks = verify_dossier(folder, expect_key)
+    ok = all(check.ok for check in checks)
+    if json_output:
+        report = {"ok": ok, "checks": [check.__dict__ for check in checks]}
+        out.print_json(json.dumps(report, ensure_ascii=False))
+    else:
+        for check in checks:
+            mark = "[green]ok[/green]    " if check.ok else "[bold red]FAILED[/bold red]"
+            (out if check.ok else err).print(f"{mark} {check.name}: {check.detail}", markup=True)
+        out.print("[green]OK[/green]: the dossier verifies." if ok else "")
+        if not ok:
+            err.print("[bold red]FAILED[/bold red]: the dossier does not verify.")
+    raise typer.Exit(0 if ok else 1)
+
+
+Incident = Annotated[str | None, typer.Option("--incident", help="Only this incident.")]
+
+
 @log_app.command("export")
 def log_export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
-    incident: Annotated[str | None, typer.Option("--incident", help="Only this incident.")] = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the dossier, or a .jsonl/.csv file.")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl or csv: one file instead of a dossier folder."),
+    ] = None,
+    incident: Incident = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Export a period from: 2026-11-23T08:00.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="... up to (not including).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
+    include_personal: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal",
+            help="Show callers' numbers and addresses unmasked (this is logged).",
+        ),
+    ] = False,
     home: Home = None,
+    config: ConfigFile = None,
 ) -> None:
-    """Export records as JSON Lines or CSV (UTF-8 with BOM, opens in Excel)."""
+    """Export an incident (or a period) as a dossier folder: report.pdf, events.csv,
+    events.jsonl, contacts.csv and a signed manifest.json. With --format, one file only."""
     from notices.evidence import export, open_log
 
-    if fmt not in ("jsonl", "csv"):
-        fail(UsageError(f"--format must be jsonl or csv, not {fmt!r}"))
-    log = open_log(home or default_home())
+    single = fmt is not None or output.suffix in (".jsonl", ".csv")
+    if single:
+        fmt = fmt or output.suffix[1:]
+        if fmt not in ("jsonl", "csv"):
+            fail(UsageError(f"--format must be jsonl or csv, not {fmt!r}"))
     try:
-        count, digest = export(log, output, fmt, incident)
+        data, cfg = resolve(home, config)
+    except NoticesError as exc:
+        fail(exc)
+    log = open_log(data)
+    try:
+        if single:
+            assert fmt is not None
+            count, digest = export(log, output, fmt, incident)
+            out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
+            return
+        from notices.dossier import ExportSettings, export_dossier, parse_moment
+
+        settings = ExportSettings(
+            incident=incident,
+            since=parse_moment(since, cfg.zone) if since else None,
+            until=parse_moment(until, cfg.zone) if until else None,
+            lang=lang,
+            include_personal=include_personal,
+            zone=cfg.zone,
+            organisation=cfg.organisation.name if cfg.organisation else None,
+            mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
+        )
+        if incident is None and since is None and until is None:
+            raise UsageError("say what to export: --incident ID, or --since/--until")
+        manifest = export_dossier(log, output, settings)
+    except NoticesError as exc:
+        fail(exc)
     finally:
         log.database.close()
-    out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
+    slice_ = manifest["slice"]
+    out.print(
+        f"Wrote the dossier to {output}: records {slice_['first_seq']}–{slice_['last_seq']},"
+        f" chain head {manifest['log_head']['link']}."
+    )
+    out.print(f"Check it with: notices log verify {output}")
+
+
+@log_app.command("contacts")
+def log_contacts(
+    incident: Incident = None,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Fetch from every channel's provider the contacts received during an incident and
+    store them in the log (resume does this too)."""
+    from notices.contacts import collect_contacts, incident_window
+    from notices.evidence import open_log
+    from notices.orchestrator import build_channels
+
+    try:
+        data, cfg = resolve(home, config)
+        channels = build_channels(cfg, data)
+    except NoticesError as exc:
+        fail(exc)
+    log = open_log(data)
+    try:
+        incident = incident or _latest_incident(log)
+        window = incident_window(log, incident)
+        if window is None:
+            raise UsageError(f"no incident {incident!r} in the log")
+        results = collect_contacts(log, channels, incident, *window)
+        log.anchor("contacts collected")
+    except NoticesError as exc:
+        fail(exc)
+    finally:
+        for channel in channels:
+            channel.close()
+        log.database.close()
+    for result in results:
+        if result.error:
+            err.print(f"[bold red]{result.channel}[/bold red]: {result.error}")
+        elif not result.available:
+            out.print(f"{result.channel}: the provider keeps no record of contacts")
+        else:
+            out.print(f"{result.channel}: {result.received} contacts ({result.new} new)")
+    raise typer.Exit(1 if any(r.error for r in results) else 0)
+
+
+def _latest_incident(log: Any) -> str:
+    rows = log.database.query(
+        "SELECT incident FROM log WHERE kind = 'incident.opened' ORDER BY seq DESC LIMIT 1"
+    )
+    if not rows:
+        raise UsageError("the log holds no incident yet")
+    return str(rows[0][0])
+
+
+@log_app.command("purge-personal")
+def log_purge_personal(
+    older_than: Annotated[
+        str,
+        typer.Option("--older-than", help="Erase values older than this: 36m (months), 3y, 90d."),
+    ] = "36m",
+    yes: Yes = False,
+    home: Home = None,
+) -> None:
+    """Erase callers' numbers and addresses older than the retention period (default 36
+    months). The chain keeps verifying; the erasure itself is logged."""
+    from datetime import UTC, datetime
+
+    from notices.evidence import open_log
+    from notices.personal import PersonalData, retention_cutoff
+    from notices.timeparse import utc_stamp
+
+    try:
+        cutoff = utc_stamp(retention_cutoff(older_than, datetime.now(UTC)))
+    except NoticesError as exc:
+        fail(exc)
+    confirm_or_refuse(f"Erase personal data recorded before {cutoff}?", yes)
+    log = open_log(home or default_home())
+    try:
+        personal = PersonalData(log.database)
+        held = personal.database.query("SELECT ref FROM personal WHERE seen < ?", (cutoff,))
+        # Logged first: if the erasure is interrupted, running the command again finishes it.
+        log.append(
+            "personal.purged",
+            {"older_than": older_than, "cutoff": cutoff, "refs": [row[0] for row in held]},
+        )
+        erased = personal.erase_before(cutoff)
+        log.anchor("personal data purged")
+    finally:
+        log.database.close()
+    out.print(f"Erased {len(erased)} personal data values recorded before {cutoff}.")
+
+
+@app.command()
+def callbacks(
+    incident: Incident = None,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """The people who tried to reach you during an incident, newest first: call them back."""
+    from notices.contacts import callbacks as list_callbacks
+    from notices.evidence import open_log
+    from notices.timeparse import from_stamp
+
+    try:
+        data, cfg = resolve(home, config)
+    except NoticesError as exc:
+        fail(exc)
+    log = open_log(data)
+    try:
+        incident = incident or _latest_incident(log)
+        people = list_callbacks(log, incident)
+        # Showing personal data is itself evidence (who looked, when, how many).
+        log.append(
+            "personal.shown", {"purpose": "callbacks", "count": len(people)}, incident=incident
+        )
+        log.anchor("callbacks")
+    except NoticesError as exc:
+        fail(exc)
+    finally:
+        log.database.close()
+    if json_output:
+        out.print_json(json.dumps([p.__dict__ for p in people], ensure_ascii=False))
+        return
+    if not people:
+        out.print(f"No contacts stored for incident {incident} (see `notices log contacts`).")
+        return
+    for person in people:
+        when = from_stamp(person.last).astimezone(cfg.zone)
+        out.print(
+            f"{when:%Y-%m-%d %H:%M}  {person.party or '(erased)':<20} {person.contacts:>3}x"
+            f"  {', '.join(person.kinds)} via {', '.join(person.channels)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _version(value: bool) -> None:

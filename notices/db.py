@@ -121,10 +121,28 @@ def _m003_schedule(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_personal(db: sqlite_utils.Database) -> None:
+    # Personal data (caller numbers, sender addresses) lives here, outside the hashed log:
+    # a log record holds only `ref` = HMAC(key, salt || value), so erasing a row here (value
+    # and salt) leaves the chain intact and the digest no longer guessable.
+    db.execute(
+        """
+        CREATE TABLE personal (
+            ref TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            salt TEXT NOT NULL,
+            seen TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX personal_seen ON personal(seen)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_log,
     _m002_state,
     _m003_schedule,
+    _m004_personal,
 ]
 
 

@@ -408,6 +408,7 @@ class Orchestrator:
                 self.log.append(
                     "incident.closed", {"ended": ended, "mode": incident.mode}, incident=incident.id
                 )
+                self._collect_contacts(incident, ended)
             else:
                 self.incidents.update(incident.id, status="resume-partial")
             if before_finish is not None:
@@ -563,6 +564,16 @@ class Orchestrator:
                 )
         return Result(mode, mode, current, outcomes, dry_run=True)
 
+    def _collect_contacts(self, incident: Incident, ended: str) -> None:
+        """Store the contacts providers recorded during the incident (they may not keep
+        them for long). Never fails the resume: a problem is logged per channel."""
+        from notices.contacts import collect_contacts
+
+        try:
+            collect_contacts(self.log, self.channels, incident.id, incident.started, ended)
+        except Exception as exc:  # noqa: BLE001 - the channels are restored; report, go on
+            self.log.append("contacts.failed", {"error": _plain(exc)}, incident=incident.id)
+
     def _finish(self, result: Result) -> None:
         self.log.append(
             "command.finished",
@@ -572,6 +583,12 @@ class Orchestrator:
                 "channels": [o.as_json() for o in result.outcomes],
             },
             incident=result.incident.id if result.incident else None,
+        )
+        closed = result.incident is not None and result.incident.ended is not None
+        self.log.anchor(
+            f"incident {result.incident.id} closed"
+            if closed and result.incident
+            else f"{result.command} finished"
         )
 
     def probe(self) -> list[ChannelOutcome]:
