@@ -296,7 +296,6 @@ class EmailGmail(Channel):
 
     def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
         return Receipt(
-            self._setting({m: r["setting"] for m, r in results.items()}),
             changed=any(r["changed"] for r in results.values()),
             confirmation={"mailboxes": {m: {"changed": r["changed"]} for m, r in results.items()}},
         )

@@ -339,7 +339,6 @@ class EmailGraph(Channel):
 
     def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
         return Receipt(
-            self._setting({m: r["setting"] for m, r in results.items()}),
             changed=any(r["changed"] for r in results.values()),
             confirmation={
                 "mailboxes": {

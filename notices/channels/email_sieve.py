@@ -250,7 +250,7 @@ class EmailSieve(Channel):
                 "text": script,
             }
             if current.data["active"] == name and _lines(current.data["content"]) == _lines(script):
-                return Receipt(current, False, confirmation)
+                return Receipt(False, confirmation)
             if not client.putscript(name, script):
                 raise PermanentChannelError(
                     f'the server refused the auto-reply script "{name}": {_message(client.errmsg)}'
@@ -259,7 +259,7 @@ class EmailSieve(Channel):
                 raise PermanentChannelError(
                     f'the server refused to activate "{name}": {_message(client.errmsg)}'
                 )
-            return Receipt(self._read(client), True, confirmation)
+            return Receipt(True, confirmation)
 
     def restore(self, setting: Setting) -> Receipt:
         ours = self.opts.script
@@ -300,7 +300,7 @@ class EmailSieve(Channel):
                     )
                 confirmation["deleted"] = ours
                 changed = True
-            return Receipt(self._read(client), changed, confirmation)
+            return Receipt(changed, confirmation)
 
     def _setactive(self, client: Any, name: str) -> None:
         if not client.setactive(name):

@@ -345,7 +345,7 @@ class TwilioVoice(Channel):
         updates = self._each(switch)
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
-        return Receipt(self.expected(artefacts), changed, confirmation)
+        return Receipt(changed, confirmation)
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, dict[str, str]] = setting.data["numbers"]
@@ -366,7 +366,7 @@ class TwilioVoice(Channel):
         published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
-        return Receipt(setting, changed, confirmation)
+        return Receipt(changed, confirmation)
 
     def _read_one(self, entry: str, sid: str) -> dict[str, str]:
         number = self._call(entry, lambda c: _pn(c)(sid).fetch())
