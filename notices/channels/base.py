@@ -149,6 +149,12 @@ class Channel(ABC):
         """A line for people, logs and exports. Never holds a secret."""
         return f"{self.kind} {self.identity()}"
 
+    def public(self, setting: Setting) -> Setting:
+        """`setting` as logs, screens and exports show it, secrets masked (a provider's
+        setting may hold a webhook URL with a password in it). The raw setting is what the
+        snapshot keeps, so restore is exact; whatever is shown goes through this."""
+        return setting
+
     @abstractmethod
     def build(self, notice: Notice) -> Artefacts:
         """Turn rendered texts into the artefacts to publish. Pure: touches nothing."""

@@ -13,6 +13,7 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 import re
@@ -38,6 +39,7 @@ from notices.channels.base import (
 )
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.http import mask_url
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import utc_stamp
 
@@ -60,6 +62,8 @@ ROUTING_FIELDS = (
     "trunk_sid",
     "voice_receive_mode",
 )
+# The routing fields that hold a URL of the customer's: they may carry credentials.
+URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 
 
@@ -210,6 +214,18 @@ class TwilioVoice(Channel):
 
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
+
+    def public(self, setting: Setting) -> Setting:
+        """The webhook URLs with user:password@ and token-like query values masked."""
+        data = copy.deepcopy(setting.data)
+        summary = setting.summary
+        for routing in data.get("numbers", {}).values():
+            for name in URL_FIELDS:
+                raw = routing.get(name)
+                if raw:
+                    routing[name] = mask_url(raw)
+                    summary = summary.replace(raw, routing[name])
+        return Setting(data=data, summary=summary)
 
     # -- the artefacts ------------------------------------------------------------------
 
