@@ -4,15 +4,13 @@
 - comparing HTML the way a person reads it, since both providers rewrite the HTML they store;
 - one HTTP client (httpx, which honours SSL_CERT_FILE) used for tokens and API calls alike;
 - provider HTTP answers mapped to Transient/PermanentChannelError in plain words;
-- a bounded worker pool that switches several mailboxes at once.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from notices.channels.base import Notice
 from notices.channels.texts import email_subject
-from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.errors import PermanentChannelError, TransientChannelError
 
 if TYPE_CHECKING:
     import httpx
@@ -162,36 +160,6 @@ def new_client() -> httpx.Client:
     import httpx
 
     return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
-
-
-def for_each_mailbox(
-    mailboxes: list[str], work: Callable[[str], T], concurrency: int
-) -> dict[str, T]:
-    """Run `work` for every mailbox, at most `concurrency` at once. Every mailbox is tried;
-    failures are combined into one error: transient if any is (a retry redoes only what is
-    missing, since switching is idempotent), else permanent."""
-    results: dict[str, T] = {}
-    errors: dict[str, ChannelError] = {}
-
-    def one(mailbox: str) -> None:
-        try:
-            results[mailbox] = work(mailbox)
-        except ChannelError as exc:
-            errors[mailbox] = exc
-
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(mailboxes)))) as pool:
-        list(pool.map(one, mailboxes))
-    if not errors:
-        return {mailbox: results[mailbox] for mailbox in mailboxes}
-    message = "; ".join(str(errors[m]) for m in mailboxes if m in errors)
-    done = [m for m in mailboxes if m in results]
-    if done:
-        message += f" (done: {', '.join(done)})"
-    transient = [e for e in errors.values() if e.transient]
-    if transient:
-        waits = [w for e in transient if (w := getattr(e, "retry_after", None)) is not None]
-        raise TransientChannelError(message, retry_after=max(waits) if waits else None)
-    raise PermanentChannelError(message)
 
 
 class MsalHttpClient:

@@ -29,12 +29,12 @@ from notices.channels.cloudmail import (
     GoogleAuthRequest,
     check_response,
     email_html,
-    for_each_mailbox,
     new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
+from notices.channels.fanout import for_each
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
 
@@ -271,23 +271,21 @@ class EmailGmail(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(
-            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
-        )
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def verify(self) -> Setting:
         return self.snapshot()
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each_mailbox(
+        results = for_each(
             self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
         )
         return self._receipt(results)
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
-        results = for_each_mailbox(
+        results = for_each(
             [m for m in self.opts.mailboxes if m in saved],
             lambda m: self._switch(m, saved[m]),
             self.opts.concurrency,

@@ -35,12 +35,12 @@ from notices.channels.cloudmail import (
     MsalHttpClient,
     check_response,
     email_html,
-    for_each_mailbox,
     new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
+from notices.channels.fanout import for_each
 from notices.errors import PermanentChannelError, TransientChannelError
 
 if TYPE_CHECKING:
@@ -307,16 +307,14 @@ class EmailGraph(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(
-            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
-        )
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def verify(self) -> Setting:
         return self.snapshot()
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each_mailbox(
+        results = for_each(
             self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
         )
         return self._receipt(results)
@@ -332,7 +330,7 @@ class EmailGraph(Channel):
                 body["status"] = "disabled"
             return self._switch(mailbox, body)
 
-        results = for_each_mailbox(
+        results = for_each(
             [m for m in self.opts.mailboxes if m in saved], put_back, self.opts.concurrency
         )
         return self._receipt(results)

@@ -20,7 +20,6 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -37,6 +36,7 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
+from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
 from notices.http import mask_url
@@ -465,22 +465,8 @@ class TwilioVoice(Channel):
     # -- plumbing --------------------------------------------------------------------------
 
     def _each(self, work: Callable[[str], T]) -> dict[str, T]:
-        """Run `work` for every number at once; when any failed, raise the gravest error."""
-        entries = self.opts.numbers
-        results: dict[str, T] = {}
-        errors: dict[str, BaseException] = {}
-
-        def guarded(entry: str) -> None:
-            try:
-                results[entry] = work(entry)
-            except Exception as exc:  # noqa: BLE001 - collected and raised below
-                errors[entry] = exc
-
-        with ThreadPoolExecutor(max_workers=min(self.opts.workers, len(entries))) as pool:
-            list(pool.map(guarded, entries))
-        if errors:
-            raise _combine(errors)
-        return {entry: results[entry] for entry in entries}
+        """Run `work` for every number at once (see fanout.for_each for the error rule)."""
+        return for_each(self.opts.numbers, work, self.opts.workers)
 
     def _fetch_greeting(self, missing_ok: bool = False) -> tuple[str | None, str]:
         """What Twilio would get from greeting_url: the text, checked as TwiML."""
@@ -612,21 +598,6 @@ def _rest_error(entry: str, exc: Any) -> ChannelError:
     if status >= 500:
         return TransientChannelError(f"Twilio had a server error (HTTP {status}) for {entry}")
     return PermanentChannelError(f"Twilio rejected the change to {entry}: {detail}")
-
-
-def _combine(errors: dict[str, BaseException]) -> ChannelError:
-    """One error for several numbers: permanent if any is, else transient (retry)."""
-    messages = [str(exc) or type(exc).__name__ for exc in errors.values()]
-    text = "; ".join(dict.fromkeys(messages))
-    if len(errors) == 1:
-        only = next(iter(errors.values()))
-        if isinstance(only, ChannelError):
-            return only
-    if all(isinstance(e, ChannelError) and e.transient for e in errors.values()):
-        afters = [getattr(e, "retry_after", None) for e in errors.values()]
-        known = [a for a in afters if a is not None]
-        return TransientChannelError(text, retry_after=max(known) if known else None)
-    return PermanentChannelError(text)
 
 
 def _seconds(value: str | None) -> float | None:
