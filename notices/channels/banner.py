@@ -23,7 +23,8 @@ from notices.channels.base import (
     Setting,
 )
 from notices.channels.local import PublishedFilesChannel, banner_artefacts, banner_script
-from notices.errors import PermanentChannelError, TransientChannelError
+from notices.errors import TransientChannelError
+from notices.http import Answer, fetch_public, http_error
 from notices.publishers import FolderPublisherOptions, PublisherOptions, make_publisher
 
 SCRIPT = "notices.js"
@@ -55,24 +56,6 @@ class BannerOptions(ChannelOptions):
         if not value.startswith(("http://", "https://")) or any(c in value for c in "\"'<> "):
             raise ValueError("must be an http:// or https:// address, e.g. https://example.fi/n/")
         return value if value.endswith("/") else value + "/"
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    """GET `url` past every cache; (status, body). 4xx/5xx are answers, not exceptions."""
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 - public_url is validated as http(s)
-        url, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, b""
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TransientChannelError(f"{url} is unreachable: {reason}") from exc
 
 
 class Banner(PublishedFilesChannel):
@@ -122,24 +105,35 @@ class Banner(PublishedFilesChannel):
         return setting
 
     def _served_status(self) -> str | None:
-        status, body = fetch(f"{self.public_url}status.json?t={time.time_ns()}")
-        if status in (403, 404, 410):  # a bucket answers 403 for a missing object
+        answer = self._fetch("status.json")
+        if answer.status in (403, 404, 410):  # a bucket answers 403 for a missing object
             return None
-        if status >= 400:
-            raise TransientChannelError(f"{self.public_url}status.json answers HTTP {status}")
-        return body.decode("utf-8", errors="replace")
+        if answer.status >= 400:
+            raise http_error(
+                answer.status,
+                answer.headers,
+                f"{self.public_url}status.json answers HTTP {answer.status}",
+            )
+        return answer.body.decode("utf-8", errors="replace")
+
+    def _fetch(self, name: str) -> Answer:
+        """`name` as a browser gets it from public_url, past every cache."""
+        return fetch_public(f"{self.public_url}{name}?t={time.time_ns()}", HTTP_TIMEOUT_SECONDS)
 
     def probe(self) -> str:
         line = f"can read: {self.snapshot().summary}"
         if not self.public_url:
             return line + "; no public_url set, so pages cannot be checked"
-        status, _ = fetch(f"{self.public_url}{SCRIPT}?t={time.time_ns()}")
+        answer = self._fetch(SCRIPT)
+        status = answer.status
         if status == 404:
             return (
                 line + f"; {self.public_url}{SCRIPT} not published yet (`notices embed --publish`)"
             )
         if status >= 400:
-            raise PermanentChannelError(f"{self.public_url}{SCRIPT} answers HTTP {status}")
+            raise http_error(
+                status, answer.headers, f"{self.public_url}{SCRIPT} answers HTTP {status}"
+            )
         self.verify()
         return line + f"; {self.public_url} serves the script and the current state"
 

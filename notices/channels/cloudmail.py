@@ -12,18 +12,17 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from notices.channels.base import Notice
 from notices.channels.texts import email_subject
-from notices.errors import PermanentChannelError, TransientChannelError
+from notices.errors import TransientChannelError
+from notices.http import status_error
 
 if TYPE_CHECKING:
     import httpx
 
-T = TypeVar("T")
 TIMEOUT_SECONDS = 20.0
 # A scheduled end closer than this is not worth a schedule: the provider may reject it as past.
 MIN_SCHEDULE_SECONDS = 120
@@ -78,20 +77,6 @@ def schedule_end(expected_return: str | None, now: datetime | None = None) -> da
     return end
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def provider_message(response: httpx.Response) -> str:
     """The provider's own error text: Graph {"error": {"code", "message"}}, Google
     {"error": {"code", "message", "status"}} or OAuth {"error", "error_description"}."""
@@ -121,33 +106,20 @@ def check_response(
     if status < 300:
         return
     detail = provider_message(response)
-    if status == 401:
-        raise PermanentChannelError(
-            f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
-            " check the credentials configured for this channel"
-        )
-    if status == 403:
-        raise PermanentChannelError(
-            f"{provider} does not allow us to change the auto-reply of {mailbox} (403 {detail}):"
-            f" {forbidden_hint}"
-        )
-    if status == 404:
-        raise PermanentChannelError(
-            f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address"
-        )
-    if status == 429:
-        wait = retry_after(response.headers)
-        raise TransientChannelError(
-            f"{provider} asks us to slow down for {mailbox} (429"
-            + (f", retry after {wait:g} s)" if wait is not None else ")"),
-            retry_after=wait,
-        )
-    if status >= 500:
-        raise TransientChannelError(
-            f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
-            retry_after=retry_after(response.headers),
-        )
-    raise PermanentChannelError(f"{provider} refused the change for {mailbox} ({status} {detail})")
+    error = status_error(
+        status,
+        response.headers,
+        unauthorized=f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
+        " check the credentials configured for this channel",
+        forbidden=f"{provider} does not allow us to change the auto-reply of {mailbox}"
+        f" (403 {detail}): {forbidden_hint}",
+        not_found=f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address",
+        throttled=f"{provider} asks us to slow down for {mailbox} (429)",
+        server=f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
+        refused=f"{provider} refused the change for {mailbox} ({status} {detail})",
+    )
+    if error is not None:
+        raise error
 
 
 def transport_error(provider: str, mailbox: str, exc: Exception) -> TransientChannelError:
@@ -213,9 +185,11 @@ class GoogleAuthRequest:
         from google.auth import exceptions
         from google.auth.transport import Response
 
+        # google-auth asks for tokens with timeout=None, which httpx takes as "no limit".
+        limit = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
         try:
             answer = self.client.request(
-                method, url, content=body, headers=dict(headers or {}), timeout=timeout
+                method, url, content=body, headers=dict(headers or {}), timeout=limit
             )
         except httpx.HTTPError as exc:
             raise exceptions.TransportError(exc) from exc  # type: ignore[no-untyped-call]

@@ -39,7 +39,7 @@ from notices.channels.base import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
-from notices.http import mask_url
+from notices.http import fetch_public, http_error, mask_url, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import utc_stamp
 
@@ -65,6 +65,7 @@ ROUTING_FIELDS = (
 # The routing fields that hold a URL of the customer's: they may carry credentials.
 URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
+TWILIO_THROTTLED = "Twilio is limiting our requests (HTTP 429)"
 
 
 class RecordOptions(BaseModel):
@@ -470,36 +471,25 @@ class TwilioVoice(Channel):
 
     def _fetch_greeting(self, missing_ok: bool = False) -> tuple[str | None, str]:
         """What Twilio would get from greeting_url: the text, checked as TwiML."""
-        import requests
-
         url = self.opts.greeting_url
-        try:
-            answer = requests.request(
-                self.opts.greeting_method, url, timeout=self.opts.timeout_s, allow_redirects=True
-            )
-        except requests.RequestException as exc:
-            raise TransientChannelError(
-                f"the greeting at {url} cannot be fetched ({type(exc).__name__}): Twilio could"
-                " not fetch it either"
-            ) from None
-        if answer.status_code == 404 and missing_ok:
+        answer = fetch_public(url, self.opts.timeout_s, self.opts.greeting_method)
+        if answer.status == 404 and missing_ok:
             return None, ""
-        if answer.status_code >= 500:
-            raise TransientChannelError(f"the greeting at {url} answers HTTP {answer.status_code}")
-        if answer.status_code != 200:
-            raise PermanentChannelError(
-                f"the greeting at {url} answers HTTP {answer.status_code}: Twilio could not"
-                " fetch it"
+        if answer.status != 200:
+            raise http_error(
+                answer.status,
+                answer.headers,
+                f"the greeting at {url} answers HTTP {answer.status}: Twilio could not fetch it",
             )
-        content_type = answer.headers.get("Content-Type", "")
+        content_type = answer.content_type
         if content_type.split(";")[0].strip().lower() not in XML_CONTENT_TYPES:
             raise PermanentChannelError(
                 f"the greeting at {url} is served as {content_type or 'no content type'!r};"
                 " Twilio needs text/xml or application/xml"
             )
-        text = answer.content.decode("utf-8", errors="replace")
+        text = answer.body.decode("utf-8", errors="replace")
         try:
-            root = ET.fromstring(answer.content)  # noqa: S314 - our own published file
+            root = ET.fromstring(answer.body)  # noqa: S314 - our own published file
         except ET.ParseError as exc:
             raise PermanentChannelError(f"the greeting at {url} is not valid XML: {exc}") from None
         if root.tag != "Response":
@@ -540,11 +530,7 @@ class TwilioVoice(Channel):
             def request(self, *args: Any, **kwargs: Any) -> Any:
                 response = super().request(*args, **kwargs)
                 if response.status_code == 429:
-                    after = (response.headers or {}).get("Retry-After")
-                    raise TransientChannelError(
-                        "Twilio is limiting our requests (HTTP 429): trying again",
-                        retry_after=_seconds(after),
-                    )
+                    raise http_error(429, response.headers, TWILIO_THROTTLED)
                 return response
 
         client = Client(
@@ -584,27 +570,22 @@ class TwilioVoice(Channel):
 def _rest_error(entry: str, exc: Any) -> ChannelError:
     status = int(exc.status)
     detail = f"Twilio error {exc.code}: {exc.msg}" if exc.code else f"HTTP {status}"
-    if status in (401, 403):
-        return PermanentChannelError(
-            f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
-            " token (or API key) in the environment"
-        )
-    if status == 404:
-        return PermanentChannelError(
-            f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`"
-        )
-    if status == 429:
-        return TransientChannelError("Twilio is limiting our requests (HTTP 429): trying again")
-    if status >= 500:
-        return TransientChannelError(f"Twilio had a server error (HTTP {status}) for {entry}")
-    return PermanentChannelError(f"Twilio rejected the change to {entry}: {detail}")
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: let our own backoff decide
+    refused = f"Twilio rejected the change to {entry}: {detail}"
+    credentials = (
+        f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
+        " token (or API key) in the environment"
+    )
+    error = status_error(
+        status,
+        None,  # the SDK keeps no headers; RetryAfterClient reads a 429's Retry-After
+        unauthorized=credentials,
+        forbidden=credentials,
+        not_found=f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`",
+        throttled=TWILIO_THROTTLED,
+        server=f"Twilio had a server error (HTTP {status}) for {entry}",
+        refused=refused,
+    )
+    return error or PermanentChannelError(refused)
 
 
 def _parse_stamp(value: str) -> datetime:

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.http import is_transient, retry_after
 from notices.publishers.base import Publisher, content_type_for, decode_text
 
 T = TypeVar("T")
@@ -126,10 +127,14 @@ class S3Publisher(Publisher):
             return action(self._connect())
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            metadata = exc.response.get("ResponseMetadata", {})
+            status = int(metadata.get("HTTPStatusCode", 0) or 0)
             message = exc.response.get("Error", {}).get("Message") or code
-            if code in RETRYABLE or status >= 500 or status == 429:
-                raise TransientChannelError(f"{where} could not {what}: {message}") from exc
+            if code in RETRYABLE or is_transient(status):
+                raise TransientChannelError(
+                    f"{where} could not {what}: {message}",
+                    retry_after=retry_after(metadata.get("HTTPHeaders")),
+                ) from exc
             if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
                 raise PermanentChannelError(
                     f"{where} refused the credentials: check the access keys"
