@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -22,10 +24,16 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
-from notices.channels.local import PublishedFilesChannel, banner_artefacts, banner_script
+from notices.channels.published import PublishedFilesChannel
+from notices.channels.texts import banner_html, notice_page, status_document
 from notices.errors import TransientChannelError
 from notices.http import Answer, fetch_public, http_error
-from notices.publishers import FolderPublisherOptions, PublisherOptions, make_publisher
+from notices.publishers import (
+    FolderPublisherOptions,
+    Publisher,
+    PublisherOptions,
+    make_publisher,
+)
 
 SCRIPT = "notices.js"
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
@@ -58,18 +66,41 @@ class BannerOptions(ChannelOptions):
         return value if value.endswith("/") else value + "/"
 
 
+def banner_artefacts(notice: Notice) -> Artefacts:
+    """The banner's files, the same whichever publisher serves them."""
+    return Artefacts(
+        files={
+            "status.json": json.dumps(status_document(notice), ensure_ascii=False, indent=2) + "\n",
+            "banner.html": banner_html(notice),
+            "notice.html": notice_page(notice),
+        },
+        content_types={
+            "status.json": "application/json",
+            "banner.html": "text/html; charset=utf-8",
+            "notice.html": "text/html; charset=utf-8",
+        },
+    )
+
+
+def banner_script() -> str:
+    return package_files("notices").joinpath("static/notices.js").read_text("utf-8")
+
+
 class Banner(PublishedFilesChannel):
     kind = "banner"
     medium = "banner"
     self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
-    Options = BannerOptions
+    Options: ClassVar[type[ChannelOptions]] = BannerOptions
     filenames = ("status.json", "banner.html", "notice.html")
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
+        self.public_url, self.publisher = self._where(options, context.home)
+
+    def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
+        """The public address (if known) and the publisher the files go through."""
         assert isinstance(options, BannerOptions)
-        self.public_url = options.public_url
-        self.publisher = make_publisher(options.publisher, context.home)
+        return options.public_url, make_publisher(options.publisher, home)
 
     def describe(self) -> str:
         served = f" (served at {self.public_url})" if self.public_url else ""
