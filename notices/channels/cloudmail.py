@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from notices.channels.base import Notice
-from notices.channels.texts import email_subject
+from notices.channels.base import Notice, RenderedText
+from notices.channels.texts import email_subject, language_blocks
 from notices.errors import TransientChannelError
 from notices.http import status_error
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -34,16 +35,17 @@ def email_html(notice: Notice) -> str:
     subject = email_subject(notice)
     if subject:
         parts.append(f"<p><strong>{html.escape(subject)}</strong></p>")
-    for index, text in enumerate(notice.texts):
-        if index:
-            parts.append("<hr>")
-        parts.append(f'<div lang="{html.escape(text.lang)}">')
-        for paragraph in re.split(r"\n\s*\n", text.body.strip()):
-            lines = [html.escape(line.strip()) for line in paragraph.splitlines()]
-            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
-        parts.append("</div>")
+    parts.append("\n<hr>\n".join(language_blocks(notice, _paragraphs)))
     parts.extend(["</body>", "</html>"])
     return "\n".join(parts) + "\n"
+
+
+def _paragraphs(text: RenderedText) -> str:
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.body.strip()):
+        lines = [html.escape(line.strip()) for line in paragraph.splitlines()]
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return "\n" + "\n".join(paragraphs) + "\n"
 
 
 class _TextOf(HTMLParser):
@@ -70,7 +72,7 @@ def schedule_end(expected_return: str | None, now: datetime | None = None) -> da
     """The provider-side end of the auto-reply, or None when there is none worth setting."""
     if expected_return is None:
         return None
-    end = datetime.fromisoformat(expected_return.replace("Z", "+00:00"))
+    end = from_stamp(expected_return)
     moment = now or datetime.now(UTC)
     if (end - moment).total_seconds() < MIN_SCHEDULE_SECONDS:
         return None

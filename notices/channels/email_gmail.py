@@ -37,6 +37,7 @@ from notices.channels.cloudmail import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -73,7 +74,7 @@ class EmailGmailOptions(ChannelOptions):
 
 def epoch_ms(stamp: str | datetime) -> int:
     if isinstance(stamp, str):
-        stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        stamp = from_stamp(stamp)
     return int(stamp.timestamp() * 1000)
 
 

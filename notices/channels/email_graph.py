@@ -42,6 +42,7 @@ from notices.channels.cloudmail import (
 )
 from notices.channels.fanout import for_each
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -100,7 +101,7 @@ def _ended(setting: dict[str, Any], now: datetime) -> bool:
     key = _instant(setting.get("scheduledEndDateTime"))
     if key is None or not key.endswith("Z"):
         return False
-    return datetime.fromisoformat(key.replace("Z", "+00:00")) <= now
+    return from_stamp(key) <= now
 
 
 def effective(setting: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
@@ -180,7 +181,7 @@ class EmailGraph(Channel):
         end = schedule_end(notice.expected_return)
         if end is not None:
             # A safety net: Exchange stops the emergency reply itself at the expected return.
-            started = datetime.fromisoformat(notice.started.replace("Z", "+00:00"))
+            started = from_stamp(notice.started)
             target["status"] = "scheduled"
             target["scheduledStartDateTime"] = graph_time(min(started, end))
             target["scheduledEndDateTime"] = graph_time(end)

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from notices.channels.base import Artefacts, Channel, ChannelOptions, Notice, Receipt, Setting
 from notices.channels.sievescript import SieveSyntaxError, compose, kept_script, split_ours
-from notices.channels.texts import sieve_vacation_command
+from notices.channels.texts import sieve_vacation
 from notices.errors import PermanentChannelError, TransientChannelError
 
 SCRIPT_FILE = "auto-reply.sieve"
@@ -148,11 +148,12 @@ class EmailSieve(Channel):
 
     def build(self, notice: Notice) -> Artefacts:
         """Our script as it would stand alone; `apply` adds the mailbox's own rules to it."""
-        script = (
-            f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
-            "# Installed by notices; `notices resume` puts back the script that was active.\n"
-            'require ["vacation"];\n'
-            + sieve_vacation_command(notice, self.opts.addresses, self.opts.days)
+        script = sieve_vacation(
+            notice,
+            self.opts.addresses,
+            self.opts.days,
+            until_return=False,
+            note="Installed by notices; `notices resume` puts back the script that was active.",
         )
         return Artefacts(
             files={SCRIPT_FILE: script},

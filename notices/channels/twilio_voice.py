@@ -41,7 +41,7 @@ from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recor
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
 from notices.http import fetch_public, http_error, mask_url, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
-from notices.timeparse import utc_stamp
+from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -589,7 +589,7 @@ def _rest_error(entry: str, exc: Any) -> ChannelError:
 
 
 def _parse_stamp(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = from_stamp(value)
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
