@@ -36,8 +36,7 @@ from notices.timeparse import from_stamp, utc_stamp
 ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
 Progress = Callable[[str, ProgressState, str], None]
 LOCK_TIMEOUT_SECONDS = 120
-RETRY_ATTEMPTS = 3
-RETRY_WAIT_SECONDS = 0.5
+# Retries: `[retry]` in notices.toml (attempts, wait_s, max_wait_s); see config.RetryConfig.
 
 
 def _no_progress(name: str, state: ProgressState, detail: str) -> None:
@@ -121,13 +120,11 @@ class Orchestrator:
         home: Path,
         channels: list[Channel],
         progress: Progress = _no_progress,
-        retry_wait: float = RETRY_WAIT_SECONDS,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
         self.progress = progress
-        self.retry_wait = retry_wait
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database)
         self.incidents = IncidentStore(self.database)
@@ -491,16 +488,19 @@ class Orchestrator:
             )
             self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
 
-        backoff = tenacity.wait_exponential(multiplier=self.retry_wait, max=8)
+        policy = self.config.retry
+        backoff = tenacity.wait_exponential(
+            multiplier=policy.wait_s, max=min(8.0, policy.max_wait_s)
+        )
 
         def wait(state: tenacity.RetryCallState) -> float:
             # A provider's Retry-After wins over our own backoff, within reason.
             exc = state.outcome.exception() if state.outcome else None
             after = getattr(exc, "retry_after", None)
-            return min(float(after), 30.0) if after is not None else backoff(state)
+            return min(float(after), policy.max_wait_s) if after is not None else backoff(state)
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
+            stop=tenacity.stop_after_attempt(policy.attempts),
             wait=wait,
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, ChannelError) and e.transient

@@ -12,9 +12,11 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from notices.channels.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.publishers.base import Publisher, content_type_for, decode_text
 
@@ -121,9 +123,11 @@ class S3Publisher(Publisher):
     def _call(self, what: str, action: Callable[[Any], T]) -> T:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+        from notices.channels.network import plain
+
         where = self.identity()
         try:
-            return action(self._connect())
+            return action(_Bounded(self._connect(), self.options.timeout, where))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
@@ -148,7 +152,13 @@ class S3Publisher(Publisher):
         except BotoCoreError as exc:
             # Endpoint unreachable, connect or read timeouts, connection closed.
             self.close()
-            raise TransientChannelError(f"{where} could not {what}: {exc}") from exc
+            host = urlsplit(self.options.endpoint_url or "https://s3.amazonaws.com").hostname
+            raise TransientChannelError(
+                f"{where} could not {what}: {plain(exc, host, self.options.timeout)}"
+            ) from exc
+        except TransientChannelError:
+            self.close()  # a call left hanging: start afresh next time
+            raise
 
     def read(self, names: list[str]) -> dict[str, str | None]:
         from botocore.exceptions import ClientError
@@ -164,7 +174,8 @@ class S3Publisher(Publisher):
                         continue
                     raise
                 with body:
-                    result[name] = decode_text(body.read(), f"{self.identity()} {name}")
+                    data = within(self.options.timeout, body.read, f"{self.identity()} {name}")
+                    result[name] = decode_text(data, f"{self.identity()} {name}")
             return result
 
         return self._call("read", action)
@@ -208,3 +219,21 @@ class S3Publisher(Publisher):
             return changed
 
         return self._call("write", action)
+
+
+class _Bounded:
+    """The boto3 client, each call bounded by the time-out as a whole: boto3's own time-outs
+    bound each socket read, not an answer that trickles in for ever."""
+
+    def __init__(self, client: Any, seconds: float, where: str) -> None:
+        self._client = client
+        self._seconds = seconds
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return within(self._seconds, lambda: method(*args, **kwargs), f"{self._where} ({name})")
+
+        return call
