@@ -6,6 +6,7 @@ NoticesError                  anything notices reports to a person
 │   ├── TimeError             --until / --for / --at make no sense
 │   └── RenderError           a template failed to render
 ├── StateError                the requested transition is not possible now
+├── StorageError              the data folder or the log cannot be written (nothing switched)
 ├── LogIntegrityError         the evidence log failed verification
 └── ChannelError              a provider refused or failed
     ├── TransientChannelError retried with backoff (timeouts, 429, 5xx)
@@ -39,6 +40,11 @@ class RenderError(UsageError):
 
 class StateError(NoticesError):
     pass
+
+
+class StorageError(NoticesError):
+    """The data folder or the evidence log cannot be written: a full disk, a read-only
+    folder. Raised before any provider is touched."""
 
 
 class LogIntegrityError(NoticesError):

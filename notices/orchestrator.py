@@ -195,6 +195,7 @@ class Orchestrator:
             artefacts = self.build_all(mode, reasons, started, expected_return)
             if dry_run:
                 return self._preview_changes(mode, current, artefacts)
+            self.database.check_writable()
 
             self.log.append(
                 "command.started",
@@ -344,6 +345,7 @@ class Orchestrator:
                         )
                     )
                 return Result("resume", incident.mode, incident, outcomes, dry_run=True)
+            self.database.check_writable()
             self.log.append(
                 "command.started",
                 {

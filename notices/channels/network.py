@@ -54,7 +54,7 @@ def plain(exc: BaseException, host: str | None = None, seconds: float | None = N
         return f"the server{where} kept sending without finishing its answer" + (
             f" within {seconds:g} s" if seconds else ""
         )
-    if any(isinstance(e, TimeoutError | socket.timeout) for e in seen) or "timed out" in text:
+    if any(isinstance(e, TimeoutError) for e in seen) or "timed out" in text or "timeout" in text:
         return f"the server{where} did not answer in time" + (
             f" ({seconds:g} s)" if seconds else ""
         )
@@ -147,12 +147,18 @@ def deadline_hook(seconds: float) -> Callable[..., requests.Response]:
 
         started = getattr(_started, "at", None) or time.monotonic()
         host = urlsplit(response.url).hostname or "the server"
+        import urllib3
+
         chunks = []
-        for chunk in response.raw.stream(8192, decode_content=True):
-            chunks.append(chunk)
-            if time.monotonic() - started > seconds:
-                response.close()
-                raise requests.ReadTimeout(str(AnswerNeverFinished(host, seconds)))
+        try:
+            # read1: what has arrived, not a fixed amount (which would wait for it).
+            while chunk := response.raw.read1(8192, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() - started > seconds:
+                    response.close()
+                    raise requests.ReadTimeout(str(AnswerNeverFinished(host, seconds)))
+        except urllib3.exceptions.HTTPError as exc:  # hooks run outside requests' own wrapping
+            raise requests.ConnectionError(str(exc)) from exc
         # What requests itself would have stored had it read the body.
         response._content = b"".join(chunks)
         response._content_consumed = True

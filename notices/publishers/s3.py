@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -109,7 +110,8 @@ class S3Publisher(Publisher):
                 s3={"addressing_style": "path" if o.path_style else "auto"},
                 connect_timeout=o.timeout,
                 read_timeout=o.timeout,
-                retries={"max_attempts": 1},
+                # One try per call: notices retries, and logs each attempt.
+                retries={"total_max_attempts": 1, "mode": "standard"},
             ),
             **credentials,
         )
@@ -133,7 +135,12 @@ class S3Publisher(Publisher):
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
             message = exc.response.get("Error", {}).get("Message") or code
             if code in RETRYABLE or status >= 500 or status == 429:
-                raise TransientChannelError(f"{where} could not {what}: {message}") from exc
+                headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+                raise TransientChannelError(
+                    f"{where} could not {what}, a temporary problem"
+                    f" (HTTP {status or '?'} {message})",
+                    retry_after=_seconds(headers.get("retry-after")),
+                ) from exc
             if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
                 raise PermanentChannelError(
                     f"{where} refused the credentials: check the access keys"
@@ -173,9 +180,12 @@ class S3Publisher(Publisher):
                         result[name] = None
                         continue
                     raise
-                with body:
-                    data = within(self.options.timeout, body.read, f"{self.identity()} {name}")
-                    result[name] = decode_text(data, f"{self.identity()} {name}")
+                # Read and closed in the bounded thread: closing a body another thread still
+                # reads would wait for that read, for ever with an answer that never ends.
+                data = within(
+                    self.options.timeout, partial(_drain, body), f"{self.identity()} {name}"
+                )
+                result[name] = decode_text(data, f"{self.identity()} {name}")
             return result
 
         return self._call("read", action)
@@ -219,6 +229,18 @@ class S3Publisher(Publisher):
             return changed
 
         return self._call("write", action)
+
+
+def _drain(body: Any) -> bytes:
+    with body:
+        return bytes(body.read())
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 class _Bounded:
