@@ -103,7 +103,8 @@ class Database:
             self._open(path)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
-                f"cannot open the evidence log {path}: {_reason(exc)}. Nothing was switched."
+                f"cannot open the evidence log {path}: {describe_os_error(exc)}."
+                " Nothing was switched."
             ) from None
 
     def _open(self, path: Path) -> None:
@@ -147,7 +148,7 @@ class Database:
                 self.conn.execute("ROLLBACK")
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
-                f"the data folder {self.path.parent} cannot be written: {_reason(exc)}."
+                f"the data folder {self.path.parent} cannot be written: {describe_os_error(exc)}."
                 " Nothing was switched: free some space or make the folder writable, then run"
                 " the command again"
             ) from None
@@ -175,7 +176,8 @@ class Database:
         self.conn.close()
 
 
-def _reason(exc: BaseException) -> str:
+def describe_os_error(exc: BaseException) -> str:
+    """Why a write failed, in words: a full disk, a read-only file system, ..."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return "the disk is full"
     if isinstance(exc, OSError) and exc.errno == errno.EROFS:

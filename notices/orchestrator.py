@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
-from notices.db import Database
-from notices.errors import ChannelError, ConfigError, StateError
+from notices.db import Database, describe_os_error
+from notices.errors import ChannelError, ConfigError, StateError, StorageError
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore
 from notices.log import EvidenceLog
@@ -146,6 +146,11 @@ class Orchestrator:
             raise StateError(
                 f"another notices command has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s;"
                 " try again when it has finished"
+            ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot take the lock {lock.lock_file}: {describe_os_error(exc)}."
+                " Nothing was switched: make the data folder writable, then run the command again"
             ) from None
         return lock
 

@@ -79,20 +79,15 @@ PROVIDER_RESULT = {
     " later `evacuate` switches only it",
 }
 
-# Other faults: (area, fault, what must happen, the test that shows it).
+# Other faults: (area, fault, what must happen, the test that shows it, from tests/).
 OTHER_FAULTS = (
-    ("crash", "SIGKILL after a channel's snapshot", "log verifies; `status` tells the truth; evacuate again converges; `resume` restores the pre-incident setting", "test_crashes.py::test_crash_at_a_step_boundary[after-snapshot]"),
-    ("crash", "SIGKILL during a channel's apply (half of its numbers switched)", "the same", "test_crashes.py::test_crash_at_a_step_boundary[during-apply]"),
-    ("crash", "SIGKILL after apply, before it is logged", "the same", "test_crashes.py::test_crash_at_a_step_boundary[after-apply]"),
-    ("crash", "SIGKILL during resume (one channel restored)", "the same; the emergency setting is never taken as the original", "test_crashes.py::test_crash_at_a_step_boundary[before-restore]"),
-    ("concurrency", "ten `evacuate` at once", "one incident; each channel switched once; chain valid", "test_concurrency.py::test_ten_evacuations_at_once"),
-    ("concurrency", "`evacuate` and `resume` racing", "the final state is the last command's; the log shows the order", "test_concurrency.py::test_evacuate_and_resume_racing"),
-    ("bad input", "unknown or malformed config keys, non-UTF-8 config, missing credentials, broken or undefined template variables, non-existent times, control characters or 10,000-character reasons", "one paragraph naming file/line/option; exit 2; nothing switched or logged", "test_bad_input.py"),
-    ("injection", "a reason with `<`, `\"`, `&`, `]]>`, a Sieve `\\n.\\n`", "TwiML, HTML and Sieve parse, the text appears verbatim as text", "test_escaping.py"),
-    ("secrets", "known fake secrets in every credential variable", "in no output, log, export, artefact, exception or database byte", "test_secrets.py"),
-    ("durability", "WAL and synchronous=FULL", "checked on the database", "test_durability.py::test_log_uses_wal_and_full_sync"),
-    ("durability", "full disk (tmpfs, and RLIMIT_FSIZE)", "fails before anything is switched; exit 1", "test_durability.py::test_full_disk_fails_before_switching"),
-    ("durability", "read-only data folder (read-only bind mount)", "fails before anything is switched; exit 1", "test_durability.py::test_read_only_data_folder_fails_before_switching"),
+    ("secrets", "known fake secrets in every credential variable, every provider fault above", "in no output, log record, database byte or published file", "reliability/test_provider_faults.py::test_one_provider_failing_never_blocks_the_others"),
+    ("durability", "the evidence log's journal", "WAL, synchronous = FULL", "reliability/test_durability.py::test_log_uses_wal_and_full_sync"),
+    ("durability", "full disk (a 256 KiB tmpfs as the data folder)", "fails before anything is switched or logged; exit 1; says the disk is full", "reliability/test_durability.py::test_full_disk_fails_before_switching"),
+    ("durability", "read-only data folder (read-only bind mount)", "fails before anything is switched or logged; exit 1; says it is read-only", "reliability/test_durability.py::test_read_only_data_folder_fails_before_switching"),
+    ("crash", "SIGKILL after a channel's snapshot", "evacuate again converges", "test_concurrency.py::test_crash_before_switching_then_evacuate_again_converges"),
+    ("crash", "SIGKILL after apply, before it is logged", "log verifies; resume restores the pre-incident files", "test_concurrency.py::test_crash_after_snapshot_then_resume_restores_the_original"),
+    ("concurrency", "two `evacuate` at once", "one incident, one snapshot per channel, chain valid", "test_concurrency.py::test_two_evacuations_at_once_leave_one_incident_and_a_valid_chain"),
 )  # fmt: skip
 
 ATTEMPTS = 2  # [retry] attempts in the suite's notices.toml
@@ -111,5 +106,5 @@ def table() -> str:
                      f" | {result} (each of {kinds}) |")  # fmt: skip
     lines += ["", "| area | fault | result | test |", "|---|---|---|---|"]
     for area, fault, result, test in OTHER_FAULTS:
-        lines.append(f"| {area} | {fault} | {result} | `tests/reliability/{test}` |")
+        lines.append(f"| {area} | {fault} | {result} | `tests/{test}` |")
     return "\n".join(lines) + "\n"

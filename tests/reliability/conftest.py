@@ -46,7 +46,7 @@ MAILBOX = "asiakaspalvelu@example.fi"
 BUCKET = "reliability-site"
 S3_KEY_ID = "AKIAFAKEKEYID0000001"
 S3_SECRET = "fake-s3-secret/0123456789abcdefABCDEF"
-TIMEOUT_S = 0.5  # each channel's time-out in the suite: read time-outs cost 2 x this
+TIMEOUT_S = 1.0  # each channel's time-out in the suite: read time-outs cost 2 x this
 DRIP_S = 0.1
 
 # The fake secrets every scenario runs with; test_secrets searches every output for them.
@@ -151,7 +151,7 @@ timeout = {TIMEOUT_S}
             self.broken[kind] = fault.network
             self.config()
             return
-        delay = TIMEOUT_S * 4 if fault.delay else 0.0
+        delay = TIMEOUT_S * 2.5 if fault.delay else 0.0
         drip = DRIP_S if fault.drip else 0.0
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         status = fault.status or 200
