@@ -173,6 +173,12 @@ class Channel(ABC):
     def expected(self, artefacts: Artefacts) -> Setting:
         """The setting the provider should serve once `artefacts` are applied."""
 
+    def public(self, setting: Setting) -> Setting:
+        """The setting as it may be logged, shown and exported: secrets a provider keeps in
+        it (credentials inside a customer's webhook URL, say) masked. The raw setting is
+        kept only in the snapshots table, so restore stays exact."""
+        return setting
+
     def probe(self) -> str:
         """Check, without changing anything, that a switch would work: credentials, targets,
         publish locations. Returns a line for people; raises ChannelError when it would fail.
