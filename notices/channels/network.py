@@ -55,8 +55,8 @@ def plain(exc: BaseException, host: str | None = None, seconds: float | None = N
             f" within {seconds:g} s" if seconds else ""
         )
     if any(isinstance(e, TimeoutError) for e in seen) or "timed out" in text or "timeout" in text:
-        return f"the server{where} did not answer in time" + (
-            f" ({seconds:g} s)" if seconds else ""
+        return f"the server{where} did not answer " + (
+            f"within {seconds:g} s" if seconds else "in time"
         )
     if "reset" in text or "closed" in text or "disconnected" in text:
         return f"the server{where} closed the connection"

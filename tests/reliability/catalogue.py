@@ -55,7 +55,7 @@ PROVIDER_FAULTS = (
     ),
     ProviderFault(
         "read-timeout", "no answer within the time-out", True, delay=True,
-        words=("did not answer in time", "no complete answer"),
+        words=("did not answer", "no complete answer"),
     ),
     ProviderFault(
         "never-ends", "an answer that never ends (a byte every 0.1 s)", True, drip=True,
