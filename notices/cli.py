@@ -104,7 +104,7 @@ def confirm_or_refuse(question: str, yes: bool) -> None:
         fail(UsageError("no terminal to confirm on: add --yes to switch without asking"))
     if not typer.confirm(question, default=False):
         err.print("Nothing was changed.")
-        raise typer.Exit(1)
+        raise typer.Exit(2)
 
 
 def _orchestrate(home: Path, config: Config, json_output: bool) -> Any:
@@ -703,13 +703,13 @@ def log_show(
     config: ConfigFile = None,
 ) -> None:
     """List the log's records, oldest first."""
-    from notices.evidence import open_log, record_line
+    from notices.evidence import record_line
 
     try:
         data, cfg = resolve(home, config)
     except NoticesError as exc:
         fail(exc)
-    log = open_log(data)
+    log = _open_log(data)
     try:
         for record in log.records(incident=incident):
             if json_output:
@@ -743,9 +743,8 @@ def log_verify(
     if folder is not None:
         _verify_dossier(folder, expect_key, json_output)
         return
-    from notices.evidence import open_log
 
-    log = open_log(home or default_home())
+    log = _open_log(home or default_home())
     try:
         result = log.verify()
         if result.ok:
@@ -809,7 +808,7 @@ def log_export(
 ) -> None:
     """Export an incident (or a period) as a dossier folder: report.pdf, events.csv,
     events.jsonl, contacts.csv and a signed manifest.json. With --format, one file only."""
-    from notices.evidence import export, open_log
+    from notices.evidence import export
 
     single = fmt is not None or output.suffix in (".jsonl", ".csv")
     if single:
@@ -820,7 +819,7 @@ def log_export(
         data, cfg = resolve(home, config)
     except NoticesError as exc:
         fail(exc)
-    log = open_log(data)
+    log = _open_log(data)
     try:
         if single:
             assert fmt is not None
@@ -863,7 +862,6 @@ def log_contacts(
     """Fetch from every channel's provider the contacts received during an incident and
     store them in the log (resume does this too)."""
     from notices.contacts import collect_contacts, incident_window
-    from notices.evidence import open_log
     from notices.orchestrator import build_channels
 
     try:
@@ -871,7 +869,7 @@ def log_contacts(
         channels = build_channels(cfg, data)
     except NoticesError as exc:
         fail(exc)
-    log = open_log(data)
+    log = _open_log(data)
     try:
         incident = incident or _latest_incident(log)
         window = incident_window(log, incident)
@@ -917,7 +915,6 @@ def log_purge_personal(
     months). The chain keeps verifying; the erasure itself is logged."""
     from datetime import UTC, datetime
 
-    from notices.evidence import open_log
     from notices.personal import PersonalData, retention_cutoff
     from notices.timeparse import utc_stamp
 
@@ -926,7 +923,7 @@ def log_purge_personal(
     except NoticesError as exc:
         fail(exc)
     confirm_or_refuse(f"Erase personal data recorded before {cutoff}?", yes)
-    log = open_log(home or default_home())
+    log = _open_log(home or default_home())
     try:
         personal = PersonalData(log.database)
         held = personal.database.query("SELECT ref FROM personal WHERE seen < ?", (cutoff,))
@@ -951,14 +948,13 @@ def callbacks(
 ) -> None:
     """The people who tried to reach you during an incident, newest first: call them back."""
     from notices.contacts import callbacks as list_callbacks
-    from notices.evidence import open_log
     from notices.timeparse import from_stamp
 
     try:
         data, cfg = resolve(home, config)
     except NoticesError as exc:
         fail(exc)
-    log = open_log(data)
+    log = _open_log(data)
     try:
         incident = incident or _latest_incident(log)
         people = list_callbacks(log, incident)
@@ -985,6 +981,15 @@ def callbacks(
             markup=False,
             highlight=False,
         )
+
+
+def _open_log(home: Path) -> Any:
+    from notices.evidence import open_log
+
+    try:
+        return open_log(home)
+    except NoticesError as exc:
+        fail(exc)
 
 
 def _version(value: bool) -> None:

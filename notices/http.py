@@ -96,15 +96,25 @@ class Answer:
 
 
 def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
-    """Fetch `url` as a visitor (or Twilio) would, past every cache, within `timeout` seconds
-    per connect and read. Raises TransientChannelError when it cannot be reached."""
+    """Fetch `url` as a visitor (or Twilio) would, past every cache. The whole answer must
+    arrive within `timeout` seconds, however slowly it trickles. Raises
+    TransientChannelError when it cannot be reached."""
+    from notices.channels.network import within
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
+    return within(
+        timeout, lambda: _fetch(url, timeout, method), f"{mask_url(url)} cannot be fetched"
+    )
+
+
+def _fetch(url: str, timeout: float, method: str) -> Answer:
     import urllib.error
     import urllib.request
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
+    from notices.channels.network import plain
+
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by the caller
         url, method=method, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
     )
     try:
@@ -113,10 +123,8 @@ def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, dict(exc.headers.items()) if exc.headers else {}, b"")
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise TransientChannelError(
-            f"{mask_url(url)} cannot be fetched ({reason or type(exc).__name__})"
-        ) from None
+        reason = plain(exc, urlsplit(url).hostname, timeout)
+        raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
 
 
 def mask_url(url: str) -> str:

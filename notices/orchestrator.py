@@ -10,6 +10,7 @@ Each channel runs in its own worker with its own retries; one failing never stop
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +26,16 @@ from pydantic import ValidationError
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
-from notices.db import Database
-from notices.errors import ChannelError, ConfigError, StateError
+from notices.db import Database, describe_os_error
+from notices.errors import (
+    ChannelError,
+    ConfigError,
+    PermanentChannelError,
+    StateError,
+    StorageError,
+)
 from notices.faults import crash_point
-from notices.incident import Incident, IncidentStore
+from notices.incident import Incident, IncidentStore, StoredSnapshot
 from notices.log import EvidenceLog
 from notices.render import Renderer
 from notices.timeparse import from_stamp, utc_stamp
@@ -36,8 +43,7 @@ from notices.timeparse import from_stamp, utc_stamp
 ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
 Progress = Callable[[str, ProgressState, str], None]
 LOCK_TIMEOUT_SECONDS = 120
-RETRY_ATTEMPTS = 3
-RETRY_WAIT_SECONDS = 0.5
+# Retries: `[retry]` in notices.toml (attempts, wait_s, max_wait_s); see config.RetryConfig.
 
 
 def _no_progress(name: str, state: ProgressState, detail: str) -> None:
@@ -121,14 +127,15 @@ class Orchestrator:
         home: Path,
         channels: list[Channel],
         progress: Progress = _no_progress,
-        retry_wait: float = RETRY_WAIT_SECONDS,
         actor: str | None = None,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
         self.progress = progress
-        self.retry_wait = retry_wait
+        # Provider calls per channel in the current command (all steps, retries included).
+        self._attempts: dict[str, int] = {}
+        self._attempts_lock = threading.Lock()
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
@@ -150,6 +157,11 @@ class Orchestrator:
             raise StateError(
                 f"another notices command has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s;"
                 " try again when it has finished"
+            ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot take the lock {lock.lock_file}: {describe_os_error(exc)}."
+                " Nothing was switched: make the data folder writable, then run the command again"
             ) from None
         return lock
 
@@ -208,6 +220,7 @@ class Orchestrator:
             artefacts = self.build_all(mode, reasons, started, expected_return)
             if dry_run:
                 return self._preview_changes(mode, current, artefacts)
+            self.database.check_writable()
 
             self.log.append(
                 "command.started",
@@ -220,34 +233,36 @@ class Orchestrator:
             )
             returning = utc_stamp(expected_return) if expected_return else None
             if current is None:
-                incident = self.incidents.open(mode, started, returning, reasons)
-                self.log.append(
-                    "incident.opened",
-                    {
-                        "mode": mode,
-                        "started": incident.started,
-                        "expected_return": returning,
-                        "reasons": reasons,
-                    },
-                    incident=incident.id,
-                )
+                with self.database.transaction():
+                    incident = self.incidents.open(mode, started, returning, reasons)
+                    self.log.append(
+                        "incident.opened",
+                        {
+                            "mode": mode,
+                            "started": incident.started,
+                            "expected_return": returning,
+                            "reasons": reasons,
+                        },
+                        incident=incident.id,
+                    )
             else:
-                self.incidents.update(
-                    current.id,
-                    mode=mode,
-                    expected_return=returning,
-                    reasons=reasons,
-                    status="switching",
-                )
-                self.log.append(
-                    "incident.updated",
-                    {
-                        "mode": {"from": current.mode, "to": mode},
-                        "expected_return": {"from": current.expected_return, "to": returning},
-                        "reasons": reasons,
-                    },
-                    incident=current.id,
-                )
+                with self.database.transaction():
+                    self.incidents.update(
+                        current.id,
+                        mode=mode,
+                        expected_return=returning,
+                        reasons=reasons,
+                        status="switching",
+                    )
+                    self.log.append(
+                        "incident.updated",
+                        {
+                            "mode": {"from": current.mode, "to": mode},
+                            "expected_return": {"from": current.expected_return, "to": returning},
+                            "reasons": reasons,
+                        },
+                        incident=current.id,
+                    )
                 incident = self.incidents.get(current.id)  # type: ignore[assignment]
                 assert incident is not None
 
@@ -267,16 +282,27 @@ class Orchestrator:
         self, channel: Channel, incident: Incident, artefacts: Artefacts
     ) -> ChannelOutcome:
         identity = channel.identity()
-        if self.incidents.snapshot(incident.id, channel.name, identity) is None:
+        stored = self.incidents.snapshot(incident.id, channel.name)
+        if stored is not None and stored.identity != identity:
+            # Switching a different target mid-incident would leave the first one in
+            # emergency mode at resume, or snapshot an emergency state as "normal".
+            raise PermanentChannelError(
+                f"{channel.name} now points at {identity}, but this incident switched"
+                f" {stored.identity}. Put the configuration back as it was when the incident"
+                " began (or resume first, then switch the new target)."
+            )
+        if stored is None:
             setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
-            # Stored before this channel is touched: a crash after this point still resumes.
-            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
-                self.log.append(
-                    "channel.snapshot",
-                    {"identity": identity, "setting": setting.to_json()},
-                    incident=incident.id,
-                    channel=channel.name,
-                )
+            # Stored (with its log record, in one transaction) before this channel is
+            # touched: a crash after this point still resumes to it.
+            with self.database.transaction():
+                if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
+                    self.log.append(
+                        "channel.snapshot",
+                        {"identity": identity, "setting": channel.public(setting).to_json()},
+                        incident=incident.id,
+                        channel=channel.name,
+                    )
             crash_point("after-snapshot", channel.name)
         expected = channel.expected(artefacts)
         receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
@@ -314,7 +340,7 @@ class Orchestrator:
             {
                 "holds": holds,
                 "target": target,
-                "read_back": actual.to_json(),
+                "read_back": channel.public(actual).to_json(),
                 "fingerprint": actual.fingerprint,
             },
             incident=incident.id,
@@ -359,7 +385,8 @@ class Orchestrator:
             if dry_run:
                 outcomes = []
                 for channel in self.channels:
-                    saved = snapshots.get((channel.name, channel.identity()))
+                    stored = snapshots.get(channel.name)
+                    saved = stored.setting if stored else None
                     outcomes.append(
                         ChannelOutcome(
                             channel.name,
@@ -372,6 +399,7 @@ class Orchestrator:
                         )
                     )
                 return Result("resume", incident.mode, incident, outcomes, dry_run=True)
+            self.database.check_writable()
             self.log.append(
                 "command.started",
                 {
@@ -383,10 +411,10 @@ class Orchestrator:
             )
             self.incidents.update(incident.id, status="resuming")
             by_channel = {channel.name: channel for channel in self.channels}
-            missing = [name for (name, _), _s in snapshots.items() if name not in by_channel]
+            missing = [name for name in snapshots if name not in by_channel]
             outcomes = self._run_all(
                 lambda channel: self._restore_channel(
-                    channel, incident, snapshots.get((channel.name, channel.identity()))
+                    channel, incident, snapshots.get(channel.name)
                 ),
                 incident.id,
             )
@@ -404,10 +432,13 @@ class Orchestrator:
                 outcomes.append(ChannelOutcome(name, "?", name, ok=False, error=error))
             if all(o.ok for o in outcomes):
                 ended = utc_stamp(datetime.now(UTC))
-                self.incidents.update(incident.id, status="resumed", ended=ended)
-                self.log.append(
-                    "incident.closed", {"ended": ended, "mode": incident.mode}, incident=incident.id
-                )
+                with self.database.transaction():
+                    self.incidents.update(incident.id, status="resumed", ended=ended)
+                    self.log.append(
+                        "incident.closed",
+                        {"ended": ended, "mode": incident.mode},
+                        incident=incident.id,
+                    )
                 self._collect_contacts(incident, ended)
             else:
                 self.incidents.update(incident.id, status="resume-partial")
@@ -418,8 +449,16 @@ class Orchestrator:
             return result
 
     def _restore_channel(
-        self, channel: Channel, incident: Incident, saved: Setting | None
+        self, channel: Channel, incident: Incident, stored: StoredSnapshot | None
     ) -> ChannelOutcome:
+        if stored is not None and stored.identity != channel.identity():
+            raise PermanentChannelError(
+                f"cannot restore {channel.name}: the snapshot taken before this incident is of"
+                f" {stored.identity}, but the configuration now points at"
+                f" {channel.identity()}. Put the configuration back as it was when the"
+                " incident began, then run `notices resume` again."
+            )
+        saved = stored.setting if stored else None
         if saved is None:
             self.log.append(
                 "channel.skipped",
@@ -440,7 +479,7 @@ class Orchestrator:
             "channel.restored",
             {
                 "changed": receipt.changed,
-                "setting": saved.to_json(),
+                "setting": channel.public(saved).to_json(),
                 "confirmation": receipt.confirmation,
             },
             incident=incident.id,
@@ -462,6 +501,7 @@ class Orchestrator:
         self, work: Callable[[Channel], ChannelOutcome], incident_id: str
     ) -> list[ChannelOutcome]:
         """Run `work` for every channel at once; an exception in one becomes its outcome."""
+        self._attempts.clear()
         for channel in self.channels:
             self.progress(channel.name, "pending", channel.describe())
 
@@ -488,6 +528,7 @@ class Orchestrator:
                     channel=channel.name,
                 )
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
+            outcome.attempts = self._attempts.get(channel.name, 0)
             if outcome.ok:
                 state: ProgressState = "done" if outcome.changed else "unchanged"
                 self.progress(channel.name, state, f"{outcome.elapsed_ms} ms")
@@ -519,16 +560,19 @@ class Orchestrator:
             )
             self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
 
-        backoff = tenacity.wait_exponential(multiplier=self.retry_wait, max=8)
+        policy = self.config.retry
+        backoff = tenacity.wait_exponential(
+            multiplier=policy.wait_s, max=min(8.0, policy.max_wait_s)
+        )
 
         def wait(state: tenacity.RetryCallState) -> float:
             # A provider's Retry-After wins over our own backoff, within reason.
             exc = state.outcome.exception() if state.outcome else None
             after = getattr(exc, "retry_after", None)
-            return min(float(after), 30.0) if after is not None else backoff(state)
+            return min(float(after), policy.max_wait_s) if after is not None else backoff(state)
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
+            stop=tenacity.stop_after_attempt(policy.attempts),
             wait=wait,
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, ChannelError) and e.transient
@@ -536,15 +580,21 @@ class Orchestrator:
             before_sleep=log_retry,
             reraise=True,
         )
-        return retrying(call)
+
+        def counted() -> Any:
+            with self._attempts_lock:
+                self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+            return call()
+
+        return retrying(counted)
 
     def _preview_changes(
         self, mode: str, current: Incident | None, artefacts: dict[str, Artefacts]
     ) -> Result:
         outcomes = []
         for channel in self.channels:
-            expected = channel.expected(artefacts[channel.name])
             try:
+                expected = channel.expected(artefacts[channel.name])
                 actual = channel.snapshot()
                 would = (
                     "already shows this notice"
@@ -556,7 +606,7 @@ class Orchestrator:
                         channel.name, channel.kind, channel.describe(), ok=True, summary=would
                     )
                 )
-            except ChannelError as exc:
+            except Exception as exc:  # noqa: BLE001 - a preview reports, never stops
                 outcomes.append(
                     ChannelOutcome(
                         channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
@@ -616,6 +666,10 @@ class Orchestrator:
     def status(self) -> dict[str, Any]:
         incident = self.incidents.open_incident()
         states = self.incidents.channel_states(incident.id) if incident else {}
+        # With no incident open, each channel should still serve what the last resume put
+        # back: a channel left in emergency mode must not look "normal".
+        last = None if incident else self.incidents.latest()
+        restored = self.incidents.channel_states(last.id) if last else {}
 
         def read(channel: Channel) -> dict[str, Any]:
             entry: dict[str, Any] = {
@@ -628,15 +682,29 @@ class Orchestrator:
             except Exception as exc:  # noqa: BLE001 - status reports, never stops
                 entry.update(ok=False, state="unreadable", error=_plain(exc))
                 return entry
-            entry["read_back"] = actual.summary
+            entry["read_back"] = channel.public(actual).summary
             known = states.get(channel.name)
             if incident is None:
-                entry.update(ok=True, state="normal")
+                before = restored.get(channel.name)
+                if (
+                    last is not None
+                    and before is not None
+                    and before["target"]["target"] == "normal"
+                    and not _holds(channel, Setting.from_json(before["target"]["expected"]), actual)
+                ):
+                    entry.update(
+                        ok=False,
+                        state="differs",
+                        error=f"not what the resume of incident {last.id} restored"
+                        f" ({last.ended}); if it was not changed on purpose since, check it",
+                    )
+                else:
+                    entry.update(ok=True, state="normal")
             elif known is None:
                 entry.update(ok=False, state="not switched", error="not switched in this incident")
             else:
                 expected = Setting.from_json(known["target"]["expected"])
-                holds = channel.holds(expected, actual)
+                holds = _holds(channel, expected, actual)
                 target = known["target"]["target"]
                 entry.update(
                     ok=holds,
@@ -657,6 +725,13 @@ class Orchestrator:
             "expected_return": incident.expected_return if incident else None,
             "channels": channels,
         }
+
+
+def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:
+    try:
+        return channel.holds(expected, actual)
+    except Exception:  # noqa: BLE001 - a setting the channel cannot compare does not hold
+        return False
 
 
 def _plain(exc: BaseException | None) -> str:

@@ -78,3 +78,15 @@ def test_a_repeated_autumn_time_is_the_first_with_a_note():
     second = parse_until_explained("2026-10-25T03:00+02:00", HELSINKI, now)
     assert second.utc == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
     assert second.note is None
+
+
+def test_times_in_words_carry_weekday_and_date_never_today_or_tomorrow():
+    from notices.render import when
+
+    now = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)  # Monday 23:00 in Helsinki
+    back = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # Tuesday 09:00
+    assert when(back, "fi", HELSINKI, now) == "tiistaina 24.11. klo 9.00"
+    assert when(back, "sv", HELSINKI, now) == "tisdagen den 24 november kl. 9.00"
+    assert when(back, "en", HELSINKI, now) == "on Tuesday 24 November at 09:00"
+    new_year = datetime(2027, 1, 2, 8, 30, tzinfo=UTC)
+    assert when(new_year, "fi", HELSINKI, now) == "lauantaina 2.1.2027 klo 10.30"

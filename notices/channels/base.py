@@ -149,12 +149,6 @@ class Channel(ABC):
         """A line for people, logs and exports. Never holds a secret."""
         return f"{self.kind} {self.identity()}"
 
-    def public(self, setting: Setting) -> Setting:
-        """`setting` as logs, screens and exports show it, secrets masked (a provider's
-        setting may hold a webhook URL with a password in it). The raw setting is what the
-        snapshot keeps, so restore is exact; whatever is shown goes through this."""
-        return setting
-
     @abstractmethod
     def build(self, notice: Notice) -> Artefacts:
         """Turn rendered texts into the artefacts to publish. Pure: touches nothing."""
@@ -179,6 +173,12 @@ class Channel(ABC):
     @abstractmethod
     def expected(self, artefacts: Artefacts) -> Setting:
         """The setting the provider should serve once `artefacts` are applied."""
+
+    def public(self, setting: Setting) -> Setting:
+        """The setting as it may be logged, shown and exported: secrets a provider keeps in
+        it (credentials inside a customer's webhook URL, say) masked. The raw setting is
+        kept only in the snapshots table, so restore stays exact."""
+        return setting
 
     def probe(self) -> str:
         """Check, without changing anything, that a switch would work: credentials, targets,

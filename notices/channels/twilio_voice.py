@@ -209,9 +209,10 @@ class TwilioVoice(Channel):
     # -- identity ---------------------------------------------------------------------
 
     def identity(self) -> str:
-        account = os.environ.get(self.opts.account_sid_env) or f"${self.opts.account_sid_env}"
+        # From the configuration only: a missing variable must not change which target a
+        # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
-        return f"account {account}{where} numbers {', '.join(self.opts.numbers)}"
+        return f"numbers {', '.join(self.opts.numbers)}{where}"
 
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
@@ -508,6 +509,8 @@ class TwilioVoice(Channel):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
+        from notices.channels.network import deadline_hook, mark_start
+
         def need(env: str) -> str:
             value = os.environ.get(env)
             if not value:
@@ -528,6 +531,7 @@ class TwilioVoice(Channel):
             """Keeps what the SDK drops: a 429's Retry-After."""
 
             def request(self, *args: Any, **kwargs: Any) -> Any:
+                mark_start()
                 response = super().request(*args, **kwargs)
                 if response.status_code == 429:
                     raise http_error(429, response.headers, TWILIO_THROTTLED)
@@ -537,7 +541,11 @@ class TwilioVoice(Channel):
             username,
             password,
             account,
-            http_client=RetryAfterClient(timeout=self.opts.timeout_s, pool_connections=True),
+            http_client=RetryAfterClient(
+                timeout=self.opts.timeout_s,
+                pool_connections=True,
+                request_hooks={"response": [deadline_hook(self.opts.timeout_s)]},
+            ),
         )
         if self.opts.api_base:
             client.api.base_url = self.opts.api_base.rstrip("/")
@@ -548,19 +556,18 @@ class TwilioVoice(Channel):
         import requests
         from twilio.base.exceptions import TwilioRestException
 
+        from notices.channels.network import plain
+
         try:
             return call(self.client())
         except ChannelError:
             raise
         except TwilioRestException as exc:
             raise _rest_error(entry, exc) from None
-        except requests.Timeout:
-            raise TransientChannelError(
-                f"Twilio did not answer within {self.opts.timeout_s:g} s ({entry})"
-            ) from None
         except requests.RequestException as exc:
+            host = urlsplit(self.opts.api_base or "https://api.twilio.com").hostname
             raise TransientChannelError(
-                f"cannot reach Twilio ({type(exc).__name__}) for {entry}"
+                f"cannot reach Twilio for {entry}: {plain(exc, host, self.opts.timeout_s)}"
             ) from None
 
     def close(self) -> None:
