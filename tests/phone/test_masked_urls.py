@@ -68,12 +68,6 @@ def test_public_masks_the_secrets_and_the_snapshot_restores_them_exactly(
     channel.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orchestrator wiring pending: the log records use channel.public(setting), but"
-    " `resume --dry-run` ('would restore: saved.summary'), the preview ('would change:'),"
-    " the read-back error and the resume outcome still show the raw setting's summary",
-)
 def test_webhook_credentials_never_reach_the_log_the_screen_or_an_export(
     notices, home, tmp_path, twilio: TwilioStandIn, web: WebRoot
 ):
