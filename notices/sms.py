@@ -227,11 +227,14 @@ class SmsGate:
         self.last_lang: dict[str, str] = {}  # by number: the language of their last keyword
         self.limits = Limits()
         self.database = Database(home / "notices.db")
-        # Commands run here, one at a time (they take the command lock anyway); replies too.
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sms")
+        # Commands run one at a time (they take the command lock anyway); replies apart, so
+        # a long command never holds back another person's code.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sms-command")
+        self.replies = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sms-reply")
 
     def close(self) -> None:
         self.worker.shutdown(wait=True)
+        self.replies.shutdown(wait=True)
         self.database.close()
 
     # -- the webhook ---------------------------------------------------------------------
@@ -463,7 +466,7 @@ class SmsGate:
             reply = _not_run(command, exc)
         finally:
             orchestrator.close()
-        # Not _reply: this already runs on the worker, which may be shutting down.
+        # Sent from here, not queued: at shutdown the command's reply still goes out.
         self._send(sms, staff, reply[:MAX_SMS], "result", True)
 
     def _switch(
@@ -485,7 +488,9 @@ class SmsGate:
         )
         if planner is not None:
             nudge(orchestrator.database)
-        return _result_text(result, config, command, "switched")
+        reply = _result_text(result, config, command, "switched")
+        # A time the clocks skip or repeat: say how it was read, as the CLI does.
+        return f"{reply}\n{moment.note}" if moment and moment.note else reply
 
     def _resume(
         self, orchestrator: Any, config: Config, command: Command, arguments: dict[str, Any]
@@ -588,8 +593,8 @@ class SmsGate:
     def _reply(
         self, sms: SmsConfig, staff: StaffMember, message: str, purpose: str, log_text: bool = True
     ) -> None:
-        """Send `message` to the staff member, on the worker (after any command before it)."""
-        self.worker.submit(self._send, sms, staff, message[:MAX_SMS], purpose, log_text)
+        """Send `message` to the staff member, from the reply workers."""
+        self.replies.submit(self._send, sms, staff, message[:MAX_SMS], purpose, log_text)
 
     def _send(
         self, sms: SmsConfig, staff: StaffMember, message: str, purpose: str, log_text: bool
