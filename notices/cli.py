@@ -190,15 +190,9 @@ def run_switch(
 
 
 def _resume_planner(orchestrator: Any, returning: Any, source: str) -> Any:
-    """With a return time, the switch also plans the automatic resume (under its lock)."""
-    if returning is None:
-        return None
-    from notices.schedule import Plans
+    from notices.schedule import resume_planner
 
-    def plan(incident: Any) -> None:
-        Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
-
-    return plan
+    return resume_planner(orchestrator, returning, source)
 
 
 def _schedule_summary(
@@ -304,15 +298,10 @@ def resume(
     try:
         if not dry_run:
             confirm_or_refuse("Restore every channel to what it showed before the incident?", yes)
-        from notices.schedule import Plan, Plans, nudge
+        from notices.schedule import Plan, nudge, resume_canceller
 
         cancelled: list[Plan] = []
-
-        def cancel(incident: Any) -> None:
-            plan = Plans(orchestrator.database).cancel(
-                incident.id, "resumed by hand", orchestrator.log
-            )
-            cancelled.extend([plan] if plan else [])
+        cancel = resume_canceller(orchestrator, cancelled)
 
         if progress is not None and not dry_run and orchestrator.incidents.open_incident():
             out.print("[bold]Resuming[/bold]")

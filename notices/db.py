@@ -143,11 +143,18 @@ def _m004_personal(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX personal_seen ON personal(seen)")
 
 
+def _m005_sms(db: sqlite_utils.Database) -> None:
+    # Every incoming SMS webhook's MessageSid, once its signature is valid: a request seen
+    # before is a replay (Twilio's signature carries no time), refused even after a restart.
+    db.execute("CREATE TABLE sms_messages (sid TEXT PRIMARY KEY, seen TEXT NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_log,
     _m002_state,
     _m003_schedule,
     _m004_personal,
+    _m005_sms,
 ]
 
 

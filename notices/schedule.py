@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from notices.channels.base import Channel
     from notices.incident import Incident
     from notices.log import EvidenceLog
+    from notices.orchestrator import Orchestrator
+    from notices.sms import SmsGate
 
 HEARTBEAT_SECONDS = 2.0
 RECONCILE_SECONDS = 2.0
@@ -48,6 +50,8 @@ DEFAULT_PORT = 8787
 JOB_PREFIX = "resume:"
 JOB_FUNCTION = "notices.schedule:run_scheduled_resume"
 SCHEDULER_ACTOR = "scheduler"
+SMS_PATH = "/_notices/sms"
+MAX_WEBHOOK_BYTES = 64 * 1024
 
 
 # -- plans (written by CLI commands, read by serve) -------------------------------------------
@@ -140,6 +144,32 @@ class Plans:
             return conn.execute(
                 "UPDATE resume_plans SET state = 'scheduled' WHERE state = 'running'"
             ).rowcount
+
+
+def resume_planner(
+    orchestrator: Orchestrator, returning: datetime | None, source: str
+) -> Callable[[Incident], None] | None:
+    """With a return time, a switch also plans the automatic resume (under its lock)."""
+    if returning is None:
+        return None
+
+    def plan(incident: Incident) -> None:
+        Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
+
+    return plan
+
+
+def resume_canceller(
+    orchestrator: Orchestrator, cancelled: list[Plan]
+) -> Callable[[Incident], None]:
+    """A resume by hand cancels the planned automatic one (under its lock); `cancelled`
+    receives the plan it cancelled."""
+
+    def cancel(incident: Incident) -> None:
+        plan = Plans(orchestrator.database).cancel(incident.id, "resumed by hand", orchestrator.log)
+        cancelled.extend([plan] if plan else [])
+
+    return cancel
 
 
 # -- heartbeat ------------------------------------------------------------------------------
@@ -402,6 +432,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # noqa: RUF012
     wake: Callable[[], None] = staticmethod(lambda: None)
     health: Callable[[], dict[str, Any]] = staticmethod(dict)
+    sms: SmsGate | None = None
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
@@ -441,6 +472,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
             type(self).wake()
             self.send_response(HTTPStatus.NO_CONTENT)
             self.end_headers()
+        elif self.path.split("?", 1)[0] == SMS_PATH and type(self).sms is not None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_WEBHOOK_BYTES:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return
+            gate = type(self).sms
+            assert gate is not None
+            signature = self.headers.get("X-Twilio-Signature")
+            status, body, content_type = gate.handle(self.path, signature, self.rfile.read(length))
+            self._send(status, body, content_type)
         else:
             self.send_error(HTTPStatus.NOT_FOUND)
 
@@ -497,10 +538,14 @@ class Server:
         database = Database(self.home / "notices.db")
         site = self.home / "site"
         site.mkdir(parents=True, exist_ok=True)
+        from notices.sms import SmsGate
+
+        gate = SmsGate(self.home, self.config)
         handler = type(
             "Handler",
             (SiteHandler,),
             {
+                "sms": gate,
                 "wake": staticmethod(self.wakeup.set),
                 "health": staticmethod(
                     lambda: {"pid": os.getpid(), "home": str(self.home), "started": self.started}
@@ -510,6 +555,7 @@ class Server:
         try:
             httpd = ThreadingHTTPServer((self.host, self.port), partial(handler, directory=site))
         except OSError as exc:
+            gate.close()
             database.close()
             raise UsageError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror}; choose another"
@@ -547,9 +593,10 @@ class Server:
             self.wakeup.set()
             if beat_thread.is_alive():
                 beat_thread.join(timeout=5)
-            # wait=True: a resume in progress finishes before we go.
+            # wait=True: a resume in progress finishes before we go; so does an SMS command.
             scheduler.shutdown(wait=True)
             httpd.server_close()
+            gate.close()
             _beat(database, self.started, self.address, stopped=True)
             database.close()
             _say("notices serve stopped")

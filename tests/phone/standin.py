@@ -1,4 +1,5 @@
-"""A stateful stand-in for the few Twilio API 2010 endpoints the phone channel uses.
+"""A stateful stand-in for the few Twilio API 2010 endpoints notices uses (numbers, calls,
+and sending an SMS through Messages).
 
 Built to Twilio's own OpenAPI description (read from the same file Prism serves): request
 parameter names, enums and SID patterns are checked against it, bodies are form-encoded,
@@ -33,6 +34,7 @@ BASE = "/2010-04-01/Accounts/{AccountSid}"
 NUMBER_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers/(PN\w+)\.json$")
 NUMBERS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
 CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 
 
 def snake(name: str) -> str:
@@ -79,6 +81,7 @@ class State:
     tokens: dict[str, str] = field(default_factory=dict)  # account SID -> auth token
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -101,6 +104,13 @@ class Description:
             p["name"] for p in paths[BASE + "/IncomingPhoneNumbers.json"]["get"]["parameters"]
         }
         self.call_params = {p["name"] for p in paths[BASE + "/Calls.json"]["get"]["parameters"]}
+        create = paths[BASE + "/Messages.json"]["post"]["requestBody"]["content"]
+        message_body = create["application/x-www-form-urlencoded"]["schema"]
+        self.message_params: dict[str, dict[str, Any]] = {
+            name: self._resolve(spec, schema) for name, schema in message_body["properties"].items()
+        }
+        self.message_required = set(message_body.get("required", []))
+        self.message_fields = list(schemas["api.v2010.account.message"]["properties"])
 
     @staticmethod
     def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +217,11 @@ class TwilioStandIn:
         with self.lock:
             self.state.faults.append(fault)
 
+    def sent_to(self, number: str) -> list[str]:
+        """Bodies of the messages sent to `number` so far, oldest first."""
+        with self.lock:
+            return [m["body"] for m in self.state.messages if m["to"] == number]
+
     def routing(self, sid: str, fields: tuple[str, ...]) -> dict[str, Any]:
         with self.lock:
             number = self.state.numbers[sid]
@@ -271,6 +286,8 @@ class TwilioStandIn:
             return self._list_numbers(handler, parts.path, query, account)
         if (match := CALLS_PATH.match(parts.path)) and method == "GET":
             return self._list_calls(handler, parts.path, query, account)
+        if (match := MESSAGES_PATH.match(parts.path)) and method == "POST":
+            return self._send_message(handler, form, account)
         return self._error(
             handler, 404, 20404, f"The requested resource {parts.path} was not found"
         )
@@ -322,6 +339,49 @@ class TwilioStandIn:
         with self.lock:
             body = dict(number)
         self._json(handler, 200, body)
+
+    def _send_message(
+        self, handler: BaseHTTPRequestHandler, form: dict[str, str], account: str
+    ) -> None:
+        """Create a Message (send an SMS): To, From or MessagingServiceSid, Body or media."""
+        params = self.description.message_params
+        unknown = set(form) - set(params)
+        if unknown:
+            return self._error(handler, 400, 20001, f"unknown parameters {sorted(unknown)}")
+        missing = self.description.message_required - set(form)
+        if missing:
+            return self._error(handler, 400, 21604, f"missing {sorted(missing)}")
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            return self._error(handler, 400, 21603, "A 'From' phone number is required.")
+        if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
+            return self._error(handler, 400, 21602, "Message body is required.")
+        for name in ("To", "From"):
+            if form.get(name) and not re.match(r"^\+[1-9]\d{1,14}$", form[name]):
+                return self._error(handler, 400, 21211, f"Invalid '{name}' Phone Number")
+        if len(form.get("Body", "")) > 1600:
+            return self._error(handler, 400, 21617, "The concatenated message body exceeds 1600")
+        with self.lock:
+            sid = f"SM{len(self.state.messages) + 1:032x}"
+            now = rfc2822(datetime.now(UTC))
+            message: dict[str, Any] = dict.fromkeys(self.description.message_fields)
+            message.update(
+                sid=sid,
+                account_sid=account,
+                to=form["To"],
+                **{"from": form.get("From")},
+                body=form.get("Body", ""),
+                status="queued",
+                direction="outbound-api",
+                num_segments="1",
+                num_media="0",
+                api_version="2010-04-01",
+                date_created=now,
+                date_updated=now,
+                uri=f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            )
+            self.state.messages.append(message)
+            body = dict(message)
+        self._json(handler, 201, body)
 
     def _page(
         self, path: str, query: dict[str, str], key: str, items: list[dict[str, Any]]

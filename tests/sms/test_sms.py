@@ -1,0 +1,287 @@
+"""Switching by SMS, through HTTP against a real `notices serve`, signed as Twilio signs."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import site_files
+from tests.phone.conftest import TOKEN
+from tests.scheduler.conftest import query, records, wait_until
+from tests.sms.conftest import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER
+
+pytestmark = pytest.mark.integration
+
+EMPTY = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+def code_in(message: str) -> str:
+    found = re.findall(r"\b\d{6}\b", message)
+    assert len(found) == 1, message
+    return found[0]
+
+
+def refusals(home: Path) -> list[dict]:
+    return [r["payload"] for r in records(home, "sms.refused")]
+
+
+def switched(home: Path) -> bool:
+    return bool(records(home, "command.started")) or "greeting.xml" in site_files(home)
+
+
+def raw_log(home: Path) -> str:
+    """Every hashed column of every record, as stored."""
+    rows = query(
+        home / "notices.db", "SELECT actor, host, incident, kind, channel, payload FROM log"
+    )
+    return "\n".join(" ".join(str(v) for v in row) for row in rows)
+
+
+def finished(home: Path, command: str) -> dict:
+    def done() -> dict | None:
+        found = [r for r in records(home, "command.finished") if r["payload"]["command"] == command]
+        return found[-1] if found else None
+
+    return wait_until(done, 20, f"{command} to finish")
+
+
+def test_code_from_an_allowed_sender_switches_every_channel_and_confirms(gateway, notices):
+    gw = gateway()
+    answer = gw.text(MAIJA, "evakuoi 4h")
+    assert answer.status_code == 200
+    assert answer.content == EMPTY
+
+    code_message = gw.next_reply(MAIJA, 0)
+    assert "EVAKUOI 4h" in code_message and "vahvista" in code_message
+    code = code_in(code_message)
+    time.sleep(0.5)
+    assert not switched(gw.home), "nothing may switch before the second factor"
+
+    assert gw.text(MAIJA, code).content == EMPTY
+    started = finished(gw.home, "evacuate")
+    assert started["payload"]["ok"] is True
+    assert started["actor"] == "Maija Virtanen"
+    command = records(gw.home, "command.started")[0]
+    assert command["actor"] == "Maija Virtanen"
+    assert command["payload"]["arguments"]["channel"] == "sms"
+    assert command["payload"]["arguments"]["for"] == "4h"
+    assert command["payload"]["arguments"]["factor"] == "code"
+
+    confirmation = gw.next_reply(MAIJA, 1)
+    assert confirmation.startswith("notices: EVAKUOI 4h tehty."), confirmation
+    for channel in ("phone", "website", "mail"):
+        assert f"{channel}: vaihdettu" in confirmation
+    assert "Automaattinen paluu" in confirmation and " klo " in confirmation
+
+    # What the CLI sees: every channel in evacuation, the resume planned.
+    status = notices("status", "--json").json()
+    assert status["mode"] == "evacuate"
+    assert all(c["ok"] and c["state"] == "evacuate" for c in status["channels"])
+    assert status["planned_resume"] == status["expected_return"]
+    assert "<Say" in site_files(gw.home)["greeting.xml"].decode()
+
+    # Back to normal the same way, in Swedish this time.
+    gw.text(MAIJA, "ÅTERGÅ")
+    resume_code = code_in(gw.next_reply(MAIJA, 2))
+    gw.text(MAIJA, resume_code)
+    assert finished(gw.home, "resume")["payload"]["ok"] is True
+    restored = gw.next_reply(MAIJA, 3)
+    assert restored.startswith("notices: ÅTERGÅ klart."), restored
+    assert "phone: återställd" in restored
+    assert notices("status", "--json").json()["mode"] == "normal"
+    cancelled = records(gw.home, "resume.cancelled")
+    assert cancelled and cancelled[0]["actor"] == "Maija Virtanen"
+
+    # The chain verifies; no staff number, no token, no code in any hashed record.
+    assert notices("log", "verify").exit_code == 0
+    log = raw_log(gw.home)
+    for secret in (MAIJA, OSKARI, TOKEN, code, resume_code, MAIJA.lstrip("+")):
+        assert secret not in log
+    accepted = records(gw.home, "sms.accepted")
+    assert [r["actor"] for r in accepted] == ["Maija Virtanen", "Maija Virtanen"]
+
+
+def test_pin_runs_at_once_and_replies_in_the_language_of_the_keyword(gateway):
+    gw = gateway()
+    gw.text(OSKARI, f"POWER-OUT 2h {PIN}")
+    assert finished(gw.home, "power-out")["payload"]["ok"] is True
+    reply = gw.next_reply(OSKARI, 0)
+    assert reply.startswith("notices: POWER-OUT 2h done."), reply
+    assert "website: switched" in reply and "Automatic resume on " in reply
+    assert len(gw.replies(OSKARI)) == 1, "a PIN needs no code"
+    command = records(gw.home, "command.started")[0]
+    assert command["actor"] == "Oskari Lind"
+    assert command["payload"]["arguments"]["factor"] == "pin"
+    assert PIN not in raw_log(gw.home)
+
+    # STATUS needs the second factor too; with the PIN it answers at once.
+    gw.text(OSKARI, f"TILA {PIN}")
+    status = gw.next_reply(OSKARI, 1)
+    assert status.startswith("notices: tila SÄHKÖKATKO alkaen"), status
+    assert "phone: SÄHKÖKATKO" in status and "Automaattinen paluu" in status
+
+
+def test_a_wrong_pin_is_refused(gateway):
+    gw = gateway()
+    gw.text(OSKARI, "EVAKUOI 4h 1234")
+    assert "väärä PIN" in gw.next_reply(OSKARI, 0)
+    assert not switched(gw.home)
+    assert refusals(gw.home)[-1]["reason"] == "wrong PIN"
+
+
+def test_invalid_signatures_are_refused_and_logged(gateway):
+    gw = gateway()
+    loopback = gw.address + "_notices/sms"
+    attempts = {
+        "wrong token": gw.text(MAIJA, "EVAKUOI", token="not-the-token"),
+        # What a validator trusting the Host header would accept: signed for the local URL.
+        "signed for the Host": gw.text(MAIJA, "EVAKUOI", url=loopback),
+        "another path": gw.text(MAIJA, "EVAKUOI", url=f"{PUBLIC}/elsewhere"),
+        "no signature": gw.text(MAIJA, "EVAKUOI", signature=""),
+    }
+    for what, answer in attempts.items():
+        assert answer.status_code == 403, what
+    # A body altered after signing.
+    params = {"MessageSid": "SM" + "1" * 32, "From": MAIJA, "To": COMPANY, "Body": "TILA"}
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(TOKEN).compute_signature(f"{PUBLIC}/_notices/sms", params)
+    assert gw.post({**params, "Body": "EVAKUOI"}, signature=signature).status_code == 403
+
+    time.sleep(0.5)
+    assert [r["reason"] for r in refusals(gw.home)] == ["invalid signature"] * 5
+    assert gw.replies(MAIJA) == [], "no code is sent for an unsigned request"
+    assert not switched(gw.home)
+    # The sender of an unsigned request is personal data: only its keyed digest is logged.
+    assert all(r["sender"].startswith("hmac-sha256:") for r in refusals(gw.home))
+    assert MAIJA not in raw_log(gw.home)
+
+
+def test_an_unknown_sender_gets_no_hint_and_only_a_digest_is_logged(gateway):
+    gw = gateway()
+    for body in ("EVAKUOI 4h", "HELP", "123456"):
+        answer = gw.text(STRANGER, body)
+        assert answer.status_code == 200 and answer.content == EMPTY
+    time.sleep(0.5)
+    assert gw.replies(STRANGER) == []
+    refused = refusals(gw.home)
+    assert [r["reason"] for r in refused] == ["unknown sender"] * 3
+    assert not switched(gw.home)
+    log = raw_log(gw.home)
+    assert STRANGER not in log and STRANGER.lstrip("+") not in log
+    # The number itself is kept apart, erasable, under the digest the log holds.
+    with sqlite3.connect(gw.home / "notices.db") as conn:
+        kept = dict(conn.execute("SELECT ref, value FROM personal").fetchall())
+    assert {kept[r["sender"]] for r in refused} == {STRANGER}
+
+
+def test_a_wrong_code_is_refused(gateway):
+    gw = gateway()
+    gw.text(MAIJA, "EVACUATE 4h")
+    code = code_in(gw.next_reply(MAIJA, 0))
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    gw.text(MAIJA, wrong)
+    assert "wrong code" in gw.next_reply(MAIJA, 1)
+    # Another staff member's phone cannot answer Maija's code.
+    gw.text(OSKARI, code)
+    assert "ei vahvistettavaa komentoa" in gw.next_reply(OSKARI, 0)
+    reasons = [r["reason"] for r in refusals(gw.home)]
+    assert reasons == ["wrong code", "code without a command"]
+    assert not switched(gw.home)
+    # The right code still works after one wrong one (3 tries by default).
+    gw.text(MAIJA, code)
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+
+
+def test_an_expired_code_is_refused(gateway):
+    gw = gateway(code_lifetime_s=2)
+    gw.text(MAIJA, "EVACUATE 4h")
+    message = gw.next_reply(MAIJA, 0)
+    assert "within 2 s" in message
+    time.sleep(2.5)
+    gw.text(MAIJA, code_in(message))
+    assert "expired" in gw.next_reply(MAIJA, 1)
+    # The expired code is gone for good.
+    gw.text(MAIJA, code_in(message))
+    assert "no command is waiting" in gw.next_reply(MAIJA, 2)
+    reasons = [r["reason"] for r in refusals(gw.home)]
+    assert reasons == ["expired code", "code without a command"]
+    assert not switched(gw.home)
+
+
+def test_a_replayed_request_is_refused(gateway):
+    gw = gateway()
+    gw.text(MAIJA, "TILA", sid="SM" + "ab" * 16)
+    code = code_in(gw.next_reply(MAIJA, 0))
+    # An eavesdropper replays the code message with its valid signature: refused, even
+    # after the command it confirmed has run.
+    answer_sid = "SM" + "cd" * 16
+    gw.text(MAIJA, code, sid=answer_sid)
+    status = gw.next_reply(MAIJA, 1)
+    assert status.startswith("notices: tila normaali"), status
+    gw.text(MAIJA, code, sid=answer_sid)
+    gw.text(MAIJA, "TILA", sid="SM" + "ab" * 16)
+    time.sleep(0.5)
+    assert len(gw.replies(MAIJA)) == 2, "a replay sends no new code"
+    assert [r["reason"] for r in refusals(gw.home)] == ["replayed request"] * 2
+    assert len(records(gw.home, "sms.accepted")) == 1
+
+
+def test_too_many_attempts_lock_the_sender_out(gateway):
+    gw = gateway(max_failures_per_sender=3, code_attempts=10)
+    gw.text(MAIJA, "EVAKUOI")
+    code = code_in(gw.next_reply(MAIJA, 0))
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for n in range(3):
+        gw.text(MAIJA, wrong)
+        gw.next_reply(MAIJA, 1 + n)
+    # Now even the right code is refused, and so is a new command.
+    gw.text(MAIJA, code)
+    assert "liian monta epäonnistunutta yritystä" in gw.next_reply(MAIJA, 4)
+    gw.text(MAIJA, "EVAKUOI")
+    time.sleep(0.5)
+    assert len(gw.replies(MAIJA)) == 5, "told once that it is locked, not at every attempt"
+    reasons = [r["reason"] for r in refusals(gw.home)]
+    assert reasons == ["wrong code"] * 3 + ["too many failed attempts"] * 2
+    assert not switched(gw.home)
+    # Other staff are not locked out by one sender's failures.
+    gw.text(OSKARI, f"TILA {PIN}")
+    assert gw.next_reply(OSKARI, 0).startswith("notices: tila")
+
+
+def test_too_many_failures_in_total_lock_everyone_out(gateway):
+    gw = gateway(max_failures_total=3)
+    for n in range(3):
+        gw.text(f"+35840555000{n}", "EVAKUOI")
+    gw.text(OSKARI, f"EVACUATE {PIN}")
+    assert "too many failed attempts" in gw.next_reply(OSKARI, 0)
+    assert refusals(gw.home)[-1] == {
+        "channel": "sms",
+        "reason": "too many failed attempts",
+        "scope": "all senders",
+        "message": gw.sent[-1],
+    }
+    assert not switched(gw.home)
+
+
+def test_a_failure_is_reported_in_plain_words(gateway, home):
+    gw = gateway()
+    # The mail channel's folder is a file: that channel fails, the others switch.
+    (home / "blocked").write_text("not a folder")
+    config = (home / "notices.toml").read_text()
+    config += (
+        '\n[channels.phone]\nkind = "local_voice"\n[channels.website]\nkind = "local_banner"\n'
+    )
+    config += '[channels.mail]\nkind = "local_email"\nfolder = "blocked"\n'
+    (home / "notices.toml").write_text(config)
+    gw.text(OSKARI, f"EVACUATE {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is False
+    reply = gw.next_reply(OSKARI, 0)
+    assert reply.startswith("notices: EVACUATE FAILED on some channels."), reply
+    assert "phone: switched" in reply and "mail: FAILED: " in reply
+    assert "No return time: send RESUME" in reply
+    assert "Send the command again" in reply
