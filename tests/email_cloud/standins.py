@@ -3,7 +3,8 @@ OAuth 2.0 token endpoint + the Gmail API, over TLS on loopback.
 
 They follow the providers' documented request and response shapes (paths, methods, JSON
 fields, Bearer tokens, int64 as strings at Google, dateTimeTimeZone at Graph), keep state,
-reject what the real services reject, record every request, and can inject failures.
+reject what the real services reject, record every request (with the moment it arrived),
+and can inject failures. `latency` (seconds) delays every answer, as a distant provider would.
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ class StandIn:
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
+        self.latency = 0.0
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -191,6 +193,9 @@ class StandIn:
     def handle(
         self, method: str, path: str, headers: Any, raw: bytes
     ) -> tuple[int, Any, dict[str, str]]:
+        arrived = time.monotonic()
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             fault = next(
                 (
@@ -217,7 +222,7 @@ class StandIn:
         except ValueError:
             parsed = raw.decode("utf-8", "replace")
         with self.lock:
-            self.seen.append(Seen(time.monotonic(), method, path, status, parsed))
+            self.seen.append(Seen(arrived, method, path, status, parsed))
         return status, body, extra
 
     def fault_body(self, status: int) -> dict[str, Any]:

@@ -10,7 +10,9 @@ description's patterns forbid "" (e.g. VoiceApplicationSid), yet Twilio's own ex
 return "" for an unset SID, and twilio-python can only clear a field by sending "".
 
 Faults can be injected: an HTTP status (401, 404, 429 with Retry-After, 500) or a slow
-answer, for the next N requests matching a method and path fragment.
+answer, for the next N requests matching a method and path fragment. `latency` (seconds)
+delays every answer, as a distant provider would; `arrivals` records when each request
+reached the server (time.monotonic(), method, path), for the benchmarks.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class State:
     calls: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 class Description:
@@ -107,6 +110,7 @@ class TwilioStandIn:
         self.description = Description(description)
         self.state = State()
         self.lock = threading.Lock()
+        self.latency = 0.0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -208,6 +212,7 @@ class TwilioStandIn:
         return Handler
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        arrived = time.monotonic()
         parts = urlsplit(handler.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         form: dict[str, str] = {}
@@ -220,6 +225,7 @@ class TwilioStandIn:
             form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         with self.lock:
             self.state.requests.append((method, parts.path, {**query, **form}))
+            self.state.arrivals.append((arrived, method, parts.path))
             fault = next(
                 (
                     f
@@ -230,6 +236,8 @@ class TwilioStandIn:
             )
             if fault is not None:
                 fault.times -= 1
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
