@@ -47,14 +47,24 @@ def summary(values: list[float], unit: str = "s") -> str:
     )
 
 
-def timed_runs(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
+def timed_runs(
+    command: list[str], runs: int, env: dict[str, str], cpu: list[float] | None = None
+) -> list[float]:
+    """Wall time of each run; with `cpu`, also each run's CPU time (user + system), which a
+    busy machine disturbs less than the wall time."""
+    import resource
+
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
         )
         times.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 
@@ -70,7 +80,9 @@ def bench_startup(runs: int) -> None:
     print(f"start-up ({machine()})")
     for name, command in cases:
         timed_runs(command, 2, env)  # warm the file cache
-        print(f"  {name:<26} {summary(timed_runs(command, runs, env))}")
+        cpu: list[float] = []
+        wall = timed_runs(command, runs, env, cpu)
+        print(f"  {name:<26} {summary(wall)}; CPU median {statistics.median(cpu):.3f} s")
 
 
 def build_log(path: Path, size: int) -> None:

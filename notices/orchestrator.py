@@ -16,10 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import tenacity
-from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
@@ -30,8 +28,13 @@ from notices.errors import ChannelError, ConfigError, StateError
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore
 from notices.log import EvidenceLog
-from notices.render import Renderer
 from notices.timeparse import from_stamp, utc_stamp
+
+if TYPE_CHECKING:
+    import tenacity
+    from filelock import FileLock
+
+    from notices.render import Renderer
 
 ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
 Progress = Callable[[str, ProgressState, str], None]
@@ -131,7 +134,16 @@ class Orchestrator:
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database)
         self.incidents = IncidentStore(self.database)
-        self.renderer = Renderer(config)
+        self._renderer: Renderer | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        """jinja2 is imported by the commands that render, not by `status` or `resume`."""
+        if self._renderer is None:
+            from notices.render import Renderer
+
+            self._renderer = Renderer(self.config)
+        return self._renderer
 
     def close(self) -> None:
         for channel in self.channels:
@@ -139,9 +151,13 @@ class Orchestrator:
         self.database.close()
 
     def lock(self) -> FileLock:
+        from filelock import FileLock
+
         return FileLock(self.home / "notices.lock", timeout=LOCK_TIMEOUT_SECONDS)
 
     def _locked(self) -> FileLock:
+        from filelock import Timeout
+
         lock = self.lock()
         try:
             lock.acquire()
@@ -474,6 +490,7 @@ class Orchestrator:
         self, channel: Channel, incident: Incident, step: str, call: Callable[[], Any]
     ) -> Any:
         """Call a provider, retrying transient failures with exponential backoff; log each."""
+        import tenacity
 
         def log_retry(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

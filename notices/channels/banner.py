@@ -22,7 +22,12 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
-from notices.channels.local import PublishedFilesChannel, banner_artefacts, banner_script
+from notices.channels.local import (
+    PublishedFilesChannel,
+    banner_artefacts,
+    banner_script,
+    files_setting,
+)
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.publishers import FolderPublisherOptions, PublisherOptions, make_publisher
 
@@ -99,13 +104,20 @@ class Banner(PublishedFilesChannel):
     def publish_script(self) -> bool:
         return self.publisher.write({SCRIPT: banner_script()}, {SCRIPT: SCRIPT_TYPE})
 
+    # The script goes in the same write as the state: one round of requests, not two.
     def apply(self, artefacts: Artefacts) -> Receipt:
-        self.publish_script()
-        return super().apply(artefacts)
+        files = self.expected(artefacts).data["files"]
+        return self._publish(files, artefacts.content_types)
 
     def restore(self, setting: Setting) -> Receipt:
-        self.publish_script()
-        return super().restore(setting)
+        saved: dict[str, str | None] = setting.data["files"]
+        return self._publish({name: saved.get(name) for name in self.filenames}, {})
+
+    def _publish(self, files: dict[str, str | None], content_types: dict[str, str]) -> Receipt:
+        changed = self.publisher.write(
+            {SCRIPT: banner_script(), **files}, {SCRIPT: SCRIPT_TYPE, **content_types}
+        )
+        return Receipt(files_setting(files), changed, {"published": self.publisher.identity()})
 
     def verify(self) -> Setting:
         setting = self.snapshot()

@@ -57,16 +57,17 @@ class PublishedFilesChannel(Channel):
     def expected(self, artefacts: Artefacts) -> Setting:
         return files_setting({name: artefacts.files.get(name) for name in self.filenames})
 
+    # The receipt holds what the publisher confirmed writing; the orchestrator reads back.
     def apply(self, artefacts: Artefacts) -> Receipt:
         files = self.expected(artefacts).data["files"]
         changed = self.publisher.write(files, artefacts.content_types)
-        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
+        return Receipt(files_setting(files), changed, {"published": self.publisher.identity()})
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, str | None] = setting.data["files"]
         files = {name: saved.get(name) for name in self.filenames}
         changed = self.publisher.write(files, {})
-        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
+        return Receipt(files_setting(files), changed, {"published": self.publisher.identity()})
 
     def close(self) -> None:
         self.publisher.close()
