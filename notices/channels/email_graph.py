@@ -155,6 +155,8 @@ class EmailGraph(Channel):
         self._lock = threading.Lock()
         self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
+        # Settings read by the snapshot, used once by the apply that follows it at once.
+        self._fresh: dict[str, dict[str, Any]] = {}
         self._app: Any = None
 
     def identity(self) -> str:
@@ -291,7 +293,10 @@ class EmailGraph(Channel):
         return dict(stored) if isinstance(stored, dict) else setting
 
     def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        current = self._read(mailbox)
+        with self._lock:
+            fresh = self._fresh.pop(mailbox, None)
+        # Read just now by the snapshot (the read-back checks the result): not read again.
+        current = fresh if fresh is not None else self._read(mailbox)
         now = datetime.now(UTC)
         before, after = effective(current, now), effective(target, now)
         if before == after:
@@ -306,12 +311,15 @@ class EmailGraph(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
+        setting = self.verify()
+        with self._lock:
+            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
+        return setting
+
+    def verify(self) -> Setting:
         return self._setting(
             for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
         )
-
-    def verify(self) -> Setting:
-        return self.snapshot()
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
@@ -356,7 +364,7 @@ class EmailGraph(Channel):
                 f"the app {self.opts.client_id} signs in but lacks {REQUIRED_ROLE}"
                 f" (it has: {', '.join(roles) or 'none'}): {FORBIDDEN_HINT}"
             )
-        current = self.snapshot()
+        current = self.verify()
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
 
     def close(self) -> None:
