@@ -10,6 +10,7 @@ Each channel runs in its own worker with its own retries; one failing never stop
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,8 @@ Progress = Callable[[str, ProgressState, str], None]
 LOCK_TIMEOUT_SECONDS = 120
 RETRY_ATTEMPTS = 3
 RETRY_WAIT_SECONDS = 0.5
+# How long a ready channel waits for the others before switching on its own.
+TOGETHER_SECONDS = 1.0
 
 
 def _no_progress(name: str, state: ProgressState, detail: str) -> None:
@@ -97,6 +100,27 @@ class Result:
             "message": self.message,
             "channels": [outcome.as_json() for outcome in self.outcomes],
         }
+
+
+class Gate:
+    """Lets the channels switch at the same moment: each channel arrives when it is ready (signed
+    in, current setting read) or has failed; all go once every channel has arrived, or after
+    `limit` seconds, so that one slow provider never holds the others back for long."""
+
+    def __init__(self, names: list[str], limit: float = TOGETHER_SECONDS) -> None:
+        self.waiting = set(names)
+        self.limit = limit
+        self.condition = threading.Condition()
+
+    def arrive(self, name: str) -> None:
+        with self.condition:
+            self.waiting.discard(name)
+            self.condition.notify_all()
+
+    def wait(self, name: str) -> None:
+        self.arrive(name)
+        with self.condition:
+            self.condition.wait_for(lambda: not self.waiting, timeout=self.limit)
 
 
 def build_channels(config: Config, home: Path) -> list[Channel]:
@@ -257,9 +281,13 @@ class Orchestrator:
                 incident = self.incidents.get(current.id)  # type: ignore[assignment]
                 assert incident is not None
 
+            gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
-                lambda channel: self._switch_channel(channel, incident, artefacts[channel.name]),
+                lambda channel: self._switch_channel(
+                    channel, incident, artefacts[channel.name], gate
+                ),
                 incident.id,
+                gate,
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
@@ -268,10 +296,12 @@ class Orchestrator:
             return result
 
     def _switch_channel(
-        self, channel: Channel, incident: Incident, artefacts: Artefacts
+        self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
     ) -> ChannelOutcome:
         identity = channel.identity()
-        if self.incidents.snapshot(incident.id, channel.name, identity) is None:
+        if self.incidents.snapshot(incident.id, channel.name, identity) is not None:
+            self._attempt(channel, incident, "prepare", channel.prepare)
+        else:
             setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
             # Stored before this channel is touched: a crash after this point still resumes.
             if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
@@ -282,6 +312,7 @@ class Orchestrator:
                     channel=channel.name,
                 )
             crash_point("after-snapshot", channel.name)
+        gate.wait(channel.name)
         expected = channel.expected(artefacts)
         receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
         crash_point("after-apply", channel.name)
@@ -375,11 +406,13 @@ class Orchestrator:
             self.incidents.update(incident.id, status="resuming")
             by_channel = {channel.name: channel for channel in self.channels}
             missing = [name for (name, _), _s in snapshots.items() if name not in by_channel]
+            gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
                 lambda channel: self._restore_channel(
-                    channel, incident, snapshots.get((channel.name, channel.identity()))
+                    channel, incident, snapshots.get((channel.name, channel.identity())), gate
                 ),
                 incident.id,
+                gate,
             )
             for name in missing:
                 error = (
@@ -406,7 +439,7 @@ class Orchestrator:
             return result
 
     def _restore_channel(
-        self, channel: Channel, incident: Incident, saved: Setting | None
+        self, channel: Channel, incident: Incident, saved: Setting | None, gate: Gate
     ) -> ChannelOutcome:
         if saved is None:
             self.log.append(
@@ -423,6 +456,8 @@ class Orchestrator:
                 summary="untouched in this incident",
             )
         crash_point("before-restore", channel.name)
+        self._attempt(channel, incident, "prepare", channel.prepare)
+        gate.wait(channel.name)
         receipt = self._attempt(channel, incident, "restore", lambda: channel.restore(saved))
         self.log.append(
             "channel.restored",
@@ -447,7 +482,10 @@ class Orchestrator:
     # -- shared machinery ------------------------------------------------------------------
 
     def _run_all(
-        self, work: Callable[[Channel], ChannelOutcome], incident_id: str
+        self,
+        work: Callable[[Channel], ChannelOutcome],
+        incident_id: str,
+        gate: Gate | None = None,
     ) -> list[ChannelOutcome]:
         """Run `work` for every channel at once; an exception in one becomes its outcome."""
         for channel in self.channels:
@@ -475,6 +513,9 @@ class Orchestrator:
                     incident=incident_id,
                     channel=channel.name,
                 )
+            finally:
+                if gate is not None:
+                    gate.arrive(channel.name)  # done or failed: the others need not wait
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
             if outcome.ok:
                 state: ProgressState = "done" if outcome.changed else "unchanged"

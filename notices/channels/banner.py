@@ -113,14 +113,19 @@ class Banner(PublishedFilesChannel):
         saved: dict[str, str | None] = setting.data["files"]
         return self._publish({name: saved.get(name) for name in self.filenames}, {})
 
+    def _read_names(self) -> list[str]:
+        return [*self.filenames, SCRIPT]
+
     def _publish(self, files: dict[str, str | None], content_types: dict[str, str]) -> Receipt:
         changed = self.publisher.write(
-            {SCRIPT: banner_script(), **files}, {SCRIPT: SCRIPT_TYPE, **content_types}
+            {SCRIPT: banner_script(), **files},
+            {SCRIPT: SCRIPT_TYPE, **content_types},
+            self._take_fresh(),
         )
         return Receipt(files_setting(files), changed, {"published": self.publisher.identity()})
 
     def verify(self) -> Setting:
-        setting = self.snapshot()
+        setting = super().verify()
         if self.public_url:
             published = setting.data["files"]["status.json"]
             served = self._served_status()

@@ -316,6 +316,9 @@ class EmailGraph(Channel):
             self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
         return setting
 
+    def prepare(self) -> None:
+        self.snapshot()
+
     def verify(self) -> Setting:
         return self._setting(
             for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)

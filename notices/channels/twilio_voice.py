@@ -290,6 +290,9 @@ class TwilioVoice(Channel):
     def snapshot(self) -> Setting:
         return self._read_setting(remember=True)
 
+    def prepare(self) -> None:
+        self._read_numbers(remember=True)
+
     def _read_setting(self, remember: bool = False) -> Setting:
         numbers = self._read_numbers(remember)
         files = self.publisher.read(self._files())
@@ -375,7 +378,9 @@ class TwilioVoice(Channel):
 
         def put_back(entry: str) -> dict[str, Any]:
             sid = saved[entry]["sid"]
-            current = self._read_one(entry, sid)
+            with self._lock:
+                fresh = self._fresh.pop(entry, None)
+            current = fresh if fresh is not None else self._read_one(entry, sid)
             wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
             return self._update(entry, sid, current, wanted)
 

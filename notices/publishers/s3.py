@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.publishers.base import Publisher, content_type_for, decode_text
+from notices.publishers.base import Publisher, content_type_for, decode_text, known_or_read
 
 T = TypeVar("T")
 
@@ -167,8 +167,13 @@ class S3Publisher(Publisher):
 
         return self._call("read", lambda s3: dict(_parallel(names, lambda n: one(s3, n))))
 
-    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
-        current = self.read(list(files))
+    def write(
+        self,
+        files: dict[str, str | None],
+        content_types: dict[str, str],
+        current: dict[str, str | None] | None = None,
+    ) -> bool:
+        current = known_or_read(self, files, current)
         o = self.options
         acl = {"ACL": o.acl} if o.acl else {}
         changes = [name for name, text in files.items() if current[name] != text]
