@@ -222,7 +222,10 @@ class DelayedWeb:
                 super().do_GET()
 
         handler = functools.partial(Handler, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+        self.server.request_queue_size = 128  # the default (5) drops concurrent connections
+        self.server.server_bind()
+        self.server.server_activate()
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -43,7 +43,7 @@ LOCK_TIMEOUT_SECONDS = 120
 RETRY_ATTEMPTS = 3
 RETRY_WAIT_SECONDS = 0.5
 # How long a ready channel waits for the others before switching on its own.
-TOGETHER_SECONDS = 1.0
+TOGETHER_SECONDS = 2.0
 
 
 def _no_progress(name: str, state: ProgressState, detail: str) -> None:

@@ -62,7 +62,7 @@ class EmailGmailOptions(ChannelOptions):
     restrict_to_contacts: bool = Field(
         default=False, description="Reply only to senders in the mailbox's contacts."
     )
-    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
     api_base: str = Field(
         default="https://gmail.googleapis.com/gmail/v1", description="Gmail API root."
     )

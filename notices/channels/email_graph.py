@@ -67,7 +67,7 @@ class EmailGraphOptions(ChannelOptions):
     external_audience: Literal["all", "contactsOnly", "none"] = Field(
         default="all", description="Who outside the organisation gets the reply."
     )
-    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
     authority_host: str = Field(
         default="https://login.microsoftonline.com", description="Microsoft sign-in host."
     )

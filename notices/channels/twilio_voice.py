@@ -123,7 +123,7 @@ class TwilioVoiceOptions(ChannelOptions):
     record: RecordOptions | None = Field(default=None, description="Offer a voice message.")
     dial: DialOptions | None = Field(default=None, description="Connect to an on-call number.")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
-    workers: int = Field(default=4, ge=1, le=32, description="Numbers switched at once.")
+    workers: int = Field(default=16, ge=1, le=32, description="Numbers switched at once.")
 
     @field_validator("numbers")
     @classmethod

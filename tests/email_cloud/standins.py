@@ -104,6 +104,12 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
 # -- a small TLS JSON server -------------------------------------------------------------------
 
 
+class Server(ThreadingHTTPServer):
+    # A provider takes many connections at once; the default backlog (5) drops the rest for
+    # a second (a SYN retry) when a client opens 16 at a time.
+    request_queue_size = 128
+
+
 @dataclass
 class Fault:
     method: str | None
@@ -162,7 +168,7 @@ class StandIn:
 
             do_GET = do_POST = do_PATCH = do_PUT = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
