@@ -88,7 +88,63 @@ def _m002_state(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_log, _m002_state]
+def _m003_schedule(db: sqlite_utils.Database) -> None:
+    # The planned automatic resume, one per incident, written by CLI commands. Only
+    # `notices serve` turns it into a job in its own job store (APScheduler's store must not
+    # be shared between processes), reconciling the two every few seconds.
+    db.execute(
+        """
+        CREATE TABLE resume_plans (
+            incident TEXT PRIMARY KEY REFERENCES incidents(id),
+            at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            source TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            fired TEXT,
+            outcome TEXT
+        )
+        """
+    )
+    # The one scheduler of this data folder says here, every few seconds, that it is alive.
+    db.execute(
+        """
+        CREATE TABLE scheduler_heartbeat (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            address TEXT,
+            started TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            stopped TEXT
+        )
+        """
+    )
+
+
+def _m004_personal(db: sqlite_utils.Database) -> None:
+    # Personal data (caller numbers, sender addresses) lives here, outside the hashed log:
+    # a log record holds only `ref` = HMAC(key, salt || value), so erasing a row here (value
+    # and salt) leaves the chain intact and the digest no longer guessable.
+    db.execute(
+        """
+        CREATE TABLE personal (
+            ref TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            salt TEXT NOT NULL,
+            seen TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX personal_seen ON personal(seen)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m001_log,
+    _m002_state,
+    _m003_schedule,
+    _m004_personal,
+]
 
 
 class Database:
@@ -105,6 +161,7 @@ class Database:
         conn.execute("PRAGMA busy_timeout=30000")
         self.conn = conn
         self.lock = threading.RLock()
+        self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
 
     def _migrate(self) -> None:
@@ -130,13 +187,25 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; nested calls on the same thread join the outer one, so a state
+        change and the log record that tells of it commit together or not at all."""
         with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
             self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self.conn
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._depth = 0
             self.conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

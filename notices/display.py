@@ -140,6 +140,39 @@ def print_status(console: Console, status: dict[str, Any], zone: ZoneInfo) -> No
             f"  {mark} {channel['name']} ({channel['kind']}): {channel['state']}; {detail}",
             highlight=False,
         )
+    print_schedule(console, status, zone)
+
+
+def print_schedule(console: Console, status: dict[str, Any], zone: ZoneInfo) -> None:
+    """The planned resume, the scheduler's heartbeat, the safety nets, and the loud warning."""
+    if "scheduler" not in status:
+        return
+    scheduler = status["scheduler"]
+    if status.get("planned_resume"):
+        console.print(f"  automatic resume: {local(status['planned_resume'], zone)}")
+    elif status["mode"] != "normal":
+        console.print("  automatic resume: none planned (resume by hand with `notices resume`)")
+    if scheduler["alive"]:
+        console.print(
+            f"  scheduler: alive, last seen {local(scheduler['last_heartbeat'], zone)}"
+            f" (pid {scheduler['pid']} on {scheduler['host']}, {scheduler['address']})"
+        )
+    elif scheduler["last_heartbeat"]:
+        console.print(
+            f"  scheduler: NOT running (last seen {local(scheduler['last_heartbeat'], zone)})"
+        )
+    else:
+        console.print("  scheduler: never run for this data folder")
+    if status["mode"] != "normal":
+        without = [name for name, nets in status["safety_nets"].items() if not nets]
+        if without:
+            console.print(
+                f"  no provider-side safety net: {', '.join(without)}"
+                f" {'stays' if len(without) == 1 else 'stay'} in emergency mode until a resume"
+                " runs (the others end by themselves at the expected return)"
+            )
+    if status.get("warning"):
+        console.print(f"[bold red]WARNING:[/bold red] {status['warning']}")
 
 
 def now_local(zone: ZoneInfo) -> str:

@@ -38,7 +38,9 @@ class RenderError(UsageError):
 
 
 class StateError(NoticesError):
-    pass
+    """Not possible now (another command holds the lock, nothing to extend): nothing touched."""
+
+    exit_code = 2
 
 
 class LogIntegrityError(NoticesError):

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notices.db import Database
+from notices.errors import UsageError
 from notices.log import EvidenceLog, Record
 from notices.timeparse import from_stamp
 
@@ -27,7 +28,12 @@ CSV_COLUMNS = (
 
 
 def open_log(home: Path) -> EvidenceLog:
-    return EvidenceLog(Database(home / "notices.db"))
+    """The log of an existing data folder. A mistyped --home must not look like an empty,
+    valid log, so a missing database is an error rather than a new one."""
+    path = home / "notices.db"
+    if not path.exists():
+        raise UsageError(f"no evidence log at {path}: check --home / NOTICES_HOME")
+    return EvidenceLog(Database(path))
 
 
 def _brief(record: Record) -> str:

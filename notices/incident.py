@@ -43,6 +43,14 @@ def _incident(row: tuple[Any, ...]) -> Incident:
     )
 
 
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """What a channel's target served before the incident, and which target that was."""
+
+    identity: str
+    setting: Setting
+
+
 _COLUMNS = "id, mode, status, started, updated, expected_return, reason, ended"
 
 
@@ -123,19 +131,22 @@ class IncidentStore:
             )
             return cursor.rowcount == 1
 
-    def snapshot(self, incident_id: str, channel: str, identity: str) -> Setting | None:
-        rows = self.database.query(
-            "SELECT setting FROM snapshots WHERE incident = ? AND channel = ? AND identity = ?",
-            (incident_id, channel, identity),
-        )
-        row = rows[0] if rows else None
-        return Setting.from_json(json.loads(row[0])) if row else None
+    def snapshot(self, incident_id: str, channel: str) -> StoredSnapshot | None:
+        """The channel's pre-incident snapshot, whatever target it was taken of."""
+        return self.snapshots(incident_id).get(channel)
 
-    def snapshots(self, incident_id: str) -> dict[tuple[str, str], Setting]:
+    def snapshots(self, incident_id: str) -> dict[str, StoredSnapshot]:
         rows = self.database.query(
-            "SELECT channel, identity, setting FROM snapshots WHERE incident = ?", (incident_id,)
+            "SELECT channel, identity, setting FROM snapshots WHERE incident = ? ORDER BY taken",
+            (incident_id,),
         )
-        return {(row[0], row[1]): Setting.from_json(json.loads(row[2])) for row in rows}
+        found: dict[str, StoredSnapshot] = {}
+        for channel, identity, setting in rows:
+            # The first one taken is the pre-incident one; never let a later one replace it.
+            found.setdefault(
+                channel, StoredSnapshot(identity, Setting.from_json(json.loads(setting)))
+            )
+        return found
 
     def set_channel_state(
         self, incident_id: str, channel: str, target: dict[str, Any], ok: bool, error: str | None

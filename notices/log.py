@@ -17,11 +17,14 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import rfc8785
 
+from notices.anchor import Head, check_checkpoints, write_checkpoint
 from notices.db import Database
+from notices.personal import check_personal
 from notices.timeparse import utc_stamp
 
 GENESIS = bytes(32)
@@ -211,6 +214,22 @@ class EvidenceLog:
                 link_hash=row[9],
             )
 
+    def head(self) -> Head | None:
+        rows = self.database.query("SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1")
+        return Head(rows[0][0], rows[0][1]) if rows else None
+
+    def link_at(self, seq: int) -> str | None:
+        rows = self.database.query("SELECT link_hash FROM log WHERE seq = ?", (seq,))
+        return str(rows[0][0]) if rows else None
+
+    @property
+    def home(self) -> Path:
+        return self.database.path.parent
+
+    def anchor(self, reason: str) -> None:
+        """Write the chain head, signed, to the head file outside the database."""
+        write_checkpoint(self.home, self.head(), reason)
+
     def verify(self) -> Verification:
         """Walk the whole chain; name the first record that does not fit.
 
@@ -268,4 +287,10 @@ class EvidenceLog:
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
             )
+        problem = check_checkpoints(self.home, self.link_at, count)
+        if problem:
+            return Verification(False, count, head, problem)
+        problem = check_personal(self.database)
+        if problem:
+            return Verification(False, count, head, problem)
         return Verification(True, count, head)

@@ -25,9 +25,9 @@ from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
 from notices.db import Database
-from notices.errors import ChannelError, ConfigError, StateError
+from notices.errors import ChannelError, ConfigError, PermanentChannelError, StateError
 from notices.faults import crash_point
-from notices.incident import Incident, IncidentStore
+from notices.incident import Incident, IncidentStore, StoredSnapshot
 from notices.log import EvidenceLog
 from notices.timeparse import from_stamp, utc_stamp
 
@@ -149,14 +149,18 @@ class Orchestrator:
         channels: list[Channel],
         progress: Progress = _no_progress,
         retry_wait: float = RETRY_WAIT_SECONDS,
+        actor: str | None = None,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
         self.progress = progress
         self.retry_wait = retry_wait
+        # Provider calls per channel in the current command (all steps, retries included).
+        self._attempts: dict[str, int] = {}
+        self._attempts_lock = threading.Lock()
         self.database = Database(home / "notices.db")
-        self.log = EvidenceLog(self.database)
+        self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self._renderer: Renderer | None = None
 
@@ -226,9 +230,18 @@ class Orchestrator:
         expected_return: datetime | None,
         dry_run: bool,
         arguments: dict[str, Any],
+        command: str | None = None,
+        require_open: bool = False,
+        before_finish: Callable[[Incident], None] | None = None,
     ) -> Result:
+        """Switch to `mode`. `command` names it in the log (default: the mode); with
+        `require_open` (extend), no incident open is an error, checked under the lock;
+        `before_finish` (planning the automatic resume) runs under the lock, logged as part
+        of the command."""
         with self._locked():
             current = self.incidents.open_incident()
+            if require_open and current is None:
+                raise StateError(f"No incident is open: nothing to {command or mode}.")
             now = datetime.now(UTC)
             started = from_stamp(current.started) if current else now
             if expected_return is None and current and current.expected_return:
@@ -242,7 +255,7 @@ class Orchestrator:
             self.log.append(
                 "command.started",
                 {
-                    "command": mode,
+                    "command": command or mode,
                     "arguments": arguments,
                     "channels": {c.name: c.describe() for c in self.channels},
                 },
@@ -250,34 +263,36 @@ class Orchestrator:
             )
             returning = utc_stamp(expected_return) if expected_return else None
             if current is None:
-                incident = self.incidents.open(mode, started, returning, reasons)
-                self.log.append(
-                    "incident.opened",
-                    {
-                        "mode": mode,
-                        "started": incident.started,
-                        "expected_return": returning,
-                        "reasons": reasons,
-                    },
-                    incident=incident.id,
-                )
+                with self.database.transaction():
+                    incident = self.incidents.open(mode, started, returning, reasons)
+                    self.log.append(
+                        "incident.opened",
+                        {
+                            "mode": mode,
+                            "started": incident.started,
+                            "expected_return": returning,
+                            "reasons": reasons,
+                        },
+                        incident=incident.id,
+                    )
             else:
-                self.incidents.update(
-                    current.id,
-                    mode=mode,
-                    expected_return=returning,
-                    reasons=reasons,
-                    status="switching",
-                )
-                self.log.append(
-                    "incident.updated",
-                    {
-                        "mode": {"from": current.mode, "to": mode},
-                        "expected_return": {"from": current.expected_return, "to": returning},
-                        "reasons": reasons,
-                    },
-                    incident=current.id,
-                )
+                with self.database.transaction():
+                    self.incidents.update(
+                        current.id,
+                        mode=mode,
+                        expected_return=returning,
+                        reasons=reasons,
+                        status="switching",
+                    )
+                    self.log.append(
+                        "incident.updated",
+                        {
+                            "mode": {"from": current.mode, "to": mode},
+                            "expected_return": {"from": current.expected_return, "to": returning},
+                            "reasons": reasons,
+                        },
+                        incident=current.id,
+                    )
                 incident = self.incidents.get(current.id)  # type: ignore[assignment]
                 assert incident is not None
 
@@ -291,6 +306,8 @@ class Orchestrator:
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
+            if before_finish is not None:
+                before_finish(incident)
             result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
@@ -299,18 +316,29 @@ class Orchestrator:
         self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
     ) -> ChannelOutcome:
         identity = channel.identity()
-        if self.incidents.snapshot(incident.id, channel.name, identity) is not None:
+        stored = self.incidents.snapshot(incident.id, channel.name)
+        if stored is not None and stored.identity != identity:
+            # Switching a different target mid-incident would leave the first one in
+            # emergency mode at resume, or snapshot an emergency state as "normal".
+            raise PermanentChannelError(
+                f"{channel.name} now points at {identity}, but this incident switched"
+                f" {stored.identity}. Put the configuration back as it was when the incident"
+                " began (or resume first, then switch the new target)."
+            )
+        if stored is not None:
             self._attempt(channel, incident, "prepare", channel.prepare)
         else:
             setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
-            # Stored before this channel is touched: a crash after this point still resumes.
-            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
-                self.log.append(
-                    "channel.snapshot",
-                    {"identity": identity, "setting": setting.to_json()},
-                    incident=incident.id,
-                    channel=channel.name,
-                )
+            # Stored (with its log record, in one transaction) before this channel is
+            # touched: a crash after this point still resumes to it.
+            with self.database.transaction():
+                if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
+                    self.log.append(
+                        "channel.snapshot",
+                        {"identity": identity, "setting": channel.public(setting).to_json()},
+                        incident=incident.id,
+                        channel=channel.name,
+                    )
             crash_point("after-snapshot", channel.name)
         gate.wait(channel.name)
         expected = channel.expected(artefacts)
@@ -349,7 +377,7 @@ class Orchestrator:
             {
                 "holds": holds,
                 "target": target,
-                "read_back": actual.to_json(),
+                "read_back": channel.public(actual).to_json(),
                 "fingerprint": actual.fingerprint,
             },
             incident=incident.id,
@@ -370,18 +398,32 @@ class Orchestrator:
 
     # -- resuming ------------------------------------------------------------------------
 
-    def resume(self, *, dry_run: bool, arguments: dict[str, Any]) -> Result:
+    def resume(
+        self,
+        *,
+        dry_run: bool,
+        arguments: dict[str, Any],
+        only_if: Callable[[Incident], str | None] | None = None,
+        before_finish: Callable[[Incident], None] | None = None,
+    ) -> Result:
+        """Restore every channel. `only_if` (the scheduler's) is asked under the lock whether
+        to go ahead; a message back means no: nothing is touched or logged. `before_finish`
+        (cancelling a planned resume) runs under the lock, logged as part of the command."""
         with self._locked():
             incident = self.incidents.open_incident()
             if incident is None:
                 return Result(
                     "resume", "normal", None, message="No incident is open: nothing to resume."
                 )
+            refusal = only_if(incident) if only_if and not dry_run else None
+            if refusal:
+                return Result("resume", incident.mode, incident, message=refusal)
             snapshots = self.incidents.snapshots(incident.id)
             if dry_run:
                 outcomes = []
                 for channel in self.channels:
-                    saved = snapshots.get((channel.name, channel.identity()))
+                    stored = snapshots.get(channel.name)
+                    saved = stored.setting if stored else None
                     outcomes.append(
                         ChannelOutcome(
                             channel.name,
@@ -405,11 +447,11 @@ class Orchestrator:
             )
             self.incidents.update(incident.id, status="resuming")
             by_channel = {channel.name: channel for channel in self.channels}
-            missing = [name for (name, _), _s in snapshots.items() if name not in by_channel]
+            missing = [name for name in snapshots if name not in by_channel]
             gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
                 lambda channel: self._restore_channel(
-                    channel, incident, snapshots.get((channel.name, channel.identity())), gate
+                    channel, incident, snapshots.get(channel.name), gate
                 ),
                 incident.id,
                 gate,
@@ -428,19 +470,37 @@ class Orchestrator:
                 outcomes.append(ChannelOutcome(name, "?", name, ok=False, error=error))
             if all(o.ok for o in outcomes):
                 ended = utc_stamp(datetime.now(UTC))
-                self.incidents.update(incident.id, status="resumed", ended=ended)
-                self.log.append(
-                    "incident.closed", {"ended": ended, "mode": incident.mode}, incident=incident.id
-                )
+                with self.database.transaction():
+                    self.incidents.update(incident.id, status="resumed", ended=ended)
+                    self.log.append(
+                        "incident.closed",
+                        {"ended": ended, "mode": incident.mode},
+                        incident=incident.id,
+                    )
+                self._collect_contacts(incident, ended)
             else:
                 self.incidents.update(incident.id, status="resume-partial")
+            if before_finish is not None:
+                before_finish(incident)
             result = Result("resume", "normal", self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
 
     def _restore_channel(
-        self, channel: Channel, incident: Incident, saved: Setting | None, gate: Gate
+        self,
+        channel: Channel,
+        incident: Incident,
+        stored: StoredSnapshot | None,
+        gate: Gate,
     ) -> ChannelOutcome:
+        if stored is not None and stored.identity != channel.identity():
+            raise PermanentChannelError(
+                f"cannot restore {channel.name}: the snapshot taken before this incident is of"
+                f" {stored.identity}, but the configuration now points at"
+                f" {channel.identity()}. Put the configuration back as it was when the"
+                " incident began, then run `notices resume` again."
+            )
+        saved = stored.setting if stored else None
         if saved is None:
             self.log.append(
                 "channel.skipped",
@@ -463,7 +523,7 @@ class Orchestrator:
             "channel.restored",
             {
                 "changed": receipt.changed,
-                "setting": saved.to_json(),
+                "setting": channel.public(saved).to_json(),
                 "confirmation": receipt.confirmation,
             },
             incident=incident.id,
@@ -488,6 +548,7 @@ class Orchestrator:
         gate: Gate | None = None,
     ) -> list[ChannelOutcome]:
         """Run `work` for every channel at once; an exception in one becomes its outcome."""
+        self._attempts.clear()
         for channel in self.channels:
             self.progress(channel.name, "pending", channel.describe())
 
@@ -517,6 +578,7 @@ class Orchestrator:
                 if gate is not None:
                     gate.arrive(channel.name)  # done or failed: the others need not wait
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
+            outcome.attempts = self._attempts.get(channel.name, 0)
             if outcome.ok:
                 state: ProgressState = "done" if outcome.changed else "unchanged"
                 self.progress(channel.name, state, f"{outcome.elapsed_ms} ms")
@@ -566,15 +628,21 @@ class Orchestrator:
             before_sleep=log_retry,
             reraise=True,
         )
-        return retrying(call)
+
+        def counted() -> Any:
+            with self._attempts_lock:
+                self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+            return call()
+
+        return retrying(counted)
 
     def _preview_changes(
         self, mode: str, current: Incident | None, artefacts: dict[str, Artefacts]
     ) -> Result:
         outcomes = []
         for channel in self.channels:
-            expected = channel.expected(artefacts[channel.name])
             try:
+                expected = channel.expected(artefacts[channel.name])
                 actual = channel.snapshot()
                 would = (
                     "already shows this notice"
@@ -586,13 +654,23 @@ class Orchestrator:
                         channel.name, channel.kind, channel.describe(), ok=True, summary=would
                     )
                 )
-            except ChannelError as exc:
+            except Exception as exc:  # noqa: BLE001 - a preview reports, never stops
                 outcomes.append(
                     ChannelOutcome(
                         channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
                     )
                 )
         return Result(mode, mode, current, outcomes, dry_run=True)
+
+    def _collect_contacts(self, incident: Incident, ended: str) -> None:
+        """Store the contacts providers recorded during the incident (they may not keep
+        them for long). Never fails the resume: a problem is logged per channel."""
+        from notices.contacts import collect_contacts
+
+        try:
+            collect_contacts(self.log, self.channels, incident.id, incident.started, ended)
+        except Exception as exc:  # noqa: BLE001 - the channels are restored; report, go on
+            self.log.append("contacts.failed", {"error": _plain(exc)}, incident=incident.id)
 
     def _finish(self, result: Result) -> None:
         self.log.append(
@@ -603,6 +681,12 @@ class Orchestrator:
                 "channels": [o.as_json() for o in result.outcomes],
             },
             incident=result.incident.id if result.incident else None,
+        )
+        closed = result.incident is not None and result.incident.ended is not None
+        self.log.anchor(
+            f"incident {result.incident.id} closed"
+            if closed and result.incident
+            else f"{result.command} finished"
         )
 
     def probe(self) -> list[ChannelOutcome]:
@@ -630,6 +714,10 @@ class Orchestrator:
     def status(self) -> dict[str, Any]:
         incident = self.incidents.open_incident()
         states = self.incidents.channel_states(incident.id) if incident else {}
+        # With no incident open, each channel should still serve what the last resume put
+        # back: a channel left in emergency mode must not look "normal".
+        last = None if incident else self.incidents.latest()
+        restored = self.incidents.channel_states(last.id) if last else {}
 
         def read(channel: Channel) -> dict[str, Any]:
             entry: dict[str, Any] = {
@@ -642,15 +730,29 @@ class Orchestrator:
             except Exception as exc:  # noqa: BLE001 - status reports, never stops
                 entry.update(ok=False, state="unreadable", error=_plain(exc))
                 return entry
-            entry["read_back"] = actual.summary
+            entry["read_back"] = channel.public(actual).summary
             known = states.get(channel.name)
             if incident is None:
-                entry.update(ok=True, state="normal")
+                before = restored.get(channel.name)
+                if (
+                    last is not None
+                    and before is not None
+                    and before["target"]["target"] == "normal"
+                    and not _holds(channel, Setting.from_json(before["target"]["expected"]), actual)
+                ):
+                    entry.update(
+                        ok=False,
+                        state="differs",
+                        error=f"not what the resume of incident {last.id} restored"
+                        f" ({last.ended}); if it was not changed on purpose since, check it",
+                    )
+                else:
+                    entry.update(ok=True, state="normal")
             elif known is None:
                 entry.update(ok=False, state="not switched", error="not switched in this incident")
             else:
                 expected = Setting.from_json(known["target"]["expected"])
-                holds = channel.holds(expected, actual)
+                holds = _holds(channel, expected, actual)
                 target = known["target"]["target"]
                 entry.update(
                     ok=holds,
@@ -671,6 +773,13 @@ class Orchestrator:
             "expected_return": incident.expected_return if incident else None,
             "channels": channels,
         }
+
+
+def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:
+    try:
+        return channel.holds(expected, actual)
+    except Exception:  # noqa: BLE001 - a setting the channel cannot compare does not hold
+        return False
 
 
 def _plain(exc: BaseException | None) -> str:

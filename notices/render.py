@@ -50,24 +50,46 @@ def environment(site_templates: Path | None) -> jinja2.Environment:
     )
 
 
+WEEKDAYS = {
+    # Finnish in the essive ("on Monday"), as the templates use it: "palaamme maanantaina".
+    "fi": "maanantaina tiistaina keskiviikkona torstaina perjantaina lauantaina sunnuntaina",
+    "sv": "måndagen tisdagen onsdagen torsdagen fredagen lördagen söndagen",
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+}
+MONTHS_SV = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
 def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
-    """A time of day in words, e.g. 'tänään klo 15.30', 'i morgon kl. 9.00', 'today at 15:30'."""
+    """A moment in words, with weekday and date, e.g. 'maanantaina 24.11. klo 9.00',
+    'måndag den 24 november kl. 9.00', 'on Monday 24 November at 09:00'.
+
+    Never "today" or "tomorrow": a greeting or auto-reply published at 23:00 is still
+    heard and read after midnight. The year is said only when it is not the current one.
+    """
     local = moment.astimezone(zone)
-    today = now.astimezone(zone).date()
-    days = (local.date() - today).days
+    weekday = WEEKDAYS.get(lang, WEEKDAYS["en"]).split()[local.weekday()]
+    year = local.year != now.astimezone(zone).year
     if lang == "fi":
-        clock = f"klo {local.hour}.{local.minute:02d}"
-        day = {0: "tänään", 1: "huomenna"}.get(days, f"{local.day}.{local.month}.{local.year}")
-        return f"{day} {clock}"
+        date = f"{local.day}.{local.month}." + (f"{local.year}" if year else "")
+        return f"{weekday} {date} klo {local.hour}.{local.minute:02d}"
     if lang == "sv":
-        clock = f"kl. {local.hour}.{local.minute:02d}"
-        day = {0: "i dag", 1: "i morgon"}.get(days, f"den {local.day}.{local.month}.{local.year}")
-        return f"{day} {clock}"
-    clock = f"{local.hour:02d}:{local.minute:02d}"
-    day = {0: "today", 1: "tomorrow"}.get(
-        days, f"on {local.day} {MONTHS_EN[local.month - 1]} {local.year}"
-    )
-    return f"{day} at {clock}"
+        date = f"den {local.day} {MONTHS_SV[local.month - 1]}" + (f" {local.year}" if year else "")
+        return f"{weekday} {date} kl. {local.hour}.{local.minute:02d}"
+    date = f"{local.day} {MONTHS_EN[local.month - 1]}" + (f" {local.year}" if year else "")
+    return f"on {weekday} {date} at {local.hour:02d}:{local.minute:02d}"
 
 
 class Renderer:

@@ -2,11 +2,20 @@
 
 A wall-clock time means that time in the configured zone, on today's date or, if it
 has already passed, tomorrow's; zoneinfo keeps it right across daylight-saving changes.
+
+Two wall-clock times need a rule (the same as RFC 5545's for calendar events):
+- a time that does not exist, because the clocks jump forward over it (in Helsinki 03:00-03:59
+  on the last Sunday of March), is moved forward by the length of the jump: 03:30 becomes
+  04:30 summer time;
+- a time that happens twice, because the clocks go back (03:00-03:59 on the last Sunday of
+  October), means its first occurrence, in summer time.
+Either way the command says so. An ISO time with an explicit offset picks the other one.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,8 +42,47 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+@dataclass(frozen=True)
+class Moment:
+    """A parsed time in UTC, and a note for the person when a daylight-saving rule applied."""
+
+    utc: datetime
+    note: str | None = None
+
+
+def local_moment(naive: datetime, zone: ZoneInfo) -> Moment:
+    """A wall-clock time in `zone`, with the gap and repeat rules of this module applied."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    shown = f"{naive:%d.%m.%Y %H:%M}"
+    if first.utcoffset() == second.utcoffset():
+        return Moment(first.astimezone(UTC))
+    # zoneinfo gives a gap time the offset from before the jump with fold=0: that is the
+    # time moved forward by the jump, once converted.
+    exact = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    if not exact:
+        moved = first.astimezone(UTC).astimezone(zone)
+        return Moment(
+            first.astimezone(UTC),
+            f"{shown} does not exist in {zone.key} (the clocks jump forward over it);"
+            f" using {moved:%H:%M} {moved.tzname()} (UTC{moved:%z}) instead",
+        )
+    other = second.astimezone(zone)
+    return Moment(
+        first.astimezone(UTC),
+        f"{shown} happens twice in {zone.key} (the clocks go back); using the first,"
+        f" {naive:%H:%M} {first.tzname()} (UTC{first:%z}), not the second in"
+        f" {other.tzname()} (UTC{other:%z})",
+    )
+
+
 def parse_until(text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
     """`15:30` / `15.30` (today, or tomorrow if past) or an ISO date-time -> aware UTC datetime."""
+    return parse_until_explained(text, zone, now).utc
+
+
+def parse_until_explained(text: str, zone: ZoneInfo, now: datetime | None = None) -> Moment:
+    """As `parse_until`, with the note saying how a daylight-saving gap or repeat was resolved."""
     now = now or datetime.now(UTC)
     stripped = text.strip()
     clock = _CLOCK.match(stripped)
@@ -43,22 +91,22 @@ def parse_until(text: str, zone: ZoneInfo, now: datetime | None = None) -> datet
         if hour > 23 or minute > 59:
             raise TimeError(f"{text!r} is not a time of day: write e.g. 15:30")
         local_now = now.astimezone(zone)
-        candidate = datetime.combine(local_now.date(), time(hour, minute), tzinfo=zone)
-        if candidate <= local_now:
-            candidate = datetime.combine(
-                local_now.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
+        candidate = local_moment(datetime.combine(local_now.date(), time(hour, minute)), zone)
+        if candidate.utc <= now:
+            candidate = local_moment(
+                datetime.combine(local_now.date() + timedelta(days=1), time(hour, minute)), zone
             )
-        return _checked(candidate.astimezone(UTC), text, now)
+        _checked(candidate.utc, text, now)
+        return candidate
     try:
         parsed = datetime.fromisoformat(stripped)
     except ValueError:
         raise TimeError(f"{text!r} is not a time: write e.g. 15:30 or 2026-11-24T09:00") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    result = parsed.astimezone(UTC)
-    if result <= now:
+    moment = local_moment(parsed, zone) if parsed.tzinfo is None else Moment(parsed.astimezone(UTC))
+    if moment.utc <= now:
         raise TimeError(f"{text!r} is in the past")
-    return _checked(result, text, now)
+    _checked(moment.utc, text, now)
+    return moment
 
 
 def _checked(moment: datetime, text: str, now: datetime) -> datetime:
@@ -71,13 +119,22 @@ def expected_return(
     until: str | None, for_: str | None, zone: ZoneInfo, now: datetime | None = None
 ) -> datetime | None:
     """The expected return from `--until` or `--for` (not both); None when neither is given."""
+    moment = expected_return_explained(until, for_, zone, now)
+    return moment.utc if moment else None
+
+
+def expected_return_explained(
+    until: str | None, for_: str | None, zone: ZoneInfo, now: datetime | None = None
+) -> Moment | None:
+    """As `expected_return`, with the daylight-saving note when one applies."""
     if until and for_:
         raise TimeError("give either --until or --for, not both")
     now = now or datetime.now(UTC)
     if until:
-        return parse_until(until, zone, now)
+        return parse_until_explained(until, zone, now)
     if for_:
-        return now + parse_duration(for_)
+        # A duration is elapsed time: 4h is four real hours, whatever the clocks do.
+        return Moment(now + parse_duration(for_))
     return None
 
 

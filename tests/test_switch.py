@@ -196,3 +196,55 @@ def test_check_fails_loudly_when_a_channel_cannot_work(notices, home, tmp_path):
     assert report["ok"] is False
     assert report["channels"][0]["name"] == "mail" and report["channels"][0]["error"]
     assert site_files(home) == {}
+
+
+def test_relative_and_absolute_home_name_the_same_target(notices, home, monkeypatch):
+    """The same folder reached by another path is the same target: resume restores it."""
+    put_before(home)
+    before = site_files(home)
+    monkeypatch.chdir(home.parent)
+    assert notices("evacuate", "--yes", "--home", home.name).exit_code == 0
+    assert notices("resume", "--yes", "--home", str(home)).exit_code == 0
+    after = site_files(home)
+    after.pop("notices.js")
+    assert after == before
+
+
+def test_resume_refuses_when_the_configuration_points_elsewhere(notices, home, tmp_path):
+    """Never report 'back to normal' while the switched target still shows the notice."""
+    other = tmp_path / "elsewhere"
+    config = tmp_path / "notices.toml"
+    config.write_text('[channels.phone]\nkind = "local_voice"\n')
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    config.write_text(f'[channels.phone]\nkind = "local_voice"\nfolder = "{other}"\n')
+    run = notices("resume", "--yes", "--json", "--config", str(config))
+    assert run.exit_code == 1
+    phone = run.json()["channels"][0]
+    assert not phone["ok"] and "configuration now points at" in phone["error"]
+    assert notices("status", "--json", "--config", str(config)).json()["mode"] == "evacuate"
+    again = notices("evacuate", "--yes", "--json", "--config", str(config))
+    assert again.exit_code == 1 and "this incident switched" in again.json()["channels"][0]["error"]
+    assert not other.exists()
+
+
+def test_status_after_resume_flags_a_channel_changed_since(notices, home):
+    assert notices("evacuate", "--yes").exit_code == 0
+    assert notices("resume", "--yes").exit_code == 0
+    assert notices("status").exit_code == 0
+    (home / "site" / "greeting.xml").write_text("<Response><Say>left behind</Say></Response>")
+    run = notices("status", "--json")
+    assert run.exit_code == 1
+    phone = next(c for c in run.json()["channels"] if c["name"] == "phone")
+    assert phone["state"] == "differs" and "restored" in phone["error"]
+
+
+def test_json_counts_provider_calls(notices):
+    data = notices("evacuate", "--yes", "--json").json()
+    # snapshot, apply and read-back: three calls per channel when nothing fails
+    assert [c["attempts"] for c in data["channels"]] == [3, 3, 3]
+
+
+def test_log_commands_on_a_missing_data_folder_fail_clearly(notices, tmp_path):
+    run = notices("log", "verify", "--home", str(tmp_path / "typo"))
+    assert run.exit_code == 2 and "no evidence log" in run.stderr
+    assert not (tmp_path / "typo").exists()

@@ -83,6 +83,7 @@ def fetch(url: str) -> tuple[int, bytes]:
 class Banner(PublishedFilesChannel):
     kind = "banner"
     medium = "banner"
+    self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
     Options = BannerOptions
     filenames = ("status.json", "banner.html", "notice.html")
 

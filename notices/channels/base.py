@@ -129,6 +129,9 @@ class Channel(ABC):
     kind: ClassVar[str]
     medium: ClassVar[Medium]
     Options: ClassVar[type[ChannelOptions]] = ChannelOptions
+    # True when what the channel publishes ends by itself at the expected return, even if
+    # no resume ever runs (a provider-side end time, a Sieve date test, the banner's expiry).
+    self_expiring: ClassVar[bool] = False
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         self.options = options
@@ -169,6 +172,12 @@ class Channel(ABC):
     @abstractmethod
     def expected(self, artefacts: Artefacts) -> Setting:
         """The setting the provider should serve once `artefacts` are applied."""
+
+    def public(self, setting: Setting) -> Setting:
+        """The setting as it may be logged, shown and exported: secrets a provider keeps in
+        it (credentials inside a customer's webhook URL, say) masked. The raw setting is
+        kept only in the snapshots table, so restore stays exact."""
+        return setting
 
     def prepare(self) -> None:  # noqa: B027 - optional hook
         """Get ready to switch at once: sign in and read what `apply`/`restore` will need, so

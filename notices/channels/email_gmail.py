@@ -110,6 +110,7 @@ def _summary(setting: dict[str, Any]) -> str:
 class EmailGmail(Channel):
     kind = "email_gmail"
     medium = "email"
+    self_expiring = True  # endTime = the expected return
     Options = EmailGmailOptions
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:

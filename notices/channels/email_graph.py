@@ -146,6 +146,7 @@ def _token_roles(token: str) -> list[str] | None:
 class EmailGraph(Channel):
     kind = "email_graph"
     medium = "email"
+    self_expiring = True  # scheduledEndDateTime = the expected return
     Options = EmailGraphOptions
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:

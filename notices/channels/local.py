@@ -148,6 +148,7 @@ def banner_script() -> str:
 class LocalBanner(LocalChannel):
     kind = "local_banner"
     medium = "banner"
+    self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
     Options = FolderOptions
     filenames = ("status.json", "banner.html", "notice.html")
 
@@ -177,6 +178,7 @@ class LocalEmailOptions(FolderOptions):
 class LocalEmail(LocalChannel):
     kind = "local_email"
     medium = "email"
+    self_expiring = True  # the Sieve script answers only while `currentdate` is before it
     Options = LocalEmailOptions
     filenames = ("mail/active.sieve",)
 

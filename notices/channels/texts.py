@@ -123,6 +123,9 @@ def status_document(notice: Notice) -> dict[str, Any]:
         "active": True,
         "started": notice.started,
         "expected_return": notice.expected_return,
+        # The safety net: notices.js hides the banner once this has passed, even if no
+        # resume ever runs.
+        "expires": notice.expected_return,
         "languages": [text.lang for text in notice.texts],
         "title": {text.lang: notice.title.get(text.lang, "") for text in notice.texts},
         "html": {text.lang: text.body.strip() for text in notice.texts},
@@ -188,13 +191,42 @@ def email_body(notice: Notice, separator: str = "\n\n— — —\n\n") -> str:
     return separator.join(text.body.strip() for text in notice.texts) + "\n"
 
 
-def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
-    """A complete Sieve script whose only action is the vacation auto-reply."""
+def sieve_cutoff(notice: Notice) -> tuple[str, str] | None:
+    """The expected return as Sieve `currentdate` wants it: (zone, iso8601), e.g.
+    ("+0200", "2026-11-23T15:00:00+02:00"). The comparison is textual, so the zone is the
+    offset the configured zone has on that date."""
+    if not notice.expected_return:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(notice.expected_return.replace("Z", "+00:00"))
+    local = moment.astimezone(ZoneInfo(notice.timezone))
+    return f"{local:%z}", local.isoformat(timespec="seconds")
+
+
+def sieve_vacation_command(notice: Notice, addresses: list[str], days: int) -> str:
+    """The `vacation` command alone (needs `require "vacation"`), ending in a newline."""
     options = [f":days {days}", f":subject {_sieve_string(email_subject(notice))}"]
     if addresses:
         options.append(":addresses [" + ", ".join(_sieve_string(a) for a in addresses) + "]")
+    return f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+
+
+def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
+    """A complete Sieve script whose only action is the vacation auto-reply; with an expected
+    return, it answers only until then (a safety net if no resume ever runs)."""
+    vacation = sieve_vacation_command(notice, addresses, days)
+    head = f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
+    cutoff = sieve_cutoff(notice)
+    if cutoff is None:
+        return head + 'require ["vacation"];\n' + vacation
+    zone, until = cutoff
     return (
-        f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
-        'require ["vacation"];\n'
-        f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
+        head
+        + f"# answers until {until}, the expected return, even if no resume runs\n"
+        + 'require ["vacation", "date", "relational"];\n'
+        + f'if currentdate :zone "{zone}" :value "lt" "iso8601" "{until}" {{\n'
+        + vacation
+        + "}\n"
     )

@@ -206,9 +206,10 @@ class TwilioVoice(Channel):
     # -- identity ---------------------------------------------------------------------
 
     def identity(self) -> str:
-        account = os.environ.get(self.opts.account_sid_env) or f"${self.opts.account_sid_env}"
+        # From the configuration only: a missing variable must not change which target a
+        # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
-        return f"account {account}{where} numbers {', '.join(self.opts.numbers)}"
+        return f"numbers {', '.join(self.opts.numbers)}{where}"
 
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"

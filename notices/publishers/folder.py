@@ -43,7 +43,8 @@ class FolderPublisher(Publisher):
         self.folder = options.path if options.path.is_absolute() else home / options.path
 
     def identity(self) -> str:
-        return f"folder {self.folder}"
+        # Resolved, so `--home data` and `--home /abs/data` name the same target.
+        return f"folder {self.folder.resolve()}"
 
     def read(self, names: list[str]) -> dict[str, str | None]:
         result: dict[str, str | None] = {}

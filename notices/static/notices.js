@@ -20,10 +20,16 @@
   var ID = "notices-banner";
   var CLOSE = { fi: "Sulje ilmoitus", sv: "St\u00e4ng meddelandet", en: "Close notice" };
 
-  // Whether status.json asks for a banner now. The place to honour an `expires` field.
+  // Whether status.json asks for a banner now. Safety net: once `expires` (the expected
+  // return) has passed, the banner hides itself, even if no resume ran.
   function isActive(doc) {
     return !!doc && typeof doc === "object" && doc.active === true &&
-      !!doc.html && typeof doc.html === "object";
+      !!doc.html && typeof doc.html === "object" && !expired(doc);
+  }
+
+  function expired(doc) {
+    var at = typeof doc.expires === "string" ? Date.parse(doc.expires) : NaN;
+    return !isNaN(at) && at <= Date.now();
   }
 
   function pick(doc) {

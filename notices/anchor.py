@@ -1,0 +1,179 @@
+"""Anchoring the chain head outside the database, in signed checkpoints.
+
+After every command and at every incident close, a checkpoint (last sequence, chain head,
+count, time, link to the previous checkpoint) signed with the data folder's Ed25519 key is
+appended to `heads.jsonl`, a file apart from `notices.db`. A database cut short at the end
+then no longer matches the last head written down; a copy of that file (or of any
+export's manifest, which carries the head) kept elsewhere proves what the log held.
+
+Keys live in `keys/` in the data folder, created on first use or by `notices init`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from filelock import FileLock
+
+from notices.timeparse import utc_stamp
+
+HEADS_FILE = "heads.jsonl"
+SIGNING_KEY_FILE = "keys/signing-ed25519.pem"
+# Domain separation: a checkpoint signature can never be replayed as a manifest's, or back.
+CHECKPOINT_DOMAIN = b"notices checkpoint v1\x00"
+MANIFEST_DOMAIN = b"notices manifest v1\x00"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+class SigningKey:
+    """The data folder's Ed25519 key: signs checkpoints and export manifests."""
+
+    def __init__(self, home: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        path = home / SIGNING_KEY_FILE
+        with FileLock(str(path) + ".lock"):
+            if not path.exists():
+                pem = Ed25519PrivateKey.generate().private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+                _write_private(path, pem)
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        self._key = key
+        self.public_raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return public_fingerprint(self.public_raw)
+
+    def public_json(self) -> dict[str, str]:
+        return {
+            "algorithm": "Ed25519",
+            "public_key": base64.b64encode(self.public_raw).decode("ascii"),
+            "fingerprint_sha256": self.fingerprint,
+        }
+
+    def sign(self, domain: bytes, body: dict[str, Any]) -> str:
+        return base64.b64encode(self._key.sign(domain + rfc8785.dumps(body))).decode("ascii")
+
+
+def public_fingerprint(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def signature_valid(public_b64: str, signature_b64: str, domain: bytes, body: Any) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64))
+        key.verify(base64.b64decode(signature_b64), domain + rfc8785.dumps(body))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    link: str
+
+
+def write_checkpoint(home: Path, head: Head | None, reason: str) -> dict[str, Any] | None:
+    """Append a signed checkpoint of `head` to the head file; return it (None: empty log)."""
+    if head is None:
+        return None
+    key = SigningKey(home)
+    path = home / HEADS_FILE
+    with FileLock(str(path) + ".lock"):
+        previous = None
+        if path.exists():
+            lines = path.read_bytes().splitlines()
+            if lines:
+                previous = hashlib.sha256(lines[-1]).hexdigest()
+        body = {
+            "last_seq": head.seq,
+            "count": head.seq,
+            "head": head.link,
+            "time": utc_stamp(datetime.now(UTC)),
+            "reason": reason,
+            "previous": previous,
+            "key": key.fingerprint,
+        }
+        entry = {"checkpoint": body, "signature": key.sign(CHECKPOINT_DOMAIN, body)}
+        with path.open("ab") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    return entry
+
+
+def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
+    """Every line of the head file with its parsed entry (raises ValueError on a bad line)."""
+    path = home / HEADS_FILE
+    if not path.exists():
+        return []
+    entries = []
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            entries.append((line, json.loads(line)))
+        except json.JSONDecodeError:
+            raise ValueError(f"{HEADS_FILE} line {number} is not valid JSON") from None
+    return entries
+
+
+def check_checkpoints(
+    home: Path, link_at: Callable[[int], str | None], last_seq: int
+) -> str | None:
+    """Compare the head file with the database's links; return the first problem, if any."""
+    try:
+        entries = read_checkpoints(home)
+    except ValueError as exc:
+        return str(exc)
+    if not entries:
+        return None
+    key = SigningKey(home)
+    public = key.public_json()["public_key"]
+    previous: str | None = None
+    for number, (line, entry) in enumerate(entries, start=1):
+        body = entry.get("checkpoint", {})
+        if body.get("previous") != previous:
+            return f"{HEADS_FILE} line {number} does not follow the line before it (lines removed?)"
+        previous = hashlib.sha256(line).hexdigest()
+        if body.get("key") == key.fingerprint and not signature_valid(
+            public, entry.get("signature", ""), CHECKPOINT_DOMAIN, body
+        ):
+            return f"{HEADS_FILE} line {number}: the checkpoint's signature does not verify"
+        seq = int(body.get("last_seq", 0))
+        if seq > last_seq:
+            return (
+                f"the log ends at record {last_seq}, but on {body.get('time')} it had already"
+                f" reached record {seq} ({HEADS_FILE} line {number}): records were cut off the end"
+            )
+        if link_at(seq) != body.get("head"):
+            return (
+                f"record {seq} no longer has the chain head recorded in {HEADS_FILE} line"
+                f" {number}: the log was rewritten"
+            )
+    return None

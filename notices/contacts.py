@@ -1,0 +1,162 @@
+"""Contacts that reached the providers during an incident (calls, emails), kept in the log.
+
+Provider-side records do not last forever, so at resume (and on demand) each channel's
+`contacts(since, until)` is asked and the answers are stored: one `contact.received`
+record per contact with a ref instead of the caller's number (notices/personal.py), and
+one `contacts.collected` record saying, per channel, how many came in or that the provider
+keeps no such record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from notices.channels.base import Channel, Contact
+from notices.errors import ChannelError
+from notices.log import EvidenceLog
+from notices.personal import PersonalData
+from notices.timeparse import utc_stamp
+
+
+def _scrub(value: Any, party: str) -> Any:
+    """The contact's detail without the party's value anywhere in it."""
+    if isinstance(value, str):
+        return value.replace(party, "[party]") if party else value
+    if isinstance(value, dict):
+        return {key: _scrub(item, party) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, party) for item in value]
+    return value
+
+
+def _known_ids(log: EvidenceLog, incident: str | None) -> set[tuple[str | None, str]]:
+    rows = log.database.query(
+        "SELECT channel, json_extract(payload, '$.provider_id') FROM log"
+        " WHERE kind = 'contact.received' AND incident IS ?",
+        (incident,),
+    )
+    return {(row[0], str(row[1])) for row in rows}
+
+
+def store_contacts(
+    log: EvidenceLog, channel: str, incident: str | None, contacts: list[Contact]
+) -> int:
+    """Append one record per contact not stored yet (by provider id); return how many."""
+    personal = PersonalData(log.database)
+    known = _known_ids(log, incident)
+    stored = 0
+    for contact in sorted(contacts, key=lambda c: c.at):
+        if (channel, contact.provider_id) in known:
+            continue
+        ref = personal.remember(contact.party, contact.at)
+        log.append(
+            "contact.received",
+            {
+                "contact": contact.kind,
+                "at": contact.at,
+                "party": ref,
+                "provider_id": contact.provider_id,
+                "detail": _scrub(contact.detail, contact.party),
+            },
+            incident=incident,
+            channel=channel,
+        )
+        known.add((channel, contact.provider_id))
+        stored += 1
+    return stored
+
+
+@dataclass(frozen=True)
+class ChannelContacts:
+    channel: str
+    available: bool
+    received: int = 0
+    new: int = 0
+    error: str | None = None
+
+
+def collect_contacts(
+    log: EvidenceLog, channels: list[Channel], incident: str, since: str, until: str
+) -> list[ChannelContacts]:
+    """Ask every channel for its contacts in the window, store them, log the outcome."""
+    results = []
+    for channel in channels:
+        try:
+            contacts = channel.contacts(since, until)
+        except ChannelError as exc:
+            results.append(ChannelContacts(channel.name, True, error=str(exc)))
+            continue
+        if contacts is None:
+            results.append(ChannelContacts(channel.name, False))
+            continue
+        new = store_contacts(log, channel.name, incident, contacts)
+        results.append(ChannelContacts(channel.name, True, len(contacts), new))
+    log.append(
+        "contacts.collected",
+        {
+            "since": since,
+            "until": until,
+            "channels": {
+                r.channel: {
+                    "available": r.available,
+                    "received": r.received,
+                    "new": r.new,
+                    "error": r.error,
+                }
+                for r in results
+            },
+        },
+        incident=incident,
+    )
+    return results
+
+
+def incident_window(log: EvidenceLog, incident: str) -> tuple[str, str] | None:
+    """From the incident's first record to its close (or now, while it is open)."""
+    rows = log.database.query(
+        "SELECT min(ts), max(CASE WHEN kind = 'incident.closed' THEN"
+        " json_extract(payload, '$.ended') END) FROM log WHERE incident = ?",
+        (incident,),
+    )
+    if not rows or rows[0][0] is None:
+        return None
+    return str(rows[0][0]), str(rows[0][1] or utc_stamp(datetime.now(UTC)))
+
+
+@dataclass(frozen=True)
+class Callback:
+    party: str | None  # None once erased
+    ref: str
+    last: str
+    contacts: int
+    channels: list[str]
+    kinds: list[str]
+
+
+def callbacks(log: EvidenceLog, incident: str) -> list[Callback]:
+    """People who contacted us during the incident, one line each, newest first."""
+    rows = log.database.query(
+        "SELECT channel, json_extract(payload, '$.party'), json_extract(payload, '$.at'),"
+        " json_extract(payload, '$.contact') FROM log"
+        " WHERE kind = 'contact.received' AND incident = ? ORDER BY seq",
+        (incident,),
+    )
+    values = PersonalData(log.database).values([str(row[1]) for row in rows])
+    grouped: dict[str, dict[str, Any]] = {}
+    for channel, ref, at, kind in rows:
+        party = values.get(ref)
+        key = party if party is not None else ref
+        entry = grouped.setdefault(
+            key, {"party": party, "ref": ref, "last": at, "n": 0, "ch": [], "k": []}
+        )
+        entry["n"] += 1
+        entry["last"] = max(entry["last"], at)
+        for field, item in (("ch", channel), ("k", kind)):
+            if item not in entry[field]:
+                entry[field].append(item)
+    result = [
+        Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"]) for e in grouped.values()
+    ]
+    return sorted(result, key=lambda c: c.last, reverse=True)

@@ -1,0 +1,152 @@
+"""Personal data (caller numbers, sender addresses): kept apart from the hashed log.
+
+A log record never holds the value, only `ref` = HMAC-SHA256(key, salt || 0x00 || value):
+the key (`keys/personal-hmac.key` in the data folder, not in the database) keeps anyone
+holding only the database or an export from guessing numbers by brute force, and the
+per-value salt, erased together with the value, keeps even the key's holder from guessing
+it after the erasure. The values live in the `personal` table, which `purge` empties of
+everything older than the retention period (default 36 months: the general three-year
+limitation period for claims, Act on the Limitation of Debts 728/2003) and then VACUUMs,
+so no copy stays in the database file. The chain stays intact: it covers only the refs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock
+
+from notices.anchor import _write_private
+from notices.db import Database
+
+KEY_FILE = "keys/personal-hmac.key"
+DEFAULT_RETENTION = "36m"
+_RETENTION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|m|y)$")
+
+
+def hmac_key(home: Path) -> bytes:
+    """The data folder's HMAC key, created on first use."""
+    path = home / KEY_FILE
+    with FileLock(str(path) + ".lock"):
+        if not path.exists():
+            _write_private(path, secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def personal_ref(key: bytes, salt: str, value: str) -> str:
+    digest = hmac.new(key, bytes.fromhex(salt) + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+    return "hmac-sha256:" + digest.hexdigest()
+
+
+class PersonalData:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.key = hmac_key(database.path.parent)
+
+    def remember(self, value: str, seen: str) -> str:
+        """Store a value; return the ref a log record may hold instead of it."""
+        salt = secrets.token_hex(16)
+        ref = personal_ref(self.key, salt, value)
+        with self.database.transaction() as conn:
+            conn.execute(
+                "INSERT INTO personal (ref, value, salt, seen) VALUES (?, ?, ?, ?)",
+                (ref, value, salt, seen),
+            )
+        return ref
+
+    def values(self, refs: list[str]) -> dict[str, str]:
+        """The values still held for these refs (erased ones are absent)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(refs), 500):
+            chunk = refs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for ref, value in self.database.query(
+                f"SELECT ref, value FROM personal WHERE ref IN ({marks})", tuple(chunk)
+            ):
+                found[ref] = value
+        return found
+
+    def erase_before(self, cutoff: str) -> list[str]:
+        """Erase every value seen before `cutoff`; return their refs. Then VACUUM, so the
+        bytes leave the file too (WAL checkpointed and truncated)."""
+        refs = [
+            str(row[0])
+            for row in self.database.query("SELECT ref FROM personal WHERE seen < ?", (cutoff,))
+        ]
+        with self.database.lock:
+            conn = self.database.conn
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM personal WHERE seen < ?", (cutoff,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return refs
+
+
+def check_personal(database: Database) -> str | None:
+    """Every stored value must still match its ref: no number swapped for another."""
+    rows = database.query("SELECT ref, value, salt FROM personal")
+    if not rows:
+        return None
+    key_path = database.path.parent / KEY_FILE
+    if not key_path.exists():
+        return f"personal data is stored but its key {KEY_FILE} is missing"
+    key = key_path.read_bytes()
+    for ref, value, salt in rows:
+        if not hmac.compare_digest(personal_ref(key, salt, value), ref):
+            return f"the personal data stored for {ref[:24]}... was altered"
+    return None
+
+
+def retention_cutoff(text: str, now: datetime) -> datetime:
+    """`36m` (months), `3y`, `90d` before `now`."""
+    from datetime import timedelta
+
+    from notices.errors import UsageError
+
+    match = _RETENTION.match(text.strip().lower())
+    if not match:
+        raise UsageError(f"{text!r} is not a period: write e.g. 36m (months), 3y or 90d")
+    n, unit = int(match["n"]), match["unit"]
+    if unit == "d":
+        return now - timedelta(days=n)
+    months = n * (12 if unit == "y" else 1)
+    year, month = divmod(now.year * 12 + now.month - 1 - months, 12)
+    month += 1
+    day = now.day
+    while True:
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:  # 31 March minus one month: the last day of February
+            day -= 1
+
+
+def mask(value: str | None) -> str:
+    """`+358401234567` -> `+358 40 *** **67`; `matti@example.fi` -> `m***@example.fi`."""
+    if value is None:
+        return "—"
+    if "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    compact = re.sub(r"[\s\-().]", "", value)
+    if re.fullmatch(r"\+?\d{5,}", compact):
+        if compact.startswith("+358"):
+            head = f"+358 {compact[4:6]}"
+            tail = compact[6:]
+        else:
+            head, tail = compact[:4], compact[4:]
+        hidden = "*" * max(len(tail) - 2, 0)
+        shown = tail[-2:] if len(tail) > 2 else ""
+        masked = hidden + shown
+        return f"{head} {masked[:3]} {masked[3:]}".rstrip()
+    return value[:1] + "***"
