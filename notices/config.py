@@ -40,6 +40,18 @@ class ModeConfig(StrictModel):
     )
 
 
+class RetryConfig(StrictModel):
+    """How a provider's temporary failures (time-outs, 429, 5xx) are retried."""
+
+    attempts: int = Field(default=3, ge=1, le=10, description="Tries per step, the first included.")
+    wait_s: float = Field(
+        default=0.5, ge=0, le=60, description="Wait before the first retry; doubles each time."
+    )
+    max_wait_s: float = Field(
+        default=30.0, ge=0, le=300, description="Longest single wait, a Retry-After included."
+    )
+
+
 BUILTIN_MODES: dict[str, ModeConfig] = {
     "evacuate": ModeConfig(
         title={
@@ -100,6 +112,7 @@ class Config(StrictModel):
     )
     organisation: Organisation = Field(default_factory=Organisation)
     modes: dict[str, ModeConfig] = Field(default_factory=dict)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
     channels: dict[str, ChannelEntry] = Field(default_factory=_default_channels, min_length=1)
 
     @field_validator("timezone")

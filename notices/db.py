@@ -5,6 +5,9 @@ Schema changes are small numbered migrations recorded in `_migrations`, applied 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+from notices.errors import StorageError
 
 
 def _m001_log(db: sqlite_utils.Database) -> None:
@@ -151,6 +156,15 @@ class Database:
     """One connection to notices.db, shared by the threads of one command under a lock."""
 
     def __init__(self, path: Path) -> None:
+        try:
+            self._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(
+                f"cannot open the evidence log {path}: {describe_os_error(exc)}."
+                " Nothing was switched."
+            ) from None
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
@@ -185,6 +199,28 @@ class Database:
                         "INSERT INTO _migrations VALUES (?, ?)", (number, migration.__name__)
                     )
 
+    def check_writable(self, reserve: int = 512 * 1024) -> None:
+        """Prove, before anything is switched, that the data folder has room and the log
+        takes a write: a full disk or a read-only folder fails here, not half-way."""
+        probe = self.path.parent / ".notices-write-check"
+        try:
+            with open(probe, "wb") as handle:
+                handle.write(bytes(reserve))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with self.lock:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.execute("ROLLBACK")
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(
+                f"the data folder {self.path.parent} cannot be written: {describe_os_error(exc)}."
+                " Nothing was switched: free some space or make the folder writable, then run"
+                " the command again"
+            ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One transaction; nested calls on the same thread join the outer one, so a state
@@ -215,3 +251,19 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def describe_os_error(exc: BaseException) -> str:
+    """Why a write failed, in words: a full disk, a read-only file system, ..."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    text = str(exc).lower()
+    if "full" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return "the file system is read-only"
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(
+        exc
+    ).__name__

@@ -6,6 +6,7 @@ NoticesError                  anything notices reports to a person
 │   ├── TimeError             --until / --for / --at make no sense
 │   └── RenderError           a template failed to render
 ├── StateError                the requested transition is not possible now
+├── StorageError              the data folder or the log cannot be written (nothing switched)
 ├── LogIntegrityError         the evidence log failed verification
 └── ChannelError              a provider refused or failed
     ├── TransientChannelError retried with backoff (timeouts, 429, 5xx)
@@ -41,6 +42,11 @@ class StateError(NoticesError):
     """Not possible now (another command holds the lock, nothing to extend): nothing touched."""
 
     exit_code = 2
+
+
+class StorageError(NoticesError):
+    """The data folder or the evidence log cannot be written: a full disk, a read-only
+    folder. Raised before any provider is touched."""
 
 
 class LogIntegrityError(NoticesError):

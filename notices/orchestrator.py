@@ -24,8 +24,14 @@ from pydantic import ValidationError
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
-from notices.db import Database
-from notices.errors import ChannelError, ConfigError, PermanentChannelError, StateError
+from notices.db import Database, describe_os_error
+from notices.errors import (
+    ChannelError,
+    ConfigError,
+    PermanentChannelError,
+    StateError,
+    StorageError,
+)
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
 from notices.log import EvidenceLog
@@ -40,8 +46,7 @@ if TYPE_CHECKING:
 ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
 Progress = Callable[[str, ProgressState, str], None]
 LOCK_TIMEOUT_SECONDS = 120
-RETRY_ATTEMPTS = 3
-RETRY_WAIT_SECONDS = 0.5
+# Retries: `[retry]` in notices.toml (attempts, wait_s, max_wait_s); see config.RetryConfig.
 # How long a ready channel waits for the others before switching on its own.
 TOGETHER_SECONDS = 2.0
 
@@ -148,14 +153,12 @@ class Orchestrator:
         home: Path,
         channels: list[Channel],
         progress: Progress = _no_progress,
-        retry_wait: float = RETRY_WAIT_SECONDS,
         actor: str | None = None,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
         self.progress = progress
-        self.retry_wait = retry_wait
         # Provider calls per channel in the current command (all steps, retries included).
         self._attempts: dict[str, int] = {}
         self._attempts_lock = threading.Lock()
@@ -193,6 +196,11 @@ class Orchestrator:
             raise StateError(
                 f"another notices command has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s;"
                 " try again when it has finished"
+            ) from None
+        except OSError as exc:
+            raise StorageError(
+                f"cannot take the lock {lock.lock_file}: {describe_os_error(exc)}."
+                " Nothing was switched: make the data folder writable, then run the command again"
             ) from None
         return lock
 
@@ -251,6 +259,7 @@ class Orchestrator:
             artefacts = self.build_all(mode, reasons, started, expected_return)
             if dry_run:
                 return self._preview_changes(mode, current, artefacts)
+            self.database.check_writable()
 
             self.log.append(
                 "command.started",
@@ -436,6 +445,7 @@ class Orchestrator:
                         )
                     )
                 return Result("resume", incident.mode, incident, outcomes, dry_run=True)
+            self.database.check_writable()
             self.log.append(
                 "command.started",
                 {
@@ -611,16 +621,19 @@ class Orchestrator:
             )
             self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
 
-        backoff = tenacity.wait_exponential(multiplier=self.retry_wait, max=8)
+        policy = self.config.retry
+        backoff = tenacity.wait_exponential(
+            multiplier=policy.wait_s, max=min(8.0, policy.max_wait_s)
+        )
 
         def wait(state: tenacity.RetryCallState) -> float:
             # A provider's Retry-After wins over our own backoff, within reason.
             exc = state.outcome.exception() if state.outcome else None
             after = getattr(exc, "retry_after", None)
-            return min(float(after), 30.0) if after is not None else backoff(state)
+            return min(float(after), policy.max_wait_s) if after is not None else backoff(state)
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(RETRY_ATTEMPTS),
+            stop=tenacity.stop_after_attempt(policy.attempts),
             wait=wait,
             retry=tenacity.retry_if_exception(
                 lambda e: isinstance(e, ChannelError) and e.transient

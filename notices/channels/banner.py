@@ -63,7 +63,14 @@ class BannerOptions(ChannelOptions):
 
 
 def fetch(url: str) -> tuple[int, bytes]:
-    """GET `url` past every cache; (status, body). 4xx/5xx are answers, not exceptions."""
+    """GET `url` past every cache; (status, body). 4xx/5xx are answers, not exceptions.
+    The whole answer must arrive within the time-out, however slowly it trickles."""
+    from notices.channels.network import within
+
+    return within(HTTP_TIMEOUT_SECONDS, lambda: _fetch(url), f"{url} did not answer")
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
     import urllib.error
     import urllib.request
 
@@ -76,7 +83,11 @@ def fetch(url: str) -> tuple[int, bytes]:
     except urllib.error.HTTPError as exc:
         return exc.code, b""
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+        from urllib.parse import urlsplit
+
+        from notices.channels.network import plain
+
+        reason = plain(exc, urlsplit(url).hostname, HTTP_TIMEOUT_SECONDS)
         raise TransientChannelError(f"{url} is unreachable: {reason}") from exc
 
 

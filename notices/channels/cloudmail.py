@@ -152,16 +152,21 @@ def check_response(
     raise PermanentChannelError(f"{provider} refused the change for {mailbox} ({status} {detail})")
 
 
-def transport_error(provider: str, mailbox: str, exc: Exception) -> TransientChannelError:
+def transport_error(
+    provider: str, mailbox: str, exc: Exception, seconds: float | None = None
+) -> TransientChannelError:
+    from notices.channels.network import plain
+
     return TransientChannelError(
-        f"could not reach {provider} for {mailbox}: {type(exc).__name__} {exc}".strip()
+        f"could not reach {provider} for {mailbox}: {plain(exc, None, seconds)}"
     )
 
 
-def new_client() -> httpx.Client:
-    import httpx
+def new_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
+    """Every request, tokens included, must be answered completely within `timeout` s."""
+    from notices.channels.network import deadline_client
 
-    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+    return deadline_client(timeout)
 
 
 def for_each_mailbox(

@@ -63,6 +63,9 @@ class EmailGmailOptions(ChannelOptions):
         default=False, description="Reply only to senders in the mailbox's contacts."
     )
     concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
+    timeout_s: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
+    )
     api_base: str = Field(
         default="https://gmail.googleapis.com/gmail/v1", description="Gmail API root."
     )
@@ -175,7 +178,7 @@ class EmailGmail(Channel):
     def _client(self) -> httpx.Client:
         with self._client_lock:  # mailboxes run in threads: one client for all of them
             if self._http is None:
-                self._http = new_client()
+                self._http = new_client(self.opts.timeout_s)
             return self._http
 
     def _base_credentials(self) -> Any:
@@ -216,7 +219,7 @@ class EmailGmail(Channel):
             try:
                 credentials.refresh(GoogleAuthRequest(self._client()))
             except exceptions.TransportError as exc:
-                raise transport_error("Google sign-in", mailbox, exc) from exc
+                raise transport_error("Google sign-in", mailbox, exc, self.opts.timeout_s) from exc
             except exceptions.RefreshError as exc:
                 raise self._refresh_error(mailbox, exc) from None
         return str(credentials.token)
@@ -254,7 +257,7 @@ class EmailGmail(Channel):
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             )
         except httpx.HTTPError as exc:
-            raise transport_error(PROVIDER, mailbox, exc) from exc
+            raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
         check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
         answer = response.json()
         if not isinstance(answer, dict):

@@ -68,6 +68,9 @@ class EmailGraphOptions(ChannelOptions):
         default="all", description="Who outside the organisation gets the reply."
     )
     concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
+    timeout_s: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
+    )
     authority_host: str = Field(
         default="https://login.microsoftonline.com", description="Microsoft sign-in host."
     )
@@ -212,7 +215,7 @@ class EmailGraph(Channel):
     def _client(self) -> httpx.Client:
         with self._client_lock:  # mailboxes run in threads: one client for all of them
             if self._http is None:
-                self._http = new_client()
+                self._http = new_client(self.opts.timeout_s)
             return self._http
 
     def _token(self) -> str:
@@ -244,7 +247,9 @@ class EmailGraph(Channel):
                         ) from None
                 result = self._app.acquire_token_for_client(scopes=[self.opts.scope])
             except httpx.HTTPError as exc:
-                raise transport_error("Microsoft sign-in", "the token", exc) from exc
+                raise transport_error(
+                    "Microsoft sign-in", "the token", exc, self.opts.timeout_s
+                ) from exc
             except msal.exceptions.MsalServiceError as exc:  # 5xx from the token endpoint
                 raise TransientChannelError(
                     f"Microsoft sign-in had a temporary problem ({exc})"
@@ -275,7 +280,7 @@ class EmailGraph(Channel):
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             )
         except httpx.HTTPError as exc:
-            raise transport_error(PROVIDER, mailbox, exc) from exc
+            raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
         check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
         answer = response.json()
         if not isinstance(answer, dict):

@@ -495,14 +495,22 @@ class TwilioVoice(Channel):
         import requests
 
         url = self.opts.greeting_url
+        from notices.channels.network import deadline_hook, mark_start, plain
+
         try:
+            mark_start()
             answer = requests.request(
-                self.opts.greeting_method, url, timeout=self.opts.timeout_s, allow_redirects=True
+                self.opts.greeting_method,
+                url,
+                timeout=self.opts.timeout_s,
+                allow_redirects=True,
+                hooks={"response": [deadline_hook(self.opts.timeout_s)]},
             )
         except requests.RequestException as exc:
             raise TransientChannelError(
-                f"the greeting at {url} cannot be fetched ({type(exc).__name__}): Twilio could"
-                " not fetch it either"
+                f"the greeting at {url} cannot be fetched"
+                f" ({plain(exc, urlsplit(url).hostname, self.opts.timeout_s)}):"
+                " Twilio could not fetch it either"
             ) from None
         if answer.status_code == 404 and missing_ok:
             return None, ""
@@ -540,6 +548,8 @@ class TwilioVoice(Channel):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
+        from notices.channels.network import deadline_hook, mark_start
+
         def need(env: str) -> str:
             value = os.environ.get(env)
             if not value:
@@ -560,6 +570,7 @@ class TwilioVoice(Channel):
             """Keeps what the SDK drops: a 429's Retry-After."""
 
             def request(self, *args: Any, **kwargs: Any) -> Any:
+                mark_start()
                 response = super().request(*args, **kwargs)
                 if response.status_code == 429:
                     after = (response.headers or {}).get("Retry-After")
@@ -573,7 +584,11 @@ class TwilioVoice(Channel):
             username,
             password,
             account,
-            http_client=RetryAfterClient(timeout=self.opts.timeout_s, pool_connections=True),
+            http_client=RetryAfterClient(
+                timeout=self.opts.timeout_s,
+                pool_connections=True,
+                request_hooks={"response": [deadline_hook(self.opts.timeout_s)]},
+            ),
         )
         if self.opts.api_base:
             client.api.base_url = self.opts.api_base.rstrip("/")
@@ -584,19 +599,18 @@ class TwilioVoice(Channel):
         import requests
         from twilio.base.exceptions import TwilioRestException
 
+        from notices.channels.network import plain
+
         try:
             return call(self.client())
         except ChannelError:
             raise
         except TwilioRestException as exc:
             raise _rest_error(entry, exc) from None
-        except requests.Timeout:
-            raise TransientChannelError(
-                f"Twilio did not answer within {self.opts.timeout_s:g} s ({entry})"
-            ) from None
         except requests.RequestException as exc:
+            host = urlsplit(self.opts.api_base or "https://api.twilio.com").hostname
             raise TransientChannelError(
-                f"cannot reach Twilio ({type(exc).__name__}) for {entry}"
+                f"cannot reach Twilio for {entry}: {plain(exc, host, self.opts.timeout_s)}"
             ) from None
 
     def close(self) -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from notices.channels.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.publishers.base import Publisher, content_type_for, decode_text, known_or_read
 
@@ -109,7 +112,8 @@ class S3Publisher(Publisher):
                 s3={"addressing_style": "path" if o.path_style else "auto"},
                 connect_timeout=o.timeout,
                 read_timeout=o.timeout,
-                retries={"max_attempts": 1},
+                # One try per call: notices retries, and logs each attempt.
+                retries={"total_max_attempts": 1, "mode": "standard"},
             ),
             **credentials,
         )
@@ -123,15 +127,22 @@ class S3Publisher(Publisher):
     def _call(self, what: str, action: Callable[[Any], T]) -> T:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+        from notices.channels.network import plain
+
         where = self.identity()
         try:
-            return action(self._connect())
+            return action(_Bounded(self._connect(), self.options.timeout, where))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
             message = exc.response.get("Error", {}).get("Message") or code
             if code in RETRYABLE or status >= 500 or status == 429:
-                raise TransientChannelError(f"{where} could not {what}: {message}") from exc
+                headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+                raise TransientChannelError(
+                    f"{where} could not {what}, a temporary problem"
+                    f" (HTTP {status or '?'} {message})",
+                    retry_after=_seconds(headers.get("retry-after")),
+                ) from exc
             if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
                 raise PermanentChannelError(
                     f"{where} refused the credentials: check the access keys"
@@ -150,7 +161,13 @@ class S3Publisher(Publisher):
         except BotoCoreError as exc:
             # Endpoint unreachable, connect or read timeouts, connection closed.
             self.close()
-            raise TransientChannelError(f"{where} could not {what}: {exc}") from exc
+            host = urlsplit(self.options.endpoint_url or "https://s3.amazonaws.com").hostname
+            raise TransientChannelError(
+                f"{where} could not {what}: {plain(exc, host, self.options.timeout)}"
+            ) from exc
+        except TransientChannelError:
+            self.close()  # a call left hanging: start afresh next time
+            raise
 
     def read(self, names: list[str]) -> dict[str, str | None]:
         from botocore.exceptions import ClientError
@@ -162,8 +179,10 @@ class S3Publisher(Publisher):
                 if str(exc.response.get("Error", {}).get("Code", "")) in ABSENT:
                     return None
                 raise
-            with body:
-                return decode_text(body.read(), f"{self.identity()} {name}")
+            # Read and closed in the bounded thread: closing a body another thread still
+            # reads would wait for that read, for ever with an answer that never ends.
+            data = within(self.options.timeout, partial(_drain, body), f"{self.identity()} {name}")
+            return decode_text(data, f"{self.identity()} {name}")
 
         return self._call("read", lambda s3: dict(_parallel(names, lambda n: one(s3, n))))
 
@@ -202,3 +221,33 @@ def _parallel(names: list[str], work: Callable[[str], T]) -> Iterable[tuple[str,
         return [(name, work(name)) for name in names]
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         return list(zip(names, pool.map(work, names), strict=True))
+
+
+def _drain(body: Any) -> bytes:
+    with body:
+        return bytes(body.read())
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class _Bounded:
+    """The boto3 client, each call bounded by the time-out as a whole: boto3's own time-outs
+    bound each socket read, not an answer that trickles in for ever."""
+
+    def __init__(self, client: Any, seconds: float, where: str) -> None:
+        self._client = client
+        self._seconds = seconds
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return within(self._seconds, lambda: method(*args, **kwargs), f"{self._where} ({name})")
+
+        return call

@@ -118,6 +118,8 @@ class Fault:
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a read time-out)
+    drip: float = 0.0  # > 0: a 200 whose body trickles a byte per `drip` seconds, never ending
 
 
 @dataclass
@@ -157,6 +159,11 @@ class StandIn:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 status, body, headers = owner.handle(self.command, self.path, self.headers, raw)
+                if "_drip" in headers:
+                    from tests.phone.standin import drip
+
+                    drip(self, float(headers["_drip"]))
+                    return
                 data = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -190,10 +197,12 @@ class StandIn:
         times: int = 1,
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
+        delay: float = 0.0,
+        drip: float = 0.0,
     ) -> None:
         with self.lock:
             self.faults.append(
-                Fault(method, path_contains, status, times, headers or {}, body or {})
+                Fault(method, path_contains, status, times, headers or {}, body or {}, delay, drip)
             )
 
     def handle(
@@ -215,6 +224,10 @@ class StandIn:
             )
             if fault is not None:
                 fault.times -= 1
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.drip:
+            return 200, None, {"_drip": str(fault.drip)}
         try:
             if fault is not None:
                 raise Reply(

@@ -9,10 +9,11 @@ One deliberate difference from the description: an empty string clears a field. 
 description's patterns forbid "" (e.g. VoiceApplicationSid), yet Twilio's own examples
 return "" for an unset SID, and twilio-python can only clear a field by sending "".
 
-Faults can be injected: an HTTP status (401, 404, 429 with Retry-After, 500) or a slow
-answer, for the next N requests matching a method and path fragment. `latency` (seconds)
-delays every answer, as a distant provider would; `arrivals` records when each request
-reached the server (time.monotonic(), method, path), for the benchmarks.
+Faults can be injected: an HTTP status (401, 404, 429 with Retry-After, 500), a slow
+answer, or an answer that never ends (`drip`), for the next N requests matching a method
+and path fragment. `latency` (seconds) delays every answer, as a distant provider would;
+`arrivals` records when each request reached the server (time.monotonic(), method, path),
+for the benchmarks.
 """
 
 from __future__ import annotations
@@ -44,6 +45,26 @@ def rfc2822(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=False).replace("-0000", "+0000")
 
 
+def drip(handler: BaseHTTPRequestHandler, every: float, limit: float = 20.0) -> None:
+    """Headers at once, then a JSON body a byte at a time that never completes (within
+    `limit` seconds, when the stand-in gives up): per-read time-outs never fire."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    handler.send_header("Content-Length", "1000000")
+    handler.end_headers()
+    deadline = time.monotonic() + limit
+    try:
+        handler.wfile.write(b"{")
+        handler.wfile.flush()
+        while time.monotonic() < deadline:
+            time.sleep(every)
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+    except OSError:
+        pass  # the client gave up: as it should
+    handler.close_connection = True
+
+
 class Server(ThreadingHTTPServer):
     # A provider takes many connections at once; the default backlog (5) drops the rest for
     # a second (a SYN retry) when a client opens 16 at a time.
@@ -58,6 +79,7 @@ class Fault:
     times: int = 1
     retry_after: str | None = None
     delay: float = 0.0
+    drip: float = 0.0  # > 0: answer 200 with a body that trickles a byte per `drip` seconds
 
 
 @dataclass
@@ -247,6 +269,8 @@ class TwilioStandIn:
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.drip:
+                return drip(handler, fault.drip)
             if fault.status != 200:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return self._error(handler, fault.status, 20000 + fault.status, "injected", headers)
