@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.publishers.base import Publisher, known_or_read
+from notices.publishers.base import Publisher, decode_text, known_or_read
 
 
 class FolderPublisherOptions(BaseModel):
@@ -50,13 +50,16 @@ class FolderPublisher(Publisher):
         result: dict[str, str | None] = {}
         for name in names:
             try:
-                result[name] = (self.folder / name).read_text(encoding="utf-8")
+                # Bytes, not read_text(): that turns CRLF into LF, and restore must be exact.
+                data = (self.folder / name).read_bytes()
             except FileNotFoundError:
                 result[name] = None
             except OSError as exc:
                 raise TransientChannelError(
                     f"cannot read {self.folder / name}: {exc.strerror}"
                 ) from exc
+            else:
+                result[name] = decode_text(data, str(self.folder / name))
         return result
 
     def write(
