@@ -129,6 +129,7 @@ class EmailSieve(Channel):
     kind = "email_sieve"
     medium = "email"
     Options = EmailSieveOptions
+    self_expiring = True  # with a return time, the reply is wrapped in a `currentdate` test
 
     _refused: str | None = None
 
@@ -152,7 +153,6 @@ class EmailSieve(Channel):
             notice,
             self.opts.addresses,
             self.opts.days,
-            until_return=False,
             note="Installed by notices; `notices resume` puts back the script that was active.",
         )
         return Artefacts(

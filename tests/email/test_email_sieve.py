@@ -133,6 +133,10 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     assert reply.message["Auto-Submitted"].startswith("auto-replied")
     text = reply.text.replace("\r\n", "\n")
     assert text.strip() == vacation_text(published_script(notices)).strip()
+    # The safety net: with a return time, the reply is sent only until then.
+    assert re.search(
+        r'if currentdate :zone "\+0[23]00" :value "lt" "iso8601"', published_script(notices)
+    )
     for expected in (
         "Rakennuksessa on uhkatilanne.",
         "Henkilökuntamme on poistunut toimitilasta",
