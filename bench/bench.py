@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/bench.py startup [--runs 15]
     .venv/bin/python bench/bench.py log [--sizes 10000,1000000]
+    .venv/bin/python bench/bench.py switch [--runs 7] [--targets 1,10,50]
+        [--phone-latency 0.3] [--email-latency 0.25] [--banner-latency 0.15]
+
+`switch` needs Twilio's OpenAPI description: run `bash scripts/install-test-deps` once.
 
 Every figure printed is measured on this machine in this run; nothing is estimated.
 """
@@ -9,6 +13,7 @@ Every figure printed is measured on this machine in this run; nothing is estimat
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -18,10 +23,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 NOTICES = [PYTHON, "-m", "notices"]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def machine() -> str:
@@ -39,14 +47,24 @@ def summary(values: list[float], unit: str = "s") -> str:
     )
 
 
-def timed_runs(command: list[str], runs: int, env: dict[str, str]) -> list[float]:
+def timed_runs(
+    command: list[str], runs: int, env: dict[str, str], cpu: list[float] | None = None
+) -> list[float]:
+    """Wall time of each run; with `cpu`, also each run's CPU time (user + system), which a
+    busy machine disturbs less than the wall time."""
+    import resource
+
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         subprocess.run(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
         )
         times.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 
@@ -62,11 +80,14 @@ def bench_startup(runs: int) -> None:
     print(f"start-up ({machine()})")
     for name, command in cases:
         timed_runs(command, 2, env)  # warm the file cache
-        print(f"  {name:<26} {summary(timed_runs(command, runs, env))}")
+        cpu: list[float] = []
+        wall = timed_runs(command, runs, env, cpu)
+        print(f"  {name:<26} {summary(wall)}; CPU median {statistics.median(cpu):.3f} s")
 
 
 def build_log(path: Path, size: int) -> None:
-    """A valid chain of `size` records, written in bulk with the log's own hash functions."""
+    """A valid chain of `size` records, written in bulk with the log's own hash functions;
+    one incident per 10,000 records."""
     import hashlib
 
     import rfc8785
@@ -90,7 +111,7 @@ def build_log(path: Path, size: int) -> None:
                 ts,
                 "bench",
                 "bench-host",
-                "20261123-181739-beef",
+                f"20261123-181739-{(seq - 1) // 10_000:04x}",
                 "channel.applied",
                 "phone",
             )
@@ -155,6 +176,381 @@ def bench_log(sizes: list[int]) -> None:
                 " 'csv', None)\n"
             )
             print(f"    CSV export: {export['seconds']:.2f} s, peak {export['peak_mib']:.0f} MiB")
+            dossier = child_measure(
+                "from pathlib import Path\nfrom zoneinfo import ZoneInfo\n"
+                "from notices.evidence import open_log\n"
+                "from notices.dossier import ExportSettings, export_dossier\n"
+                "settings = ExportSettings(incident='20261123-181739-0000', since=None,"
+                " until=None, lang='fi', include_personal=False,"
+                " zone=ZoneInfo('Europe/Helsinki'), organisation=None, mode_titles={})\n"
+                f"export_dossier(open_log(Path({str(home)!r})), Path({str(home / 'dossier')!r}),"
+                " settings)\n"
+            )
+            print(
+                f"    dossier (report.pdf, CSV, JSON Lines, manifest) of one 10,000-record"
+                f" incident: {dossier['seconds']:.2f} s, peak {dossier['peak_mib']:.0f} MiB"
+            )
+
+
+# -- switch time and skew, against the tests' stand-ins with a set latency ---------------------
+
+ACCOUNT = "AC" + "0123456789abcdef" * 2
+TWILIO_TOKEN = "bench-auth-token-0f9e8d7c6b5a4938"
+GRAPH_CLIENT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+GRAPH_SECRET = "bench-graph-client-secret"
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+CHANNELS = ("phone", "m365", "workspace", "website")
+
+
+@dataclass
+class Arrival:
+    at: float  # time.monotonic() when the request reached the server
+    server: str
+    method: str
+    path: str
+
+    @property
+    def changes_state(self) -> bool:
+        # Token requests (POST .../token) sign in; they change nothing the customer sees.
+        return self.method in STATE_CHANGING and not self.path.split("?")[0].endswith("/token")
+
+
+class DelayedWeb:
+    """The static web host the greeting TwiML is published to (folder publisher): answers
+    after `latency` and records when each request arrived."""
+
+    def __init__(self, root: Path, latency: float) -> None:
+        import functools
+        import threading
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        self.arrivals: list[tuple[float, str, str]] = []
+        owner = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                owner.arrivals.append((time.monotonic(), "GET", self.path))
+                time.sleep(latency)
+                super().do_GET()
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+        self.server.request_queue_size = 128  # the default (5) drops concurrent connections
+        self.server.server_bind()
+        self.server.server_activate()
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+class DelayedS3:
+    """moto's S3 server (as in tests/website) behind a WSGI layer that waits `latency` before
+    each request and records when it arrived."""
+
+    def __init__(self, latency: float) -> None:
+        import logging
+        import threading
+
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        app = DomainDispatcherApplication(create_backend_app)
+        self.arrivals: list[tuple[float, str, str]] = []
+
+        def delayed(environ: dict[str, Any], start_response: Any) -> Any:
+            self.arrivals.append(
+                (time.monotonic(), environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
+            )
+            time.sleep(latency)
+            return app(environ, start_response)
+
+        self.server = make_server(
+            "127.0.0.1", 0, delayed, threaded=True, request_handler=MotoRequestHandler
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name="eu-north-1",
+            aws_access_key_id="bench-key-id",
+            aws_secret_access_key="bench-secret",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+
+class Stage:
+    """Every real channel's stand-in, each with its latency, and a config that uses them."""
+
+    def __init__(self, tmp: Path, latency: dict[str, float]) -> None:
+        sys.path.insert(0, str(REPO))
+        from tests.email_cloud.standins import Google, Microsoft, make_tls, service_account_key
+        from tests.phone.standin import TwilioStandIn
+
+        found = sorted((REPO / ".ci/cache/phone").glob("twilio-cli-core-*/twilio_api_v2010.json"))
+        if not found:
+            sys.exit(
+                "Twilio's OpenAPI description is missing: run `bash scripts/install-test-deps`"
+            )
+        self.latency = latency
+        self.twilio = TwilioStandIn(found[-1]).start()
+        self.twilio.latency = latency["phone"]
+        self.ca, cert, key = make_tls(tmp)
+        self.microsoft = Microsoft(cert, key)
+        self.google = Google(cert, key)
+        self.microsoft.latency = self.google.latency = latency["email"]
+        self.webroot = tmp / "www"
+        self.webroot.mkdir()
+        self.web = DelayedWeb(self.webroot, latency["banner"])
+        self.s3 = DelayedS3(latency["banner"])
+        self.gmail_key, self.gmail_info = service_account_key(tmp, f"{self.google.url}/token")
+
+    def server_latency(self, server: str) -> float:
+        return {
+            "twilio": self.latency["phone"],
+            "greeting-host": self.latency["banner"],
+            "graph": self.latency["email"],
+            "google": self.latency["email"],
+            "s3": self.latency["banner"],
+        }[server]
+
+    def prepare(self, home: Path, targets: int) -> dict[str, str]:
+        """Fresh provider state (the customer's own settings) and a data folder that uses it."""
+        from notices.channels.local import banner_script
+
+        home.mkdir(parents=True)
+        self.twilio.reset()
+        self.twilio.add_account(ACCOUNT, TWILIO_TOKEN)
+        numbers = [f"PN{i:032x}" for i in range(targets)]
+        for i, sid in enumerate(numbers):
+            self.twilio.add_number(
+                ACCOUNT, sid, f"+3589{i:08d}", voice_url="https://pbx.esimerkki.fi/voice"
+            )
+        mailboxes = [f"palvelu{i}@esimerkki.fi" for i in range(targets)]
+        self.microsoft.reset()
+        self.microsoft.clients[GRAPH_CLIENT] = GRAPH_SECRET
+        self.google.reset()
+        self.google.register(self.gmail_info)
+        for mailbox in mailboxes:
+            self.microsoft.add_mailbox(mailbox)
+            self.google.add_user(mailbox)
+        # The site's bucket, with notices.js already published once (`notices embed --publish`).
+        bucket = f"site-{home.name.lower()}"
+        s3 = self.s3.client()
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
+        )
+        s3.put_object(
+            Bucket=bucket,
+            Key="notices/notices.js",
+            Body=banner_script().encode(),
+            ContentType="text/javascript; charset=utf-8",
+            ACL="public-read",
+        )
+        greeting = self.webroot / home.name
+        greeting.mkdir()
+        (home / "notices.toml").write_text(
+            f"""
+[channels.phone]
+kind = "twilio_voice"
+numbers = {json.dumps(numbers)}
+greeting_url = "{self.web.url}/{home.name}/greeting.xml"
+publisher = {{ type = "folder", path = "{greeting}" }}
+api_base = "{self.twilio.url}"
+
+[channels.m365]
+kind = "email_graph"
+tenant_id = "{self.microsoft.tenant}"
+client_id = "{GRAPH_CLIENT}"
+client_secret_env = "BENCH_GRAPH_SECRET"
+mailboxes = {json.dumps(mailboxes)}
+authority_host = "{self.microsoft.url}"
+graph_base = "{self.microsoft.url}/v1.0"
+
+[channels.workspace]
+kind = "email_gmail"
+service_account_key_env = "BENCH_GMAIL_KEY"
+mailboxes = {json.dumps(mailboxes)}
+api_base = "{self.google.url}/gmail/v1"
+
+[channels.website]
+kind = "banner"
+public_url = "{self.s3.url}/{bucket}/notices/"
+[channels.website.publisher]
+type = "s3"
+bucket = "{bucket}"
+prefix = "notices/"
+endpoint_url = "{self.s3.url}"
+region = "eu-north-1"
+access_key_id_env = "BENCH_S3_KEY_ID"
+secret_access_key_env = "BENCH_S3_SECRET"
+path_style = true
+acl = "public-read"
+""",
+            "utf-8",
+        )
+        return {
+            **os.environ,
+            "NOTICES_HOME": str(home),
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+            "BENCH_GRAPH_SECRET": GRAPH_SECRET,
+            "BENCH_GMAIL_KEY": str(self.gmail_key),
+            "BENCH_S3_KEY_ID": "bench-key-id",
+            "BENCH_S3_SECRET": "bench-secret",
+            "SSL_CERT_FILE": str(self.ca),
+        }
+
+    def arrivals(self, began: float, ended: float) -> dict[str, list[Arrival]]:
+        """Each channel's requests that arrived between `began` and `ended`, by channel."""
+        with self.twilio.lock:
+            twilio = list(self.twilio.state.arrivals)
+        raw: list[tuple[str, str, tuple[float, str, str]]] = [
+            *(("phone", "twilio", a) for a in twilio),
+            *(("phone", "greeting-host", a) for a in list(self.web.arrivals)),
+            *(("m365", "graph", (s.at, s.method, s.path)) for s in self.microsoft.requests()),
+            *(("workspace", "google", (s.at, s.method, s.path)) for s in self.google.requests()),
+            *(("website", "s3", a) for a in list(self.s3.arrivals)),
+        ]
+        result: dict[str, list[Arrival]] = {name: [] for name in CHANNELS}
+        for channel, server, (at, method, path) in raw:
+            if began <= at <= ended:
+                result[channel].append(Arrival(at, server, method, path))
+        for found in result.values():
+            found.sort(key=lambda a: a.at)
+        return result
+
+
+@dataclass
+class SwitchRun:
+    seconds: float
+    skew: float  # spread of the channels' first state-changing requests
+    first_change: float  # from process start to the earliest of them
+    requests: dict[str, int]
+    before: dict[str, float]  # per channel: its round trips before its switching request
+    after: dict[str, float]  # per channel: its switching request and the round trips after
+    cpu: float  # the process's CPU time (user + system)
+
+    @property
+    def bound(self) -> float:
+        """The least this run could take as implemented: channels switch together (after the
+        slowest one is ready), then the slowest switch and read-back."""
+        return max(self.before.values()) + max(self.after.values())
+
+
+def notices_command() -> list[str]:
+    script = Path(PYTHON).with_name("notices")
+    return [str(script)] if script.exists() else NOTICES
+
+
+def run_timed(stage: Stage, command: list[str], env: dict[str, str]) -> SwitchRun:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.monotonic()
+    done = subprocess.run(
+        [*notices_command(), *command], env=env, capture_output=True, text=True, check=False
+    )
+    ended = time.monotonic()
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = now.ru_utime - usage.ru_utime + now.ru_stime - usage.ru_stime
+    if done.returncode != 0:
+        sys.exit(f"`notices {' '.join(command)}` failed:\n{done.stdout}\n{done.stderr}")
+    seen = stage.arrivals(began, ended)
+    firsts = {}
+    before: dict[str, float] = {}
+    after: dict[str, float] = {}
+    for channel, found in seen.items():
+        changing = [a.at for a in found if a.changes_state]
+        if not changing:
+            sys.exit(f"{channel}: no state-changing request reached its server")
+        firsts[channel] = changing[0]
+        before[channel] = rounds([a for a in found if a.at < changing[0]], stage)
+        after[channel] = rounds([a for a in found if a.at >= changing[0]], stage)
+    return SwitchRun(
+        seconds=ended - began,
+        skew=max(firsts.values()) - min(firsts.values()),
+        first_change=min(firsts.values()) - began,
+        requests={c: len(found) for c, found in seen.items()},
+        before=before,
+        after=after,
+        cpu=cpu,
+    )
+
+
+def rounds(found: list[Arrival], stage: Stage) -> float:
+    """The time `found` must take at the least: requests that arrived together (within half
+    a latency of the round's first) went in parallel and cost one round trip."""
+    total, start = 0.0, -1.0
+    for arrival in found:
+        latency = stage.server_latency(arrival.server)
+        if start < 0 or arrival.at - start > latency / 2:
+            total += latency
+            start = arrival.at
+    return total
+
+
+def bench_switch(runs: int, targets: list[int], latency: dict[str, float]) -> None:
+    print(
+        f"switch ({machine()}); latency per request: phone {latency['phone']:.3f} s,"
+        f" email {latency['email']:.3f} s, banner/web host {latency['banner']:.3f} s"
+    )
+    # The floor: the slowest channel's three round trips (snapshot read, update, read-back).
+    floor = 3 * max(latency.values())
+    with tempfile.TemporaryDirectory(prefix="notices-bench-") as tmp:
+        stage = Stage(Path(tmp), latency)
+        counter = itertools.count()
+        for n in targets:
+            results: dict[str, list[SwitchRun]] = {"evacuate": [], "resume": []}
+            for _ in range(runs):
+                home = Path(tmp) / f"home{next(counter)}"
+                env = stage.prepare(home, n)
+                results["evacuate"].append(
+                    run_timed(stage, ["evacuate", "--for", "4h", "--yes"], env)
+                )
+                results["resume"].append(run_timed(stage, ["resume", "--yes"], env))
+            print(
+                f"  {n} phone number(s), {n} mailbox(es) per email channel;"
+                f" load {os.getloadavg()[0]:.2f}"
+            )
+            for command, found in results.items():
+                wall = statistics.median([r.seconds for r in found])
+                bound = statistics.median([r.bound for r in found])
+                print(f"    {command}: wall {summary([r.seconds for r in found])}")
+                print(
+                    f"      lower bound {floor:.3f} s (3 round trips at the slowest latency):"
+                    f" ratio {wall / floor:.2f}, over it by {wall - floor:.3f} s"
+                )
+                print(
+                    f"      bound as implemented {bound:.3f} s (slowest preparation + slowest"
+                    f" switch and read-back, from the requests counted): ratio {wall / bound:.2f}"
+                )
+                last = found[-1]
+                print(
+                    "      requests: "
+                    + ", ".join(
+                        f"{c} {last.requests[c]} ({last.before[c]:.2f} s before its switching"
+                        f" request, {last.after[c]:.2f} s from it)"
+                        for c in CHANNELS
+                    )
+                )
+                print(f"      CPU of the process: {summary([r.cpu for r in found])}")
+                firsts = summary([r.first_change for r in found])
+                print(f"      first switching request after {firsts}")
+                print(f"      skew {summary([r.skew * 1000 for r in found], 'ms')}")
 
 
 def main() -> None:
@@ -166,10 +562,25 @@ def main() -> None:
     startup.add_argument("--runs", type=int, default=15)
     log = sub.add_parser("log")
     log.add_argument("--sizes", default="10000,1000000")
+    switch = sub.add_parser("switch")
+    switch.add_argument("--runs", type=int, default=7)
+    switch.add_argument("--targets", default="1", help="e.g. 1,10,50")
+    switch.add_argument("--phone-latency", type=float, default=0.3)
+    switch.add_argument("--email-latency", type=float, default=0.25)
+    switch.add_argument("--banner-latency", type=float, default=0.15)
     args = parser.parse_args()
     benches: dict[str, Callable[[], None]] = {
         "startup": lambda: bench_startup(args.runs),
         "log": lambda: bench_log([int(s) for s in args.sizes.split(",")]),
+        "switch": lambda: bench_switch(
+            args.runs,
+            [int(n) for n in args.targets.split(",")],
+            {
+                "phone": args.phone_latency,
+                "email": args.email_latency,
+                "banner": args.banner_latency,
+            },
+        ),
     }
     benches[args.what]()
 

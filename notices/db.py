@@ -13,9 +13,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from notices.errors import StorageError
 
@@ -180,7 +181,6 @@ class Database:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=30000")
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
         self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
@@ -191,9 +191,17 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT)"
             )
             done = {row[0] for row in self.conn.execute("SELECT number FROM _migrations")}
-            for number, migration in enumerate(MIGRATIONS, start=1):
-                if number not in done:
-                    migration(self.db)
+            pending = [
+                (number, migration)
+                for number, migration in enumerate(MIGRATIONS, start=1)
+                if number not in done
+            ]
+            if pending:
+                import sqlite_utils  # only when there is a migration to run: keeps start-up fast
+
+                db = sqlite_utils.Database(self.conn)
+                for number, migration in pending:
+                    migration(db)
                     self.conn.execute(
                         "INSERT INTO _migrations VALUES (?, ?)", (number, migration.__name__)
                     )

@@ -75,5 +75,9 @@ def export(log: EvidenceLog, output: Path, fmt: str, incident: str | None) -> tu
                 row["payload"] = json.dumps(row["payload"], ensure_ascii=False)
                 writer.writerow([row[column] for column in CSV_COLUMNS])
                 count += 1
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    return count, digest
+    # Hashed in chunks: an export of a million records must not be read into memory whole.
+    digest = hashlib.sha256()
+    with output.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return count, digest.hexdigest()

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from notices.personal import check_personal
 from notices.timeparse import utc_stamp
 
 GENESIS = bytes(32)
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 RECORD_FIELDS = ("seq", "ts", "actor", "host", "incident", "kind", "channel", "payload")
 
 
@@ -55,7 +56,9 @@ def canonical_record(
     """
 
     def text(value: str | None) -> str:
-        return "null" if value is None else json.dumps(value, ensure_ascii=False)
+        # What json.dumps(value, ensure_ascii=False) returns, without building an encoder
+        # per call (that was half of `log verify`'s time).
+        return "null" if value is None else _json_string(value)
 
     return (
         f'{{"actor":{text(actor)},"channel":{text(channel)},"host":{text(host)},'

@@ -17,10 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import tenacity
-from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
@@ -37,13 +35,20 @@ from notices.errors import (
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
 from notices.log import EvidenceLog
-from notices.render import Renderer
 from notices.timeparse import from_stamp, utc_stamp
+
+if TYPE_CHECKING:
+    import tenacity
+    from filelock import FileLock
+
+    from notices.render import Renderer
 
 ProgressState = Literal["pending", "retrying", "done", "failed", "unchanged"]
 Progress = Callable[[str, ProgressState, str], None]
 LOCK_TIMEOUT_SECONDS = 120
 # Retries: `[retry]` in notices.toml (attempts, wait_s, max_wait_s); see config.RetryConfig.
+# How long a ready channel waits for the others before switching on its own.
+TOGETHER_SECONDS = 2.0
 
 
 def _no_progress(name: str, state: ProgressState, detail: str) -> None:
@@ -102,6 +107,27 @@ class Result:
         }
 
 
+class Gate:
+    """Lets the channels switch at the same moment: each channel arrives when it is ready (signed
+    in, current setting read) or has failed; all go once every channel has arrived, or after
+    `limit` seconds, so that one slow provider never holds the others back for long."""
+
+    def __init__(self, names: list[str], limit: float = TOGETHER_SECONDS) -> None:
+        self.waiting = set(names)
+        self.limit = limit
+        self.condition = threading.Condition()
+
+    def arrive(self, name: str) -> None:
+        with self.condition:
+            self.waiting.discard(name)
+            self.condition.notify_all()
+
+    def wait(self, name: str) -> None:
+        self.arrive(name)
+        with self.condition:
+            self.condition.wait_for(lambda: not self.waiting, timeout=self.limit)
+
+
 def build_channels(config: Config, home: Path) -> list[Channel]:
     """Instantiate every configured channel, validating its options. Touches no provider."""
     channels = []
@@ -139,7 +165,16 @@ class Orchestrator:
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
-        self.renderer = Renderer(config)
+        self._renderer: Renderer | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        """jinja2 is imported by the commands that render, not by `status` or `resume`."""
+        if self._renderer is None:
+            from notices.render import Renderer
+
+            self._renderer = Renderer(self.config)
+        return self._renderer
 
     def close(self) -> None:
         for channel in self.channels:
@@ -147,9 +182,13 @@ class Orchestrator:
         self.database.close()
 
     def lock(self) -> FileLock:
+        from filelock import FileLock
+
         return FileLock(self.home / "notices.lock", timeout=LOCK_TIMEOUT_SECONDS)
 
     def _locked(self) -> FileLock:
+        from filelock import Timeout
+
         lock = self.lock()
         try:
             lock.acquire()
@@ -266,9 +305,13 @@ class Orchestrator:
                 incident = self.incidents.get(current.id)  # type: ignore[assignment]
                 assert incident is not None
 
+            gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
-                lambda channel: self._switch_channel(channel, incident, artefacts[channel.name]),
+                lambda channel: self._switch_channel(
+                    channel, incident, artefacts[channel.name], gate
+                ),
                 incident.id,
+                gate,
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
@@ -279,7 +322,7 @@ class Orchestrator:
             return result
 
     def _switch_channel(
-        self, channel: Channel, incident: Incident, artefacts: Artefacts
+        self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
     ) -> ChannelOutcome:
         identity = channel.identity()
         stored = self.incidents.snapshot(incident.id, channel.name)
@@ -291,7 +334,9 @@ class Orchestrator:
                 f" {stored.identity}. Put the configuration back as it was when the incident"
                 " began (or resume first, then switch the new target)."
             )
-        if stored is None:
+        if stored is not None:
+            self._attempt(channel, incident, "prepare", channel.prepare)
+        else:
             setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
             # Stored (with its log record, in one transaction) before this channel is
             # touched: a crash after this point still resumes to it.
@@ -304,6 +349,7 @@ class Orchestrator:
                         channel=channel.name,
                     )
             crash_point("after-snapshot", channel.name)
+        gate.wait(channel.name)
         expected = channel.expected(artefacts)
         receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
         crash_point("after-apply", channel.name)
@@ -412,11 +458,13 @@ class Orchestrator:
             self.incidents.update(incident.id, status="resuming")
             by_channel = {channel.name: channel for channel in self.channels}
             missing = [name for name in snapshots if name not in by_channel]
+            gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
                 lambda channel: self._restore_channel(
-                    channel, incident, snapshots.get(channel.name)
+                    channel, incident, snapshots.get(channel.name), gate
                 ),
                 incident.id,
+                gate,
             )
             for name in missing:
                 error = (
@@ -449,7 +497,11 @@ class Orchestrator:
             return result
 
     def _restore_channel(
-        self, channel: Channel, incident: Incident, stored: StoredSnapshot | None
+        self,
+        channel: Channel,
+        incident: Incident,
+        stored: StoredSnapshot | None,
+        gate: Gate,
     ) -> ChannelOutcome:
         if stored is not None and stored.identity != channel.identity():
             raise PermanentChannelError(
@@ -474,6 +526,8 @@ class Orchestrator:
                 summary="untouched in this incident",
             )
         crash_point("before-restore", channel.name)
+        self._attempt(channel, incident, "prepare", channel.prepare)
+        gate.wait(channel.name)
         receipt = self._attempt(channel, incident, "restore", lambda: channel.restore(saved))
         self.log.append(
             "channel.restored",
@@ -498,7 +552,10 @@ class Orchestrator:
     # -- shared machinery ------------------------------------------------------------------
 
     def _run_all(
-        self, work: Callable[[Channel], ChannelOutcome], incident_id: str
+        self,
+        work: Callable[[Channel], ChannelOutcome],
+        incident_id: str,
+        gate: Gate | None = None,
     ) -> list[ChannelOutcome]:
         """Run `work` for every channel at once; an exception in one becomes its outcome."""
         self._attempts.clear()
@@ -527,6 +584,9 @@ class Orchestrator:
                     incident=incident_id,
                     channel=channel.name,
                 )
+            finally:
+                if gate is not None:
+                    gate.arrive(channel.name)  # done or failed: the others need not wait
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
             outcome.attempts = self._attempts.get(channel.name, 0)
             if outcome.ok:
@@ -543,6 +603,7 @@ class Orchestrator:
         self, channel: Channel, incident: Incident, step: str, call: Callable[[], Any]
     ) -> Any:
         """Call a provider, retrying transient failures with exponential backoff; log each."""
+        import tenacity
 
         def log_retry(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

@@ -114,16 +114,27 @@ class Banner(PublishedFilesChannel):
     def publish_script(self) -> bool:
         return self.publisher.write({SCRIPT: banner_script()}, {SCRIPT: SCRIPT_TYPE})
 
+    # The script goes in the same write as the state: one round of requests, not two.
     def apply(self, artefacts: Artefacts) -> Receipt:
-        self.publish_script()
-        return super().apply(artefacts)
+        return self._publish(self.expected(artefacts).data["files"], artefacts.content_types)
 
     def restore(self, setting: Setting) -> Receipt:
-        self.publish_script()
-        return super().restore(setting)
+        saved: dict[str, str | None] = setting.data["files"]
+        return self._publish({name: saved.get(name) for name in self.filenames}, {})
+
+    def _read_names(self) -> list[str]:
+        return [*self.filenames, SCRIPT]
+
+    def _publish(self, files: dict[str, str | None], content_types: dict[str, str]) -> Receipt:
+        changed = self.publisher.write(
+            {SCRIPT: banner_script(), **files},
+            {SCRIPT: SCRIPT_TYPE, **content_types},
+            self._take_fresh(),
+        )
+        return Receipt(changed, {"published": self.publisher.identity()})
 
     def verify(self) -> Setting:
-        setting = self.snapshot()
+        setting = super().verify()
         if self.public_url:
             published = setting.data["files"]["status.json"]
             served = self._served_status()

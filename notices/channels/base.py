@@ -180,6 +180,12 @@ class Channel(ABC):
         kept only in the snapshots table, so restore stays exact."""
         return setting
 
+    def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Get ready to switch at once: sign in and read what `apply`/`restore` will need, so
+        that their first request is the switching one. The orchestrator calls it (or
+        `snapshot`, which may serve the same purpose) just before, and lets every channel
+        switch together once all are ready."""
+
     def probe(self) -> str:
         """Check, without changing anything, that a switch would work: credentials, targets,
         publish locations. Returns a line for people; raises ChannelError when it would fail.

@@ -63,7 +63,7 @@ class EmailGmailOptions(ChannelOptions):
     restrict_to_contacts: bool = Field(
         default=False, description="Reply only to senders in the mailbox's contacts."
     )
-    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
     timeout_s: float = Field(
         default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
     )
@@ -124,6 +124,8 @@ class EmailGmail(Channel):
         self._lock = threading.Lock()
         self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
+        # Settings read by the snapshot, used once by the apply that follows it at once.
+        self._fresh: dict[str, dict[str, Any]] = {}
         self._base: Any = None
         self._credentials: dict[str, Any] = {}
 
@@ -267,7 +269,10 @@ class EmailGmail(Channel):
         return self._request("GET", mailbox)
 
     def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        current = self._read(mailbox)
+        with self._lock:
+            fresh = self._fresh.pop(mailbox, None)
+        # Read just now by the snapshot (the read-back checks the result): not read again.
+        current = fresh if fresh is not None else self._read(mailbox)
         if effective(current) == effective(target):
             return {"changed": False, "setting": current}
         return {"changed": True, "setting": self._request("PUT", mailbox, target)}
@@ -275,10 +280,16 @@ class EmailGmail(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
+        setting = self.verify()
+        with self._lock:
+            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
+        return setting
+
+    def prepare(self) -> None:
+        self.snapshot()
 
     def verify(self) -> Setting:
-        return self.snapshot()
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
@@ -303,7 +314,7 @@ class EmailGmail(Channel):
         )
 
     def probe(self) -> str:
-        current = self.snapshot()  # a token per mailbox, then a read per mailbox
+        current = self.verify()  # a token per mailbox, then a read per mailbox
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
 
     def close(self) -> None:

@@ -68,7 +68,7 @@ class EmailGraphOptions(ChannelOptions):
     external_audience: Literal["all", "contactsOnly", "none"] = Field(
         default="all", description="Who outside the organisation gets the reply."
     )
-    concurrency: int = Field(default=4, ge=1, le=16, description="Mailboxes switched at once.")
+    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
     timeout_s: float = Field(
         default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
     )
@@ -160,6 +160,8 @@ class EmailGraph(Channel):
         self._lock = threading.Lock()
         self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
+        # Settings read by the snapshot, used once by the apply that follows it at once.
+        self._fresh: dict[str, dict[str, Any]] = {}
         self._app: Any = None
 
     def identity(self) -> str:
@@ -298,7 +300,10 @@ class EmailGraph(Channel):
         return dict(stored) if isinstance(stored, dict) else setting
 
     def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        current = self._read(mailbox)
+        with self._lock:
+            fresh = self._fresh.pop(mailbox, None)
+        # Read just now by the snapshot (the read-back checks the result): not read again.
+        current = fresh if fresh is not None else self._read(mailbox)
         now = datetime.now(UTC)
         before, after = effective(current, now), effective(target, now)
         if before == after:
@@ -313,10 +318,16 @@ class EmailGraph(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
+        setting = self.verify()
+        with self._lock:
+            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
+        return setting
+
+    def prepare(self) -> None:
+        self.snapshot()
 
     def verify(self) -> Setting:
-        return self.snapshot()
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
@@ -360,7 +371,7 @@ class EmailGraph(Channel):
                 f"the app {self.opts.client_id} signs in but lacks {REQUIRED_ROLE}"
                 f" (it has: {', '.join(roles) or 'none'}): {FORBIDDEN_HINT}"
             )
-        current = self.snapshot()
+        current = self.verify()
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
 
     def close(self) -> None:

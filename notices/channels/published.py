@@ -23,28 +23,43 @@ class PublishedFilesChannel(Channel):
 
     filenames: ClassVar[tuple[str, ...]]
     publisher: Publisher
+    # What the last snapshot read, used once by the write that follows it at once.
+    _fresh: dict[str, str | None] | None = None
 
     def identity(self) -> str:
         return self.publisher.identity()
 
+    def _read_names(self) -> list[str]:
+        """The files a switch writes: snapshot reads them all in one go."""
+        return list(self.filenames)
+
     def snapshot(self) -> Setting:
-        return files_setting(self.publisher.read(list(self.filenames)))
+        files = self.publisher.read(self._read_names())
+        self._fresh = files
+        return files_setting({name: files[name] for name in self.filenames})
+
+    def prepare(self) -> None:
+        self.snapshot()
+
+    def _take_fresh(self) -> dict[str, str | None] | None:
+        fresh, self._fresh = self._fresh, None
+        return fresh
 
     def verify(self) -> Setting:
-        return self.snapshot()
+        return files_setting(self.publisher.read(list(self.filenames)))
 
     def expected(self, artefacts: Artefacts) -> Setting:
         return files_setting({name: artefacts.files.get(name) for name in self.filenames})
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         files = self.expected(artefacts).data["files"]
-        changed = self.publisher.write(files, artefacts.content_types)
+        changed = self.publisher.write(files, artefacts.content_types, self._take_fresh())
         return Receipt(changed, {"published": self.publisher.identity()})
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, str | None] = setting.data["files"]
         files = {name: saved.get(name) for name in self.filenames}
-        changed = self.publisher.write(files, {})
+        changed = self.publisher.write(files, {}, self._take_fresh())
         return Receipt(changed, {"published": self.publisher.identity()})
 
     def close(self) -> None:

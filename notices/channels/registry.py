@@ -7,7 +7,7 @@ provider exactly the way ours do.
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from notices.channels.base import Channel
 from notices.errors import ConfigError
@@ -16,8 +16,9 @@ GROUP = "notices.channels"
 
 
 @cache
-def _entry_points() -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+def _entry_points() -> dict[str, EntryPoint]:
+    # Read once per process: each entry_points() call scans every installed distribution.
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
 def kinds() -> list[str]:
@@ -26,7 +27,8 @@ def kinds() -> list[str]:
 
 def channel_class(kind: str) -> type[Channel]:
     """The class for a kind, imported only now so unused provider SDKs never load."""
-    for ep in entry_points(group=GROUP, name=kind):
+    ep = _entry_points().get(kind)
+    if ep is not None:
         cls = ep.load()
         if not (isinstance(cls, type) and issubclass(cls, Channel)):
             raise ConfigError(f"channel kind {kind!r} does not name a notices channel")

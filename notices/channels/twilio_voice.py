@@ -128,7 +128,7 @@ class TwilioVoiceOptions(ChannelOptions):
     record: RecordOptions | None = Field(default=None, description="Offer a voice message.")
     dial: DialOptions | None = Field(default=None, description="Connect to an on-call number.")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
-    workers: int = Field(default=4, ge=1, le=32, description="Numbers switched at once.")
+    workers: int = Field(default=16, ge=1, le=32, description="Numbers switched at once.")
 
     @field_validator("numbers")
     @classmethod
@@ -204,6 +204,8 @@ class TwilioVoice(Channel):
         self.publisher: Publisher = make_publisher(options.publisher, context.home)
         self._client: Client | None = None
         self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
+        # Routing read by the snapshot, used once by the apply that follows it at once.
+        self._fresh: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
     # -- identity ---------------------------------------------------------------------
@@ -304,31 +306,46 @@ class TwilioVoice(Channel):
     # -- reading --------------------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        numbers = self._read_numbers()
+        return self._read_setting(remember=True)
+
+    def prepare(self) -> None:
+        self._read_numbers(remember=True)
+
+    def _read_setting(self, remember: bool = False) -> Setting:
+        numbers = self._read_numbers(remember)
         files = self.publisher.read(self._files())
         return Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
 
     def verify(self) -> Setting:
-        setting = self.snapshot()
+        setting = self._read_setting()
         if any(n["voice_url"] == self.opts.greeting_url for n in setting.data["numbers"].values()):
             # A number points at the greeting: what Twilio would fetch is part of the state.
             setting.data["served"] = self._fetch_greeting()[0]
         return setting
 
-    def _read_numbers(self) -> dict[str, dict[str, str]]:
+    def _read_numbers(self, remember: bool = False) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
-            sid, phone = self._resolve(entry)
-            number = self._call(entry, lambda c: _pn(c)(sid).fetch())
-            return {"sid": sid, "phone_number": phone, **_routing(number)}
+            (sid, phone), number = self._lookup(entry)
+            if number is None:
+                number = self._call(entry, lambda c: _pn(c)(sid).fetch())
+            routing = _routing(number)
+            if remember:
+                with self._lock:
+                    self._fresh[entry] = routing
+            return {"sid": sid, "phone_number": phone, **routing}
 
         return self._each(read)
 
     def _resolve(self, entry: str) -> tuple[str, str]:
         """The number's SID and E.164 number, looked up once per process."""
+        return self._lookup(entry)[0]
+
+    def _lookup(self, entry: str) -> tuple[tuple[str, str], Any]:
+        """(SID, E.164 number), and the number's record when this call had to read it."""
         with self._lock:
             known = self._sids.get(entry)
         if known:
-            return known
+            return known, None
         if NUMBER_SID.match(entry):
             number = self._call(entry, lambda c: _pn(c)(entry).fetch())
             found = (entry, str(number.phone_number))
@@ -342,10 +359,11 @@ class TwilioVoice(Channel):
                 raise PermanentChannelError(
                     f"{entry} is not a number of this Twilio account: check `numbers`"
                 )
-            found = (str(matches[0].sid), entry)
+            number = matches[0]
+            found = (str(number.sid), entry)
         with self._lock:
             self._sids[entry] = found
-        return found
+        return found, number
 
     # -- switching ------------------------------------------------------------------------
 
@@ -356,7 +374,10 @@ class TwilioVoice(Channel):
 
         def switch(entry: str) -> dict[str, Any]:
             sid, _ = self._resolve(entry)
-            current = self._read_one(entry, sid)
+            with self._lock:
+                fresh = self._fresh.pop(entry, None)
+            # Read just now by the snapshot (the read-back checks the result): not read again.
+            current = fresh if fresh is not None else self._read_one(entry, sid)
             wanted = self._switched_fields(current)
             return self._update(entry, sid, current, wanted)
 
@@ -375,7 +396,9 @@ class TwilioVoice(Channel):
 
         def put_back(entry: str) -> dict[str, Any]:
             sid = saved[entry]["sid"]
-            current = self._read_one(entry, sid)
+            with self._lock:
+                fresh = self._fresh.pop(entry, None)
+            current = fresh if fresh is not None else self._read_one(entry, sid)
             wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
             return self._update(entry, sid, current, wanted)
 

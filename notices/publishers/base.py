@@ -15,14 +15,29 @@ class Publisher(ABC):
         """The current text of each file, or None where it is absent."""
 
     @abstractmethod
-    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
+    def write(
+        self,
+        files: dict[str, str | None],
+        content_types: dict[str, str],
+        current: dict[str, str | None] | None = None,
+    ) -> bool:
         """Make each named file hold exactly its text (None: absent), each write atomic.
 
         Files whose content is already right are not touched. Returns whether anything changed.
+        `current`: what the caller read of these files just now; spares reading them again.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+def known_or_read(
+    publisher: Publisher, files: dict[str, str | None], current: dict[str, str | None] | None
+) -> dict[str, str | None]:
+    """`current` when it covers every file to write, else a fresh read."""
+    if current is not None and all(name in current for name in files):
+        return current
+    return publisher.read(list(files))
 
 
 CONTENT_TYPES = {

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.publishers.base import Publisher, decode_text
+from notices.publishers.base import Publisher, decode_text, known_or_read
 
 
 class FolderPublisherOptions(BaseModel):
@@ -62,8 +62,13 @@ class FolderPublisher(Publisher):
                 result[name] = decode_text(data, str(self.folder / name))
         return result
 
-    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
-        current = self.read(list(files))
+    def write(
+        self,
+        files: dict[str, str | None],
+        content_types: dict[str, str],
+        current: dict[str, str | None] | None = None,
+    ) -> bool:
+        current = known_or_read(self, files, current)
         changed = False
         try:
             self._remove_leftovers(list(files))

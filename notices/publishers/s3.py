@@ -2,14 +2,16 @@
 first used.
 
 Every object gets its content type and a short Cache-Control, so browsers and CDNs pick up
-a change within seconds. Each file is put under a temporary key, then copied onto the real
-key (S3 replaces an object whole), so a visitor never reads half a file.
+a change within seconds. A PUT replaces an object whole (S3 never serves part of an upload),
+so a visitor never reads half a file. The files are read and written in parallel, one
+request each: a switch costs a round trip, not one per file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -20,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from notices.channels.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.http import is_transient, retry_after
-from notices.publishers.base import Publisher, content_type_for, decode_text
+from notices.publishers.base import Publisher, content_type_for, decode_text, known_or_read
 
 T = TypeVar("T")
 
@@ -171,65 +173,55 @@ class S3Publisher(Publisher):
     def read(self, names: list[str]) -> dict[str, str | None]:
         from botocore.exceptions import ClientError
 
-        def action(s3: Any) -> dict[str, str | None]:
-            result: dict[str, str | None] = {}
-            for name in names:
-                try:
-                    body = s3.get_object(Bucket=self.options.bucket, Key=self._key(name))["Body"]
-                except ClientError as exc:
-                    if str(exc.response.get("Error", {}).get("Code", "")) in ABSENT:
-                        result[name] = None
-                        continue
-                    raise
-                # Read and closed in the bounded thread: closing a body another thread still
-                # reads would wait for that read, for ever with an answer that never ends.
-                data = within(
-                    self.options.timeout, partial(_drain, body), f"{self.identity()} {name}"
-                )
-                result[name] = decode_text(data, f"{self.identity()} {name}")
-            return result
+        def one(s3: Any, name: str) -> str | None:
+            try:
+                body = s3.get_object(Bucket=self.options.bucket, Key=self._key(name))["Body"]
+            except ClientError as exc:
+                if str(exc.response.get("Error", {}).get("Code", "")) in ABSENT:
+                    return None
+                raise
+            # Read and closed in the bounded thread: closing a body another thread still
+            # reads would wait for that read, for ever with an answer that never ends.
+            data = within(self.options.timeout, partial(_drain, body), f"{self.identity()} {name}")
+            return decode_text(data, f"{self.identity()} {name}")
 
-        return self._call("read", action)
+        return self._call("read", lambda s3: dict(_parallel(names, lambda n: one(s3, n))))
 
-    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
-        current = self.read(list(files))
+    def write(
+        self,
+        files: dict[str, str | None],
+        content_types: dict[str, str],
+        current: dict[str, str | None] | None = None,
+    ) -> bool:
+        current = known_or_read(self, files, current)
         o = self.options
         acl = {"ACL": o.acl} if o.acl else {}
+        changes = [name for name, text in files.items() if current[name] != text]
 
-        def action(s3: Any) -> bool:
-            changed = False
-            for name, text in files.items():
-                if current[name] == text:
-                    continue
-                changed = True
-                key = self._key(name)
-                if text is None:
-                    s3.delete_object(Bucket=o.bucket, Key=key)
-                    continue
-                slash = key.rfind("/") + 1
-                temporary = f"{key[:slash]}.{key[slash:]}.notices.tmp"
+        def one(s3: Any, name: str) -> None:
+            text = files[name]
+            if text is None:
+                s3.delete_object(Bucket=o.bucket, Key=self._key(name))
+            else:
                 s3.put_object(
                     Bucket=o.bucket,
-                    Key=temporary,
+                    Key=self._key(name),
                     Body=text.encode("utf-8"),
                     ContentType=content_type_for(name, content_types),
                     CacheControl=o.cache_control,
                     **acl,
                 )
-                try:
-                    # COPY keeps ContentType and Cache-Control; the ACL is not copied.
-                    s3.copy_object(
-                        Bucket=o.bucket,
-                        Key=key,
-                        CopySource={"Bucket": o.bucket, "Key": temporary},
-                        MetadataDirective="COPY",
-                        **acl,
-                    )
-                finally:
-                    s3.delete_object(Bucket=o.bucket, Key=temporary)
-            return changed
 
-        return self._call("write", action)
+        self._call("write", lambda s3: list(_parallel(changes, lambda n: one(s3, n))))
+        return bool(changes)
+
+
+def _parallel(names: list[str], work: Callable[[str], T]) -> Iterable[tuple[str, T]]:
+    """`work` for every name at once (boto3 clients are thread-safe); the first error raises."""
+    if len(names) <= 1:
+        return [(name, work(name)) for name in names]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return list(zip(names, pool.map(work, names), strict=True))
 
 
 def _drain(body: Any) -> bytes:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.publishers.base import Publisher, decode_text
+from notices.publishers.base import Publisher, decode_text, known_or_read
 
 if TYPE_CHECKING:
     import paramiko
@@ -211,8 +211,13 @@ class SftpPublisher(Publisher):
 
         return self._call("read", action)
 
-    def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:
-        current = self.read(list(files))
+    def write(
+        self,
+        files: dict[str, str | None],
+        content_types: dict[str, str],
+        current: dict[str, str | None] | None = None,
+    ) -> bool:
+        current = known_or_read(self, files, current)
 
         def action(sftp: paramiko.SFTPClient) -> bool:
             changed = False

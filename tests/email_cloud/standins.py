@@ -3,7 +3,8 @@ OAuth 2.0 token endpoint + the Gmail API, over TLS on loopback.
 
 They follow the providers' documented request and response shapes (paths, methods, JSON
 fields, Bearer tokens, int64 as strings at Google, dateTimeTimeZone at Graph), keep state,
-reject what the real services reject, record every request, and can inject failures.
+reject what the real services reject, record every request (with the moment it arrived),
+and can inject failures. `latency` (seconds) delays every answer, as a distant provider would.
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
 # -- a small TLS JSON server -------------------------------------------------------------------
 
 
+class Server(ThreadingHTTPServer):
+    # A provider takes many connections at once; the default backlog (5) drops the rest for
+    # a second (a SYN retry) when a client opens 16 at a time.
+    request_queue_size = 128
+
+
 @dataclass
 class Fault:
     method: str | None
@@ -140,6 +147,7 @@ class StandIn:
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
+        self.latency = 0.0
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -167,7 +175,7 @@ class StandIn:
 
             do_GET = do_POST = do_PATCH = do_PUT = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
@@ -200,6 +208,9 @@ class StandIn:
     def handle(
         self, method: str, path: str, headers: Any, raw: bytes
     ) -> tuple[int, Any, dict[str, str]]:
+        arrived = time.monotonic()
+        if self.latency:
+            time.sleep(self.latency)
         with self.lock:
             fault = next(
                 (
@@ -230,7 +241,7 @@ class StandIn:
         except ValueError:
             parsed = raw.decode("utf-8", "replace")
         with self.lock:
-            self.seen.append(Seen(time.monotonic(), method, path, status, parsed))
+            self.seen.append(Seen(arrived, method, path, status, parsed))
         return status, body, extra
 
     def fault_body(self, status: int) -> dict[str, Any]:

@@ -12,7 +12,9 @@ return "" for an unset SID, and twilio-python can only clear a field by sending 
 
 Faults can be injected: an HTTP status (401, 404, 429 with Retry-After, 500), a slow
 answer, or an answer that never ends (`drip`), for the next N requests matching a method
-and path fragment.
+and path fragment. `latency` (seconds) delays every answer, as a distant provider would;
+`arrivals` records when each request reached the server (time.monotonic(), method, path),
+for the benchmarks.
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ def drip(handler: BaseHTTPRequestHandler, every: float, limit: float = 20.0) -> 
     handler.close_connection = True
 
 
+class Server(ThreadingHTTPServer):
+    # A provider takes many connections at once; the default backlog (5) drops the rest for
+    # a second (a SYN retry) when a client opens 16 at a time.
+    request_queue_size = 128
+
+
 @dataclass
 class Fault:
     method: str
@@ -84,6 +92,7 @@ class State:
     messages: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 class Description:
@@ -139,7 +148,8 @@ class TwilioStandIn:
         self.description = Description(description)
         self.state = State()
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.latency = 0.0
+        self.server = Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -245,6 +255,7 @@ class TwilioStandIn:
         return Handler
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        arrived = time.monotonic()
         parts = urlsplit(handler.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         form: dict[str, str] = {}
@@ -257,6 +268,7 @@ class TwilioStandIn:
             form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         with self.lock:
             self.state.requests.append((method, parts.path, {**query, **form}))
+            self.state.arrivals.append((arrived, method, parts.path))
             fault = next(
                 (
                     f
@@ -267,6 +279,8 @@ class TwilioStandIn:
             )
             if fault is not None:
                 fault.times -= 1
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
