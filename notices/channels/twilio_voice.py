@@ -38,6 +38,7 @@ from notices.channels.base import (
 )
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.faults import crash_point
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import utc_stamp
 
@@ -208,6 +209,12 @@ class TwilioVoice(Channel):
         # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
         return f"numbers {', '.join(self.opts.numbers)}{where}"
+
+    def credential_variables(self) -> dict[str, str]:
+        found = super().credential_variables()
+        if self.opts.api_key_sid_env:  # an API key replaces the auth token
+            found.pop("auth_token_env", None)
+        return found
 
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
@@ -387,6 +394,7 @@ class TwilioVoice(Channel):
         if not changes:
             return {"sid": sid, "changed": False}
         self._call(entry, lambda c: _pn(c)(sid).update(**changes))
+        crash_point("after-number", entry)
         return {"sid": sid, "changed": True, "fields": sorted(changes)}
 
     # -- check and contacts -------------------------------------------------------------
@@ -542,6 +550,7 @@ class TwilioVoice(Channel):
             password = need(self.opts.api_key_secret_env)
         else:
             username, password = account, need(self.opts.auth_token_env)
+        crash_point("after-credentials", self.name)
 
         class RetryAfterClient(TwilioHttpClient):  # type: ignore[misc]
             """Keeps what the SDK drops: a 429's Retry-After."""
