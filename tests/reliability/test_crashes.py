@@ -137,7 +137,9 @@ def test_crash_anywhere_loses_nothing(notices, notices_process, rig: Rig, comman
     if command == "evacuate":
         assert set(rig.truth().values()) == {"incident"}
         final = notices("status", "--json")
-        assert final.exit_code == 0 and all(c["state"] == "evacuate" for c in final.json()["channels"])
+        assert final.exit_code == 0 and all(
+            c["state"] == "evacuate" for c in final.json()["channels"]
+        )
         assert notices("evacuate", "--yes").exit_code == 0  # once more: nothing re-snapshotted
         assert notices("resume", "--yes").exit_code == 0
     # Resume put back what was there before the incident, never the emergency setting.
