@@ -382,7 +382,7 @@ class Orchestrator:
             channel.describe(),
             ok=True,
             changed=receipt.changed,
-            summary=expected.summary,
+            summary=channel.public(expected).summary,
         )
 
     def _read_back(
@@ -410,8 +410,8 @@ class Orchestrator:
         )
         if not holds:
             raise ChannelError(
-                f"read back after the change, {channel.name} serves '{actual.summary}',"
-                f" not '{expected.summary}'"
+                f"read back after the change, {channel.name} serves"
+                f" '{channel.public(actual).summary}', not '{channel.public(expected).summary}'"
             )
 
     # -- resuming ------------------------------------------------------------------------
@@ -448,7 +448,7 @@ class Orchestrator:
                             channel.kind,
                             channel.describe(),
                             ok=True,
-                            summary=f"would restore: {saved.summary}"
+                            summary=f"would restore: {channel.public(saved).summary}"
                             if saved
                             else "no snapshot: left as is",
                         )
@@ -549,7 +549,7 @@ class Orchestrator:
             channel.describe(),
             ok=True,
             changed=receipt.changed,
-            summary=saved.summary,
+            summary=channel.public(saved).summary,
         )
 
     # -- shared machinery ------------------------------------------------------------------
@@ -656,7 +656,10 @@ class Orchestrator:
                 would = (
                     "already shows this notice"
                     if channel.holds(expected, actual)
-                    else (f"would change: {actual.summary} -> {expected.summary}")
+                    else (
+                        f"would change: {channel.public(actual).summary}"
+                        f" -> {channel.public(expected).summary}"
+                    )
                 )
                 outcomes.append(
                     ChannelOutcome(

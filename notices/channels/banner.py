@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
@@ -22,9 +24,16 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
-from notices.channels.local import PublishedFilesChannel, banner_artefacts, banner_script
-from notices.errors import PermanentChannelError, TransientChannelError
-from notices.publishers import FolderPublisherOptions, PublisherOptions, make_publisher
+from notices.channels.published import PublishedFilesChannel
+from notices.channels.texts import banner_html, notice_page, status_document
+from notices.errors import TransientChannelError
+from notices.http import Answer, fetch_public, http_error
+from notices.publishers import (
+    FolderPublisherOptions,
+    Publisher,
+    PublisherOptions,
+    make_publisher,
+)
 
 SCRIPT = "notices.js"
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
@@ -57,47 +66,41 @@ class BannerOptions(ChannelOptions):
         return value if value.endswith("/") else value + "/"
 
 
-def fetch(url: str) -> tuple[int, bytes]:
-    """GET `url` past every cache; (status, body). 4xx/5xx are answers, not exceptions.
-    The whole answer must arrive within the time-out, however slowly it trickles."""
-    from notices.channels.network import within
-
-    return within(HTTP_TIMEOUT_SECONDS, lambda: _fetch(url), f"{url} did not answer")
-
-
-def _fetch(url: str) -> tuple[int, bytes]:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 - public_url is validated as http(s)
-        url, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
+def banner_artefacts(notice: Notice) -> Artefacts:
+    """The banner's files, the same whichever publisher serves them."""
+    return Artefacts(
+        files={
+            "status.json": json.dumps(status_document(notice), ensure_ascii=False, indent=2) + "\n",
+            "banner.html": banner_html(notice),
+            "notice.html": notice_page(notice),
+        },
+        content_types={
+            "status.json": "application/json",
+            "banner.html": "text/html; charset=utf-8",
+            "notice.html": "text/html; charset=utf-8",
+        },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, b""
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        from urllib.parse import urlsplit
 
-        from notices.channels.network import plain
 
-        reason = plain(exc, urlsplit(url).hostname, HTTP_TIMEOUT_SECONDS)
-        raise TransientChannelError(f"{url} is unreachable: {reason}") from exc
+def banner_script() -> str:
+    return package_files("notices").joinpath("static/notices.js").read_text("utf-8")
 
 
 class Banner(PublishedFilesChannel):
     kind = "banner"
     medium = "banner"
     self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
-    Options = BannerOptions
+    Options: ClassVar[type[ChannelOptions]] = BannerOptions
     filenames = ("status.json", "banner.html", "notice.html")
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
+        self.public_url, self.publisher = self._where(options, context.home)
+
+    def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
+        """The public address (if known) and the publisher the files go through."""
         assert isinstance(options, BannerOptions)
-        self.public_url = options.public_url
-        self.publisher = make_publisher(options.publisher, context.home)
+        return options.public_url, make_publisher(options.publisher, home)
 
     def describe(self) -> str:
         served = f" (served at {self.public_url})" if self.public_url else ""
@@ -133,24 +136,35 @@ class Banner(PublishedFilesChannel):
         return setting
 
     def _served_status(self) -> str | None:
-        status, body = fetch(f"{self.public_url}status.json?t={time.time_ns()}")
-        if status in (403, 404, 410):  # a bucket answers 403 for a missing object
+        answer = self._fetch("status.json")
+        if answer.status in (403, 404, 410):  # a bucket answers 403 for a missing object
             return None
-        if status >= 400:
-            raise TransientChannelError(f"{self.public_url}status.json answers HTTP {status}")
-        return body.decode("utf-8", errors="replace")
+        if answer.status >= 400:
+            raise http_error(
+                answer.status,
+                answer.headers,
+                f"{self.public_url}status.json answers HTTP {answer.status}",
+            )
+        return answer.body.decode("utf-8", errors="replace")
+
+    def _fetch(self, name: str) -> Answer:
+        """`name` as a browser gets it from public_url, past every cache."""
+        return fetch_public(f"{self.public_url}{name}?t={time.time_ns()}", HTTP_TIMEOUT_SECONDS)
 
     def probe(self) -> str:
         line = f"can read: {self.snapshot().summary}"
         if not self.public_url:
             return line + "; no public_url set, so pages cannot be checked"
-        status, _ = fetch(f"{self.public_url}{SCRIPT}?t={time.time_ns()}")
+        answer = self._fetch(SCRIPT)
+        status = answer.status
         if status == 404:
             return (
                 line + f"; {self.public_url}{SCRIPT} not published yet (`notices embed --publish`)"
             )
         if status >= 400:
-            raise PermanentChannelError(f"{self.public_url}{SCRIPT} answers HTTP {status}")
+            raise http_error(
+                status, answer.headers, f"{self.public_url}{SCRIPT} answers HTTP {status}"
+            )
         self.verify()
         return line + f"; {self.public_url} serves the script and the current state"
 

@@ -94,9 +94,9 @@ class Artefacts:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the provider confirmed after a change."""
+    """What the provider confirmed after a change. No read-back: the orchestrator's own
+    verify step reads back, so a read that fails cannot hide a change that was made."""
 
-    setting: Setting
     changed: bool
     confirmation: dict[str, Any] = field(default_factory=dict)
 
@@ -159,7 +159,8 @@ class Channel(ABC):
 
     @abstractmethod
     def apply(self, artefacts: Artefacts) -> Receipt:
-        """Switch to the artefacts. Applying the same artefacts twice changes nothing."""
+        """Switch to the artefacts. Applying the same artefacts twice changes nothing.
+        Does not read back (that is `verify`)."""
 
     @abstractmethod
     def restore(self, setting: Setting) -> Receipt:

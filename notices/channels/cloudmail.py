@@ -4,28 +4,26 @@
 - comparing HTML the way a person reads it, since both providers rewrite the HTML they store;
 - one HTTP client (httpx, which honours SSL_CERT_FILE) used for tokens and API calls alike;
 - provider HTTP answers mapped to Transient/PermanentChannelError in plain words;
-- a bounded worker pool that switches several mailboxes at once.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from notices.channels.base import Notice
-from notices.channels.texts import email_subject
-from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.channels.base import Notice, RenderedText
+from notices.channels.texts import email_subject, language_blocks
+from notices.errors import TransientChannelError
+from notices.http import status_error
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
 
-T = TypeVar("T")
 TIMEOUT_SECONDS = 20.0
 # A scheduled end closer than this is not worth a schedule: the provider may reject it as past.
 MIN_SCHEDULE_SECONDS = 120
@@ -37,16 +35,17 @@ def email_html(notice: Notice) -> str:
     subject = email_subject(notice)
     if subject:
         parts.append(f"<p><strong>{html.escape(subject)}</strong></p>")
-    for index, text in enumerate(notice.texts):
-        if index:
-            parts.append("<hr>")
-        parts.append(f'<div lang="{html.escape(text.lang)}">')
-        for paragraph in re.split(r"\n\s*\n", text.body.strip()):
-            lines = [html.escape(line.strip()) for line in paragraph.splitlines()]
-            parts.append("<p>" + "<br>\n".join(lines) + "</p>")
-        parts.append("</div>")
+    parts.append("\n<hr>\n".join(language_blocks(notice, _paragraphs)))
     parts.extend(["</body>", "</html>"])
     return "\n".join(parts) + "\n"
+
+
+def _paragraphs(text: RenderedText) -> str:
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text.body.strip()):
+        lines = [html.escape(line.strip()) for line in paragraph.splitlines()]
+        paragraphs.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return "\n" + "\n".join(paragraphs) + "\n"
 
 
 class _TextOf(HTMLParser):
@@ -73,25 +72,11 @@ def schedule_end(expected_return: str | None, now: datetime | None = None) -> da
     """The provider-side end of the auto-reply, or None when there is none worth setting."""
     if expected_return is None:
         return None
-    end = datetime.fromisoformat(expected_return.replace("Z", "+00:00"))
+    end = from_stamp(expected_return)
     moment = now or datetime.now(UTC)
     if (end - moment).total_seconds() < MIN_SCHEDULE_SECONDS:
         return None
     return end
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def provider_message(response: httpx.Response) -> str:
@@ -123,33 +108,20 @@ def check_response(
     if status < 300:
         return
     detail = provider_message(response)
-    if status == 401:
-        raise PermanentChannelError(
-            f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
-            " check the credentials configured for this channel"
-        )
-    if status == 403:
-        raise PermanentChannelError(
-            f"{provider} does not allow us to change the auto-reply of {mailbox} (403 {detail}):"
-            f" {forbidden_hint}"
-        )
-    if status == 404:
-        raise PermanentChannelError(
-            f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address"
-        )
-    if status == 429:
-        wait = retry_after(response.headers)
-        raise TransientChannelError(
-            f"{provider} asks us to slow down for {mailbox} (429"
-            + (f", retry after {wait:g} s)" if wait is not None else ")"),
-            retry_after=wait,
-        )
-    if status >= 500:
-        raise TransientChannelError(
-            f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
-            retry_after=retry_after(response.headers),
-        )
-    raise PermanentChannelError(f"{provider} refused the change for {mailbox} ({status} {detail})")
+    error = status_error(
+        status,
+        response.headers,
+        unauthorized=f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
+        " check the credentials configured for this channel",
+        forbidden=f"{provider} does not allow us to change the auto-reply of {mailbox}"
+        f" (403 {detail}): {forbidden_hint}",
+        not_found=f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address",
+        throttled=f"{provider} asks us to slow down for {mailbox} (429)",
+        server=f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
+        refused=f"{provider} refused the change for {mailbox} ({status} {detail})",
+    )
+    if error is not None:
+        raise error
 
 
 def transport_error(
@@ -167,36 +139,6 @@ def new_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
     from notices.channels.network import deadline_client
 
     return deadline_client(timeout)
-
-
-def for_each_mailbox(
-    mailboxes: list[str], work: Callable[[str], T], concurrency: int
-) -> dict[str, T]:
-    """Run `work` for every mailbox, at most `concurrency` at once. Every mailbox is tried;
-    failures are combined into one error: transient if any is (a retry redoes only what is
-    missing, since switching is idempotent), else permanent."""
-    results: dict[str, T] = {}
-    errors: dict[str, ChannelError] = {}
-
-    def one(mailbox: str) -> None:
-        try:
-            results[mailbox] = work(mailbox)
-        except ChannelError as exc:
-            errors[mailbox] = exc
-
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(mailboxes)))) as pool:
-        list(pool.map(one, mailboxes))
-    if not errors:
-        return {mailbox: results[mailbox] for mailbox in mailboxes}
-    message = "; ".join(str(errors[m]) for m in mailboxes if m in errors)
-    done = [m for m in mailboxes if m in results]
-    if done:
-        message += f" (done: {', '.join(done)})"
-    transient = [e for e in errors.values() if e.transient]
-    if transient:
-        waits = [w for e in transient if (w := getattr(e, "retry_after", None)) is not None]
-        raise TransientChannelError(message, retry_after=max(waits) if waits else None)
-    raise PermanentChannelError(message)
 
 
 class MsalHttpClient:
@@ -250,9 +192,11 @@ class GoogleAuthRequest:
         from google.auth import exceptions
         from google.auth.transport import Response
 
+        # google-auth asks for tokens with timeout=None, which httpx takes as "no limit".
+        limit = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
         try:
             answer = self.client.request(
-                method, url, content=body, headers=dict(headers or {}), timeout=timeout
+                method, url, content=body, headers=dict(headers or {}), timeout=limit
             )
         except httpx.HTTPError as exc:
             raise exceptions.TransportError(exc) from exc  # type: ignore[no-untyped-call]

@@ -29,14 +29,15 @@ from notices.channels.cloudmail import (
     GoogleAuthRequest,
     check_response,
     email_html,
-    for_each_mailbox,
     new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
+from notices.channels.fanout import for_each
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -76,7 +77,7 @@ class EmailGmailOptions(ChannelOptions):
 
 def epoch_ms(stamp: str | datetime) -> int:
     if isinstance(stamp, str):
-        stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        stamp = from_stamp(stamp)
     return int(stamp.timestamp() * 1000)
 
 
@@ -274,23 +275,21 @@ class EmailGmail(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(
-            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
-        )
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def verify(self) -> Setting:
         return self.snapshot()
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each_mailbox(
+        results = for_each(
             self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
         )
         return self._receipt(results)
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
-        results = for_each_mailbox(
+        results = for_each(
             [m for m in self.opts.mailboxes if m in saved],
             lambda m: self._switch(m, saved[m]),
             self.opts.concurrency,
@@ -299,7 +298,6 @@ class EmailGmail(Channel):
 
     def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
         return Receipt(
-            self._setting({m: r["setting"] for m, r in results.items()}),
             changed=any(r["changed"] for r in results.values()),
             confirmation={"mailboxes": {m: {"changed": r["changed"]} for m, r in results.items()}},
         )

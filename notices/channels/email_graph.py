@@ -35,13 +35,14 @@ from notices.channels.cloudmail import (
     MsalHttpClient,
     check_response,
     email_html,
-    for_each_mailbox,
     new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
+from notices.channels.fanout import for_each
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -103,7 +104,7 @@ def _ended(setting: dict[str, Any], now: datetime) -> bool:
     key = _instant(setting.get("scheduledEndDateTime"))
     if key is None or not key.endswith("Z"):
         return False
-    return datetime.fromisoformat(key.replace("Z", "+00:00")) <= now
+    return from_stamp(key) <= now
 
 
 def effective(setting: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
@@ -183,7 +184,7 @@ class EmailGraph(Channel):
         end = schedule_end(notice.expected_return)
         if end is not None:
             # A safety net: Exchange stops the emergency reply itself at the expected return.
-            started = datetime.fromisoformat(notice.started.replace("Z", "+00:00"))
+            started = from_stamp(notice.started)
             target["status"] = "scheduled"
             target["scheduledStartDateTime"] = graph_time(min(started, end))
             target["scheduledEndDateTime"] = graph_time(end)
@@ -312,16 +313,14 @@ class EmailGraph(Channel):
     # -- the contract -----------------------------------------------------------------
 
     def snapshot(self) -> Setting:
-        return self._setting(
-            for_each_mailbox(self.opts.mailboxes, self._read, self.opts.concurrency)
-        )
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
     def verify(self) -> Setting:
         return self.snapshot()
 
     def apply(self, artefacts: Artefacts) -> Receipt:
         target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each_mailbox(
+        results = for_each(
             self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
         )
         return self._receipt(results)
@@ -337,14 +336,13 @@ class EmailGraph(Channel):
                 body["status"] = "disabled"
             return self._switch(mailbox, body)
 
-        results = for_each_mailbox(
+        results = for_each(
             [m for m in self.opts.mailboxes if m in saved], put_back, self.opts.concurrency
         )
         return self._receipt(results)
 
     def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
         return Receipt(
-            self._setting({m: r["setting"] for m, r in results.items()}),
             changed=any(r["changed"] for r in results.values()),
             confirmation={
                 "mailboxes": {

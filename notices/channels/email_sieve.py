@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import ssl as std_ssl
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +21,13 @@ from pydantic import Field
 
 from notices.channels.base import Artefacts, Channel, ChannelOptions, Notice, Receipt, Setting
 from notices.channels.sievescript import SieveSyntaxError, compose, kept_script, split_ours
-from notices.channels.texts import sieve_vacation_command
+from notices.channels.texts import sieve_vacation
 from notices.errors import PermanentChannelError, TransientChannelError
 
 SCRIPT_FILE = "auto-reply.sieve"
 # sievelib's messages for failures that trying again will not mend.
 PERMANENT_CONNECT_ERRORS = ("STARTTLS not supported", "SSL error", "SASL not supported")
+CONNECT_FAILED = "Connection to server failed"
 
 
 class EmailSieveOptions(ChannelOptions):
@@ -66,6 +68,49 @@ def _message(raw: Any) -> str:
     return " ".join(str(raw or "no reason given").split())
 
 
+def timed_client(host: str, port: int, timeout: float) -> Any:
+    """A sievelib Client whose connect and reads are bounded by `timeout`, for this client only.
+
+    sievelib 1.6 connects with `socket.create_connection` and no time limit (a server that
+    drops packets hangs us), then sets the socket's read limit from the class attribute
+    `Client.read_timeout`, which every thread shares. Only the socket set-up differs from
+    sievelib's `connect`; the rest calls its own steps.
+    """
+    from sievelib.managesieve import SUPPORTED_AUTH_MECHS, Client, Error
+
+    class TimedClient(Client):  # type: ignore[misc]
+        def connect(
+            self,
+            login: str,
+            password: str,
+            authz_id: str = "",
+            starttls: bool = False,
+            ssl: bool = False,
+            authmech: str | None = None,
+        ) -> bool:
+            if authmech is not None and authmech not in SUPPORTED_AUTH_MECHS:
+                raise Error(f"Unsupported authentication mechanism: {authmech}")
+            try:
+                self.sock = socket.create_connection((self.srvaddr, self.srvport), timeout)
+            except OSError as exc:
+                raise Error(f"{CONNECT_FAILED}: {exc.strerror or exc}") from None
+            if ssl:
+                self._Client__enable_ssl()
+            if not self._Client__get_capabilities():
+                raise Error("Failed to read capabilities from server")
+            if not ssl and starttls and not self._Client__starttls():
+                return False
+            if not isinstance(self.sock, std_ssl.SSLSocket):
+                warnings.warn(
+                    "Credentials are sent over an unencrypted connection,"
+                    " use starttls=True or ssl=True",
+                    stacklevel=2,
+                )
+            return bool(self._Client__authenticate(login, password, authz_id, authmech))
+
+    return TimedClient(host, port)
+
+
 def scripts_setting(active: str | None, content: str | None, scripts: list[str]) -> Setting:
     if active is None:
         summary = "no active script"
@@ -103,11 +148,12 @@ class EmailSieve(Channel):
 
     def build(self, notice: Notice) -> Artefacts:
         """Our script as it would stand alone; `apply` adds the mailbox's own rules to it."""
-        script = (
-            f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
-            "# Installed by notices; `notices resume` puts back the script that was active.\n"
-            'require ["vacation"];\n'
-            + sieve_vacation_command(notice, self.opts.addresses, self.opts.days)
+        script = sieve_vacation(
+            notice,
+            self.opts.addresses,
+            self.opts.days,
+            until_return=False,
+            note="Installed by notices; `notices resume` puts back the script that was active.",
         )
         return Artefacts(
             files={SCRIPT_FILE: script},
@@ -132,7 +178,7 @@ class EmailSieve(Channel):
 
     @contextmanager
     def _session(self) -> Iterator[Any]:
-        from sievelib.managesieve import Client, Error
+        from sievelib.managesieve import Error
 
         opts = self.opts
         where = f"{opts.host}:{opts.port}"
@@ -146,17 +192,7 @@ class EmailSieve(Channel):
                 f"the environment variable {opts.password_env}, which should hold the"
                 f" ManageSieve password of {opts.username}, is not set"
             )
-        # sievelib connects without a time limit; a server that drops packets would hang us.
-        try:
-            socket.create_connection((opts.host, opts.port), timeout=opts.timeout).close()
-        except OSError as exc:
-            raise TransientChannelError(
-                f"cannot reach the ManageSieve server {where}: {exc.strerror or exc}"
-            ) from None
-        # sievelib sets a new socket's time limit from this class attribute (5 s), too short
-        # for Dovecot's delay after failed logins (2 s, doubling per failure up to 15 s).
-        Client.read_timeout = max(Client.read_timeout, opts.timeout)
-        client = Client(opts.host, opts.port)
+        client = timed_client(opts.host, opts.port, opts.timeout)
         try:
             with warnings.catch_warnings():
                 if not opts.starttls:  # the operator chose this; not worth a warning each time
@@ -177,6 +213,11 @@ class EmailSieve(Channel):
                     + (" (set starttls = false only on a trusted link)" if opts.starttls else "")
                 ) from None
             text = str(exc)
+            if text.startswith(CONNECT_FAILED):
+                reason = text.removeprefix(CONNECT_FAILED).lstrip(": ")
+                raise TransientChannelError(
+                    f"cannot reach the ManageSieve server {where}: {reason}"
+                ) from None
             if text.startswith("Failed to read"):
                 text = f"no answer within {opts.timeout:g} s ({exc})"
             raise TransientChannelError(f"ManageSieve server {where}: {text}") from None
@@ -250,7 +291,7 @@ class EmailSieve(Channel):
                 "text": script,
             }
             if current.data["active"] == name and _lines(current.data["content"]) == _lines(script):
-                return Receipt(current, False, confirmation)
+                return Receipt(False, confirmation)
             if not client.putscript(name, script):
                 raise PermanentChannelError(
                     f'the server refused the auto-reply script "{name}": {_message(client.errmsg)}'
@@ -259,7 +300,7 @@ class EmailSieve(Channel):
                 raise PermanentChannelError(
                     f'the server refused to activate "{name}": {_message(client.errmsg)}'
                 )
-            return Receipt(self._read(client), True, confirmation)
+            return Receipt(True, confirmation)
 
     def restore(self, setting: Setting) -> Receipt:
         ours = self.opts.script
@@ -300,7 +341,7 @@ class EmailSieve(Channel):
                     )
                 confirmation["deleted"] = ours
                 changed = True
-            return Receipt(self._read(client), changed, confirmation)
+            return Receipt(changed, confirmation)
 
     def _setactive(self, client: Any, name: str) -> None:
         if not client.setactive(name):

@@ -9,67 +9,18 @@
 
 from __future__ import annotations
 
-import json
-from importlib.resources import files as package_files
 from pathlib import Path
-from typing import ClassVar
 
 from pydantic import Field
 
-from notices.channels.base import (
-    Artefacts,
-    Channel,
-    ChannelContext,
-    ChannelOptions,
-    Notice,
-    Receipt,
-    Setting,
-)
-from notices.channels.texts import banner_html, notice_page, sieve_vacation, status_document
+from notices.channels.banner import Banner, banner_artefacts, banner_script
+from notices.channels.base import Artefacts, Channel, ChannelContext, ChannelOptions, Notice
+from notices.channels.published import PublishedFilesChannel, files_setting
+from notices.channels.texts import sieve_vacation
 from notices.publishers import FolderPublisher, FolderPublisherOptions, Publisher
 
-
-def files_setting(files: dict[str, str | None]) -> Setting:
-    present = sorted(name for name, text in files.items() if text is not None)
-    summary = ", ".join(present) if present else "no files"
-    return Setting(data={"files": files}, summary=summary)
-
-
-class PublishedFilesChannel(Channel):
-    """A channel whose provider serves a few files through a publisher.
-
-    What it serves is the content of those files (or their absence); snapshot and restore
-    cover exactly the files in `filenames`.
-    """
-
-    filenames: ClassVar[tuple[str, ...]]
-    publisher: Publisher
-
-    def identity(self) -> str:
-        return self.publisher.identity()
-
-    def snapshot(self) -> Setting:
-        return files_setting(self.publisher.read(list(self.filenames)))
-
-    def verify(self) -> Setting:
-        return self.snapshot()
-
-    def expected(self, artefacts: Artefacts) -> Setting:
-        return files_setting({name: artefacts.files.get(name) for name in self.filenames})
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        files = self.expected(artefacts).data["files"]
-        changed = self.publisher.write(files, artefacts.content_types)
-        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
-
-    def restore(self, setting: Setting) -> Receipt:
-        saved: dict[str, str | None] = setting.data["files"]
-        files = {name: saved.get(name) for name in self.filenames}
-        changed = self.publisher.write(files, {})
-        return Receipt(self.verify(), changed, {"published": self.publisher.identity()})
-
-    def close(self) -> None:
-        self.publisher.close()
+# Kept importable from here, where they lived first.
+__all__ = ["PublishedFilesChannel", "banner_artefacts", "banner_script", "files_setting"]
 
 
 class FolderOptions(ChannelOptions):
@@ -109,45 +60,18 @@ class LocalVoice(LocalChannel):
         )
 
 
-def banner_artefacts(notice: Notice) -> Artefacts:
-    """The banner's files, the same whichever publisher serves them."""
-    return Artefacts(
-        files={
-            "status.json": json.dumps(status_document(notice), ensure_ascii=False, indent=2) + "\n",
-            "banner.html": banner_html(notice),
-            "notice.html": notice_page(notice),
-        },
-        content_types={
-            "status.json": "application/json",
-            "banner.html": "text/html; charset=utf-8",
-            "notice.html": "text/html; charset=utf-8",
-        },
-    )
+class LocalBanner(Banner):
+    """The banner published into a folder (the data folder's `site` by default)."""
 
-
-def banner_script() -> str:
-    return package_files("notices").joinpath("static/notices.js").read_text("utf-8")
-
-
-class LocalBanner(LocalChannel):
     kind = "local_banner"
-    medium = "banner"
-    self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
     Options = FolderOptions
-    filenames = ("status.json", "banner.html", "notice.html")
 
-    def build(self, notice: Notice) -> Artefacts:
-        return banner_artefacts(notice)
+    def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
+        assert isinstance(options, FolderOptions)
+        return None, FolderPublisher(FolderPublisherOptions(path=options.folder), home)
 
-    # notices.js is permanent: pages include it once, and it shows nothing while
-    # status.json is absent or says the mode is normal. It is not part of a snapshot.
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        self.publisher.write({"notices.js": banner_script()}, {})
-        return super().apply(artefacts)
-
-    def restore(self, setting: Setting) -> Receipt:
-        self.publisher.write({"notices.js": banner_script()}, {})
-        return super().restore(setting)
+    def probe(self) -> str:
+        return Channel.probe(self)  # no public_url to check
 
 
 class LocalEmailOptions(FolderOptions):

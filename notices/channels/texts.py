@@ -7,10 +7,13 @@ same TwiML whether a folder or Twilio serves it.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from notices.channels.base import Notice
+from notices.channels.base import Notice, RenderedText
+from notices.channels.sievescript import sieve_quote
+from notices.timeparse import from_stamp
 
 SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 
@@ -132,11 +135,15 @@ def status_document(notice: Notice) -> dict[str, Any]:
     }
 
 
+def language_blocks(notice: Notice, inner: Callable[[RenderedText], str]) -> list[str]:
+    """One `<div lang>` per language, holding `inner(text)`."""
+    return [f'<div lang="{html.escape(text.lang)}">{inner(text)}</div>' for text in notice.texts]
+
+
 def banner_html(notice: Notice) -> str:
     """An HTML fragment for sites that include it server-side."""
     parts = [f'<div class="notices-banner" role="alert" data-mode="{html.escape(notice.mode)}">']
-    for text in notice.texts:
-        parts.append(f'  <div lang="{html.escape(text.lang)}">{text.body.strip()}</div>')
+    parts.extend("  " + block for block in language_blocks(notice, lambda t: t.body.strip()))
     parts.append("</div>")
     return "\n".join(parts) + "\n"
 
@@ -172,10 +179,6 @@ section {{ border-left: 0.4rem solid #b00020; padding: 0.5rem 1rem; margin: 1.5r
 """
 
 
-def _sieve_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _sieve_multiline(value: str) -> str:
     # RFC 5228 multi-line string: a line starting with "." is dot-stuffed.
     lines = [(("." + line) if line.startswith(".") else line) for line in value.splitlines()]
@@ -197,28 +200,32 @@ def sieve_cutoff(notice: Notice) -> tuple[str, str] | None:
     offset the configured zone has on that date."""
     if not notice.expected_return:
         return None
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    moment = datetime.fromisoformat(notice.expected_return.replace("Z", "+00:00"))
+    moment = from_stamp(notice.expected_return)
     local = moment.astimezone(ZoneInfo(notice.timezone))
     return f"{local:%z}", local.isoformat(timespec="seconds")
 
 
 def sieve_vacation_command(notice: Notice, addresses: list[str], days: int) -> str:
     """The `vacation` command alone (needs `require "vacation"`), ending in a newline."""
-    options = [f":days {days}", f":subject {_sieve_string(email_subject(notice))}"]
+    options = [f":days {days}", f":subject {sieve_quote(email_subject(notice))}"]
     if addresses:
-        options.append(":addresses [" + ", ".join(_sieve_string(a) for a in addresses) + "]")
+        options.append(":addresses [" + ", ".join(sieve_quote(a) for a in addresses) + "]")
     return f"vacation {' '.join(options)} {_sieve_multiline(email_body(notice))};\n"
 
 
-def sieve_vacation(notice: Notice, addresses: list[str], days: int) -> str:
+def sieve_vacation(
+    notice: Notice, addresses: list[str], days: int, *, until_return: bool = True, note: str = ""
+) -> str:
     """A complete Sieve script whose only action is the vacation auto-reply; with an expected
-    return, it answers only until then (a safety net if no resume ever runs)."""
+    return (and `until_return`), it answers only until then (a safety net if no resume ever
+    runs). `note` is a comment line after the first."""
     vacation = sieve_vacation_command(notice, addresses, days)
     head = f"# notices: {notice.mode} auto-reply, started {notice.started}\n"
-    cutoff = sieve_cutoff(notice)
+    if note:
+        head += f"# {note}\n"
+    cutoff = sieve_cutoff(notice) if until_return else None
     if cutoff is None:
         return head + 'require ["vacation"];\n' + vacation
     zone, until = cutoff

@@ -13,13 +13,13 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
+import copy
 import os
 import posixpath
 import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -36,11 +36,13 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
+from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
 from notices.faults import crash_point
+from notices.http import fetch_public, http_error, mask_url, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
-from notices.timeparse import utc_stamp
+from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -61,7 +63,10 @@ ROUTING_FIELDS = (
     "trunk_sid",
     "voice_receive_mode",
 )
+# The routing fields that hold a URL of the customer's: they may carry credentials.
+URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
+TWILIO_THROTTLED = "Twilio is limiting our requests (HTTP 429)"
 
 
 class RecordOptions(BaseModel):
@@ -219,6 +224,18 @@ class TwilioVoice(Channel):
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
 
+    def public(self, setting: Setting) -> Setting:
+        """The webhook URLs with user:password@ and token-like query values masked."""
+        data = copy.deepcopy(setting.data)
+        summary = setting.summary
+        for routing in data.get("numbers", {}).values():
+            for name in URL_FIELDS:
+                raw = routing.get(name)
+                if raw:
+                    routing[name] = mask_url(raw)
+                    summary = summary.replace(raw, routing[name])
+        return Setting(data=data, summary=summary)
+
     # -- the artefacts ------------------------------------------------------------------
 
     def _files(self) -> list[str]:
@@ -353,7 +370,7 @@ class TwilioVoice(Channel):
         updates = self._each(switch)
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
-        return Receipt(self.expected(artefacts), changed, confirmation)
+        return Receipt(changed, confirmation)
 
     def restore(self, setting: Setting) -> Receipt:
         saved: dict[str, dict[str, str]] = setting.data["numbers"]
@@ -374,7 +391,7 @@ class TwilioVoice(Channel):
         published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
-        return Receipt(setting, changed, confirmation)
+        return Receipt(changed, confirmation)
 
     def _read_one(self, entry: str, sid: str) -> dict[str, str]:
         number = self._call(entry, lambda c: _pn(c)(sid).fetch())
@@ -458,63 +475,30 @@ class TwilioVoice(Channel):
     # -- plumbing --------------------------------------------------------------------------
 
     def _each(self, work: Callable[[str], T]) -> dict[str, T]:
-        """Run `work` for every number at once; when any failed, raise the gravest error."""
-        entries = self.opts.numbers
-        results: dict[str, T] = {}
-        errors: dict[str, BaseException] = {}
-
-        def guarded(entry: str) -> None:
-            try:
-                results[entry] = work(entry)
-            except Exception as exc:  # noqa: BLE001 - collected and raised below
-                errors[entry] = exc
-
-        with ThreadPoolExecutor(max_workers=min(self.opts.workers, len(entries))) as pool:
-            list(pool.map(guarded, entries))
-        if errors:
-            raise _combine(errors)
-        return {entry: results[entry] for entry in entries}
+        """Run `work` for every number at once (see fanout.for_each for the error rule)."""
+        return for_each(self.opts.numbers, work, self.opts.workers)
 
     def _fetch_greeting(self, missing_ok: bool = False) -> tuple[str | None, str]:
         """What Twilio would get from greeting_url: the text, checked as TwiML."""
-        import requests
-
         url = self.opts.greeting_url
-        from notices.channels.network import deadline_hook, mark_start, plain
-
-        try:
-            mark_start()
-            answer = requests.request(
-                self.opts.greeting_method,
-                url,
-                timeout=self.opts.timeout_s,
-                allow_redirects=True,
-                hooks={"response": [deadline_hook(self.opts.timeout_s)]},
-            )
-        except requests.RequestException as exc:
-            raise TransientChannelError(
-                f"the greeting at {url} cannot be fetched"
-                f" ({plain(exc, urlsplit(url).hostname, self.opts.timeout_s)}):"
-                " Twilio could not fetch it either"
-            ) from None
-        if answer.status_code == 404 and missing_ok:
+        answer = fetch_public(url, self.opts.timeout_s, self.opts.greeting_method)
+        if answer.status == 404 and missing_ok:
             return None, ""
-        if answer.status_code >= 500:
-            raise TransientChannelError(f"the greeting at {url} answers HTTP {answer.status_code}")
-        if answer.status_code != 200:
-            raise PermanentChannelError(
-                f"the greeting at {url} answers HTTP {answer.status_code}: Twilio could not"
-                " fetch it"
+        if answer.status != 200:
+            raise http_error(
+                answer.status,
+                answer.headers,
+                f"the greeting at {url} answers HTTP {answer.status}: Twilio could not fetch it",
             )
-        content_type = answer.headers.get("Content-Type", "")
+        content_type = answer.content_type
         if content_type.split(";")[0].strip().lower() not in XML_CONTENT_TYPES:
             raise PermanentChannelError(
                 f"the greeting at {url} is served as {content_type or 'no content type'!r};"
                 " Twilio needs text/xml or application/xml"
             )
-        text = answer.content.decode("utf-8", errors="replace")
+        text = answer.body.decode("utf-8", errors="replace")
         try:
-            root = ET.fromstring(answer.content)  # noqa: S314 - our own published file
+            root = ET.fromstring(answer.body)  # noqa: S314 - our own published file
         except ET.ParseError as exc:
             raise PermanentChannelError(f"the greeting at {url} is not valid XML: {exc}") from None
         if root.tag != "Response":
@@ -559,11 +543,7 @@ class TwilioVoice(Channel):
                 mark_start()
                 response = super().request(*args, **kwargs)
                 if response.status_code == 429:
-                    after = (response.headers or {}).get("Retry-After")
-                    raise TransientChannelError(
-                        "Twilio is limiting our requests (HTTP 429): trying again",
-                        retry_after=_seconds(after),
-                    )
+                    raise http_error(429, response.headers, TWILIO_THROTTLED)
                 return response
 
         client = Client(
@@ -606,46 +586,26 @@ class TwilioVoice(Channel):
 def _rest_error(entry: str, exc: Any) -> ChannelError:
     status = int(exc.status)
     detail = f"Twilio error {exc.code}: {exc.msg}" if exc.code else f"HTTP {status}"
-    if status in (401, 403):
-        return PermanentChannelError(
-            f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
-            " token (or API key) in the environment"
-        )
-    if status == 404:
-        return PermanentChannelError(
-            f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`"
-        )
-    if status == 429:
-        return TransientChannelError("Twilio is limiting our requests (HTTP 429): trying again")
-    if status >= 500:
-        return TransientChannelError(f"Twilio had a server error (HTTP {status}) for {entry}")
-    return PermanentChannelError(f"Twilio rejected the change to {entry}: {detail}")
-
-
-def _combine(errors: dict[str, BaseException]) -> ChannelError:
-    """One error for several numbers: permanent if any is, else transient (retry)."""
-    messages = [str(exc) or type(exc).__name__ for exc in errors.values()]
-    text = "; ".join(dict.fromkeys(messages))
-    if len(errors) == 1:
-        only = next(iter(errors.values()))
-        if isinstance(only, ChannelError):
-            return only
-    if all(isinstance(e, ChannelError) and e.transient for e in errors.values()):
-        afters = [getattr(e, "retry_after", None) for e in errors.values()]
-        known = [a for a in afters if a is not None]
-        return TransientChannelError(text, retry_after=max(known) if known else None)
-    return PermanentChannelError(text)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP date: let our own backoff decide
+    refused = f"Twilio rejected the change to {entry}: {detail}"
+    credentials = (
+        f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
+        " token (or API key) in the environment"
+    )
+    error = status_error(
+        status,
+        None,  # the SDK keeps no headers; RetryAfterClient reads a 429's Retry-After
+        unauthorized=credentials,
+        forbidden=credentials,
+        not_found=f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`",
+        throttled=TWILIO_THROTTLED,
+        server=f"Twilio had a server error (HTTP {status}) for {entry}",
+        refused=refused,
+    )
+    return error or PermanentChannelError(refused)
 
 
 def _parse_stamp(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = from_stamp(value)
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.faults import crash_point
-from notices.publishers.base import Publisher
+from notices.publishers.base import Publisher, decode_text
 
 
 class FolderPublisherOptions(BaseModel):
@@ -51,13 +51,16 @@ class FolderPublisher(Publisher):
         result: dict[str, str | None] = {}
         for name in names:
             try:
-                result[name] = (self.folder / name).read_text(encoding="utf-8")
+                # Bytes, not read_text(): that turns CRLF into LF, and restore must be exact.
+                data = (self.folder / name).read_bytes()
             except FileNotFoundError:
                 result[name] = None
             except OSError as exc:
                 raise TransientChannelError(
                     f"cannot read {self.folder / name}: {exc.strerror}"
                 ) from exc
+            else:
+                result[name] = decode_text(data, str(self.folder / name))
         return result
 
     def write(self, files: dict[str, str | None], content_types: dict[str, str]) -> bool:

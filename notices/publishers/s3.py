@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from notices.channels.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.http import is_transient, retry_after
 from notices.publishers.base import Publisher, content_type_for, decode_text
 
 T = TypeVar("T")
@@ -132,14 +133,14 @@ class S3Publisher(Publisher):
             return action(_Bounded(self._connect(), self.options.timeout, where))
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            metadata = exc.response.get("ResponseMetadata", {})
+            status = int(metadata.get("HTTPStatusCode", 0) or 0)
             message = exc.response.get("Error", {}).get("Message") or code
-            if code in RETRYABLE or status >= 500 or status == 429:
-                headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            if code in RETRYABLE or is_transient(status):
                 raise TransientChannelError(
                     f"{where} could not {what}, a temporary problem"
                     f" (HTTP {status or '?'} {message})",
-                    retry_after=_seconds(headers.get("retry-after")),
+                    retry_after=retry_after(metadata.get("HTTPHeaders")),
                 ) from exc
             if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch"}:
                 raise PermanentChannelError(
@@ -234,13 +235,6 @@ class S3Publisher(Publisher):
 def _drain(body: Any) -> bytes:
     with body:
         return bytes(body.read())
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 class _Bounded:

@@ -1,0 +1,146 @@
+"""What every HTTP-speaking channel shares.
+
+- `retry_after`: a Retry-After header in seconds or as an HTTP date;
+- `http_error` / `status_error`: an HTTP status turned into a Transient/PermanentChannelError
+  (408, 429 and 5xx are worth a retry, the rest are not) with the provider's own words;
+- `fetch_public`: the plain GET of a public URL (the banner's status.json, the Twilio
+  greeting) with a time limit, past every cache;
+- `mask_url`: a URL with its secrets (user:password@, token=...) masked, for logs and screens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+
+MASK = "***"
+# Query parameters whose value is masked: names containing one of these words.
+SECRET_PARAMETER = re.compile(r"token|secret|key|pass|pwd|sig|auth|credential", re.IGNORECASE)
+
+
+def retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), or None."""
+    if not headers:
+        return None
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def is_transient(status: int) -> bool:
+    """Whether trying again later can mend an HTTP answer with this status."""
+    return status in (408, 429) or status >= 500
+
+
+def http_error(status: int, headers: Mapping[str, str] | None, message: str) -> ChannelError:
+    """The channel error for a failed HTTP answer: transient (with the server's Retry-After)
+    when a retry can mend it, else permanent."""
+    if is_transient(status):
+        return TransientChannelError(message, retry_after=retry_after(headers))
+    return PermanentChannelError(message)
+
+
+def status_error(
+    status: int,
+    headers: Mapping[str, str] | None,
+    *,
+    unauthorized: str,
+    forbidden: str,
+    not_found: str,
+    throttled: str,
+    server: str,
+    refused: str,
+) -> ChannelError | None:
+    """None for a success; else the error with the provider's message for this status:
+    401 `unauthorized`, 403 `forbidden`, 404 `not_found`, 429 `throttled` (the wait added),
+    408/5xx `server`, any other `refused`."""
+    if status < 300:
+        return None
+    if status == 429:
+        wait = retry_after(headers)
+        said = f" (retry after {wait:g} s)" if wait is not None else ""
+        return TransientChannelError(throttled + said, retry_after=wait)
+    message = {401: unauthorized, 403: forbidden, 404: not_found}.get(status)
+    if message is None:
+        message = server if is_transient(status) else refused
+    return http_error(status, headers, message)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A public URL's answer: 4xx and 5xx are answers too, not exceptions."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+
+
+def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
+    """Fetch `url` as a visitor (or Twilio) would, past every cache. The whole answer must
+    arrive within `timeout` seconds, however slowly it trickles. Raises
+    TransientChannelError when it cannot be reached."""
+    from notices.channels.network import within
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
+    return within(
+        timeout, lambda: _fetch(url, timeout, method), f"{mask_url(url)} cannot be fetched"
+    )
+
+
+def _fetch(url: str, timeout: float, method: str) -> Answer:
+    import urllib.error
+    import urllib.request
+
+    from notices.channels.network import plain
+
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by the caller
+        url, method=method, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return Answer(int(response.status), dict(response.headers.items()), response.read())
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, dict(exc.headers.items()) if exc.headers else {}, b"")
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = plain(exc, urlsplit(url).hostname, timeout)
+        raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
+
+
+def mask_url(url: str) -> str:
+    """`url` with the user information and the values of secret-looking query parameters
+    (token, secret, key, password, sig ...) replaced by ***; anything else as it was."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return MASK  # not a URL we can read: show none of it
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
+    pairs = []
+    for pair in parts.query.split("&") if parts.query else []:
+        name = pair.partition("=")[0]
+        pairs.append(f"{name}={MASK}" if SECRET_PARAMETER.search(name) else pair)
+    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))
