@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tomllib
+import unicodedata
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -82,12 +83,42 @@ def resolve(home: Path | None, config: Path | None) -> tuple[Path, Config]:
     return data, load_config(config_path(data, config))
 
 
+MAX_REASON = 500  # characters per language: a caller hears it read aloud in every language
+
+
+def check_reason(value: str) -> None:
+    """Refuse a reason that cannot be shown safely in every notice: control characters
+    (other than line breaks and tabs, which become spaces) and texts too long to be heard."""
+    for char in value:
+        if char in "\t\n\r":
+            continue
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise UsageError(
+                "--reason is not valid text (it holds bytes that are not UTF-8): type it again"
+                " in a terminal set to UTF-8. Nothing was switched."
+            )
+        if category == "Cc":
+            raise UsageError(
+                f"--reason contains the control character U+{ord(char):04X}, which no notice"
+                " can show (it may come from a copy-paste): type the reason again without it."
+                " Nothing was switched."
+            )
+    if len(value) > MAX_REASON:
+        raise UsageError(
+            f"--reason is {len(value)} characters long; at most {MAX_REASON} are accepted, as"
+            " callers hear it read aloud in every language: shorten it (details can go on"
+            " the notice page). Nothing was switched."
+        )
+
+
 def parse_reasons(values: list[str] | None, languages: list[str]) -> dict[str, str] | None:
     if not values:
         return None
     reasons: dict[str, str] = {}
     for value in values:
         prefix, sep, rest = value.partition(":")
+        check_reason(rest if sep and prefix in languages else value)
         if sep and prefix in languages:
             reasons[prefix] = rest.strip()
         else:
@@ -132,6 +163,7 @@ def run_switch(
 ) -> None:
     from datetime import UTC, datetime
 
+    from notices.orchestrator import missing_credentials
     from notices.timeparse import expected_return_explained
 
     try:
@@ -157,6 +189,9 @@ def run_switch(
         # (no provider is read: that would only slow the switch) fails a broken template
         # before we ask the person to confirm.
         orchestrator.build_all(mode, reasons, datetime.now(UTC), returning)
+        missing = missing_credentials(config, orchestrator.channels)
+        if missing is not None:
+            raise missing
         names = ", ".join(c.name for c in orchestrator.channels)
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
@@ -1011,7 +1046,7 @@ def _configured_modes(argv: list[str]) -> list[str]:
         return []
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML: reported later
         return []
     modes = data.get("modes", {})
     return [

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -230,6 +231,12 @@ class Config(StrictModel):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     channels: dict[str, ChannelEntry] = Field(default_factory=_default_channels, min_length=1)
     sms: SmsConfig = Field(default_factory=SmsConfig)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this configuration was read from (None: the embedded default)."""
+        return self._source
 
     @field_validator("timezone")
     @classmethod
@@ -301,9 +308,10 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration {path}: {exc.strerror}") from None
+    text = decode_config(path, raw)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -314,7 +322,22 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(_describe(path, text, exc)) from None
     if config.templates is not None and not config.templates.is_absolute():
         config = config.model_copy(update={"templates": (path.parent / config.templates)})
+    config._source = path
     return config
+
+
+def decode_config(path: Path, raw: bytes) -> str:
+    """The file's text; a file that is not UTF-8 is an error naming the line and byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}, line {line}, column {column}: the configuration is not UTF-8 text"
+            f" (byte 0x{raw[exc.start]:02x}; an editor saved it in another encoding, such"
+            " as Latin-1 or Windows-1252). Save it as UTF-8, then run the command again."
+        ) from None
 
 
 def describe_validation_error(

@@ -1,9 +1,17 @@
 """Fault injection at step boundaries, for the crash tests.
 
-`NOTICES_FAULT_INJECT=point[:channel]` makes the process kill itself with SIGKILL when it
+`NOTICES_FAULT_INJECT=point[:which]` makes the process kill itself with SIGKILL when it
 reaches that point, exactly as a power cut or `kill -9` would: no cleanup, no finally
-blocks. Points: `after-snapshot`, `after-apply`, `before-restore`. Unset, this costs one
-dictionary lookup per step.
+blocks. `which` narrows it to one channel (or file, or number). Points:
+
+- `after-snapshot`, `after-apply`, `before-restore`, `after-restore` (which: a channel);
+- `before-close`: every channel restored, the incident not yet closed;
+- `after-file` (which: a file name): a folder publisher wrote that file, maybe not the others;
+- `after-number` (which: an entry of `numbers`): Twilio took that number's new routing;
+- `after-credentials` (which: a channel): the channel read its secrets from the environment.
+
+`raise-POINT[:which]` raises an unexpected RuntimeError there instead (a bug, not a crash).
+Unset, this costs one dictionary lookup per step.
 """
 
 from __future__ import annotations
@@ -12,10 +20,14 @@ import os
 import signal
 
 
-def crash_point(point: str, channel: str | None = None) -> None:
+def crash_point(point: str, which: str | None = None) -> None:
     wanted = os.environ.get("NOTICES_FAULT_INJECT")
     if not wanted:
         return
     name, _, only = wanted.partition(":")
-    if name == point and (not only or only == channel):
-        os.kill(os.getpid(), signal.SIGKILL)
+    raising = name.startswith("raise-")
+    if name.removeprefix("raise-") != point or (only and only != which):
+        return
+    if raising:
+        raise RuntimeError(f"fault injected at {point}")
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -10,6 +10,7 @@ Each channel runs in its own worker with its own retries; one failing never stop
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -146,6 +147,37 @@ def build_channels(config: Config, home: Path) -> list[Channel]:
     return channels
 
 
+def missing_credentials(config: Config, channels: list[Channel]) -> ConfigError | None:
+    """An error naming every credential variable that is not set, before anything is
+    switched; None when all are. `config.source` gives the file and line to name."""
+    from notices.config import locate_key
+
+    text = ""
+    if config.source is not None:
+        try:
+            text = config.source.read_text("utf-8")
+        except (OSError, ValueError):
+            text = ""
+    problems = []
+    for channel in channels:
+        for option, variable in channel.credential_variables().items():
+            if os.environ.get(variable):
+                continue
+            path = ("channels", channel.name, *option.split("."))
+            line = locate_key(text, path) if text else None
+            where = f"line {line}" if line else f"the default of {option}"
+            problems.append(f"{variable} (channels.{channel.name}.{option}, {where}) is not set")
+    if not problems:
+        return None
+    source = f"{config.source}: " if config.source else ""
+    return ConfigError(
+        f"{source}the credentials of {'a channel' if len(problems) == 1 else 'some channels'}"
+        f" are missing: the environment variable {'; '.join(problems)}. Credentials come only"
+        " from the environment: set it (or fix the option's name), then run the command"
+        " again. Nothing was switched."
+    )
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -166,6 +198,17 @@ class Orchestrator:
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self._renderer: Renderer | None = None
+        # Values of the channels' credential variables: masked in every error text.
+        self.secrets = sorted(
+            {
+                value
+                for channel in channels
+                for variable in channel.credential_variables().values()
+                if len(value := os.environ.get(variable, "")) >= 4
+            },
+            key=len,
+            reverse=True,
+        )
 
     @property
     def renderer(self) -> Renderer:
@@ -259,6 +302,9 @@ class Orchestrator:
             artefacts = self.build_all(mode, reasons, started, expected_return)
             if dry_run:
                 return self._preview_changes(mode, current, artefacts)
+            missing = missing_credentials(self.config, self.channels)
+            if missing is not None:
+                raise missing
             self.database.check_writable()
 
             self.log.append(
@@ -351,6 +397,15 @@ class Orchestrator:
             crash_point("after-snapshot", channel.name)
         gate.wait(channel.name)
         expected = channel.expected(artefacts)
+        # What the switch aims at, stored before it starts: after a crash mid-switch,
+        # `status` compares the provider with it and says how far the switch got.
+        self.incidents.set_channel_state(
+            incident.id,
+            channel.name,
+            {"target": "incident", "expected": expected.to_json()},
+            False,
+            "switching",
+        )
         receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
         crash_point("after-apply", channel.name)
         self.log.append(
@@ -479,6 +534,7 @@ class Orchestrator:
                 )
                 outcomes.append(ChannelOutcome(name, "?", name, ok=False, error=error))
             if all(o.ok for o in outcomes):
+                crash_point("before-close")
                 ended = utc_stamp(datetime.now(UTC))
                 with self.database.transaction():
                     self.incidents.update(incident.id, status="resumed", ended=ended)
@@ -540,6 +596,7 @@ class Orchestrator:
             channel=channel.name,
         )
         self._read_back(channel, incident, saved, "normal")
+        crash_point("after-restore", channel.name)
         return ChannelOutcome(
             channel.name,
             channel.kind,
@@ -572,7 +629,7 @@ class Orchestrator:
                     channel.kind,
                     channel.describe(),
                     ok=False,
-                    error=_plain(exc),
+                    error=self._plain(exc),
                 )
                 self.log.append(
                     "channel.failed",
@@ -613,13 +670,13 @@ class Orchestrator:
                 {
                     "step": step,
                     "attempt": state.attempt_number,
-                    "error": _plain(exc),
+                    "error": self._plain(exc),
                     "retry_in_s": round(wait, 3),
                 },
                 incident=incident.id,
                 channel=channel.name,
             )
-            self.progress(channel.name, "retrying", f"{step}: {_plain(exc)}")
+            self.progress(channel.name, "retrying", f"{step}: {self._plain(exc)}")
 
         policy = self.config.retry
         backoff = tenacity.wait_exponential(
@@ -673,10 +730,22 @@ class Orchestrator:
             except Exception as exc:  # noqa: BLE001 - a preview reports, never stops
                 outcomes.append(
                     ChannelOutcome(
-                        channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
+                        channel.name,
+                        channel.kind,
+                        channel.describe(),
+                        ok=False,
+                        error=self._plain(exc),
                     )
                 )
         return Result(mode, mode, current, outcomes, dry_run=True)
+
+    def _plain(self, exc: BaseException | None) -> str:
+        """An error as text for people and the log, credentials masked: a provider may
+        echo one back in its error message, and a bug's message may carry one."""
+        text = _plain(exc)
+        for secret in self.secrets:
+            text = text.replace(secret, "[secret]")
+        return text
 
     def _collect_contacts(self, incident: Incident, ended: str) -> None:
         """Store the contacts providers recorded during the incident (they may not keep
@@ -686,7 +755,7 @@ class Orchestrator:
         try:
             collect_contacts(self.log, self.channels, incident.id, incident.started, ended)
         except Exception as exc:  # noqa: BLE001 - the channels are restored; report, go on
-            self.log.append("contacts.failed", {"error": _plain(exc)}, incident=incident.id)
+            self.log.append("contacts.failed", {"error": self._plain(exc)}, incident=incident.id)
 
     def _finish(self, result: Result) -> None:
         self.log.append(
@@ -717,7 +786,7 @@ class Orchestrator:
                 )
             except Exception as exc:  # noqa: BLE001 - report every channel, never stop
                 outcome = ChannelOutcome(
-                    channel.name, channel.kind, channel.describe(), ok=False, error=_plain(exc)
+                    channel.name, channel.kind, channel.describe(), ok=False, error=self._plain(exc)
                 )
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
             return outcome
@@ -734,6 +803,7 @@ class Orchestrator:
         # back: a channel left in emergency mode must not look "normal".
         last = None if incident else self.incidents.latest()
         restored = self.incidents.channel_states(last.id) if last else {}
+        snapshots = self.incidents.snapshots(incident.id) if incident else {}
 
         def read(channel: Channel) -> dict[str, Any]:
             entry: dict[str, Any] = {
@@ -744,7 +814,7 @@ class Orchestrator:
             try:
                 actual = channel.verify()
             except Exception as exc:  # noqa: BLE001 - status reports, never stops
-                entry.update(ok=False, state="unreadable", error=_plain(exc))
+                entry.update(ok=False, state="unreadable", error=self._plain(exc))
                 return entry
             entry["read_back"] = channel.public(actual).summary
             known = states.get(channel.name)
@@ -764,19 +834,8 @@ class Orchestrator:
                     )
                 else:
                     entry.update(ok=True, state="normal")
-            elif known is None:
-                entry.update(ok=False, state="not switched", error="not switched in this incident")
             else:
-                expected = Setting.from_json(known["target"]["expected"])
-                holds = _holds(channel, expected, actual)
-                target = known["target"]["target"]
-                entry.update(
-                    ok=holds,
-                    state=incident.mode
-                    if target == "incident" and holds
-                    else ("normal" if holds else "differs"),
-                    error=None if holds else "the provider does not serve what notices published",
-                )
+                entry.update(_incident_state(channel, incident, known, snapshots, actual))
             return entry
 
         with ThreadPoolExecutor(max_workers=max(1, len(self.channels))) as pool:
@@ -789,6 +848,48 @@ class Orchestrator:
             "expected_return": incident.expected_return if incident else None,
             "channels": channels,
         }
+
+
+def _incident_state(
+    channel: Channel,
+    incident: Incident,
+    known: dict[str, Any] | None,
+    snapshots: dict[str, StoredSnapshot],
+    actual: Setting,
+) -> dict[str, Any]:
+    """What a channel serves during an open incident, compared with what the last command
+    aimed at (a switch, or a resume that has begun), and with its pre-incident snapshot.
+    After a crash mid-switch or mid-resume this says how far it got."""
+    resuming = incident.status in ("resuming", "resume-partial")
+    stored = snapshots.get(channel.name)
+    before = stored is not None and _holds(channel, stored.setting, actual)
+    target = known["target"]["target"] if known else None
+    holds = known is not None and _holds(
+        channel, Setting.from_json(known["target"]["expected"]), actual
+    )
+    if holds and target == "incident":
+        if resuming:
+            return {
+                "ok": False,
+                "state": incident.mode,
+                "error": "not restored yet: the resume did not finish; run `notices resume`",
+            }
+        return {"ok": True, "state": incident.mode, "error": None}
+    if holds or (before and resuming):  # restored (its read-back maybe not yet recorded)
+        return {"ok": True, "state": "normal", "error": None}
+    if known is None or before:
+        return {
+            "ok": False,
+            "state": "not switched",
+            "error": "still serves what it served before the incident: not switched in"
+            " this incident" + ("" if known is None else " (the switch did not finish)"),
+        }
+    return {
+        "ok": False,
+        "state": "differs",
+        "error": "serves neither the notice nor its setting from before the incident: a"
+        " switch or resume did not finish (run it again), or it was changed by hand",
+    }
 
 
 def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:

@@ -106,6 +106,12 @@ class Renderer:
                 self.env.get_template(name)
             except jinja2.TemplateNotFound:
                 continue
+            except jinja2.TemplateSyntaxError as exc:
+                where = exc.filename or name
+                raise RenderError(
+                    f"{where}, line {exc.lineno}: the template is not valid ({exc.message})."
+                    " Fix it (or remove it to use the built-in one), then run the command again."
+                ) from None
             return name
         raise RenderError(
             f"no template for mode {mode!r}, {medium} in language {lang!r}: {filename}"

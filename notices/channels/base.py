@@ -201,5 +201,22 @@ class Channel(ABC):
         """Whether `actual` (read back) is `expected`. Channels may compare less strictly."""
         return expected.fingerprint == actual.fingerprint
 
+    def credential_variables(self) -> dict[str, str]:
+        """The environment variables this channel reads its secrets from, keyed by the
+        option that names each (e.g. `publisher.password_env`): every `*_env` option set.
+        Checked before a switch; their values are masked in every error text."""
+        found: dict[str, str] = {}
+
+        def walk(model: BaseModel, prefix: str) -> None:
+            for key in type(model).model_fields:
+                value = getattr(model, key)
+                if isinstance(value, BaseModel):
+                    walk(value, f"{prefix}{key}.")
+                elif key.endswith("_env") and isinstance(value, str) and value:
+                    found[f"{prefix}{key}"] = value
+
+        walk(self.options, "")
+        return found
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

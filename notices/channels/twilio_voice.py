@@ -39,6 +39,7 @@ from notices.channels.base import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.faults import crash_point
 from notices.http import fetch_public, http_error, mask_url, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import from_stamp, utc_stamp
@@ -215,6 +216,12 @@ class TwilioVoice(Channel):
         # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
         return f"numbers {', '.join(self.opts.numbers)}{where}"
+
+    def credential_variables(self) -> dict[str, str]:
+        found = super().credential_variables()
+        if self.opts.api_key_sid_env:  # an API key replaces the auth token
+            found.pop("auth_token_env", None)
+        return found
 
     def describe(self) -> str:
         return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
@@ -427,6 +434,7 @@ class TwilioVoice(Channel):
         if not changes:
             return {"sid": sid, "changed": False}
         self._call(entry, lambda c: _pn(c)(sid).update(**changes))
+        crash_point("after-number", entry)
         return {"sid": sid, "changed": True, "fields": sorted(changes)}
 
     # -- check and contacts -------------------------------------------------------------
@@ -549,6 +557,7 @@ class TwilioVoice(Channel):
             password = need(self.opts.api_key_secret_env)
         else:
             username, password = account, need(self.opts.auth_token_env)
+        crash_point("after-credentials", self.name)
 
         class RetryAfterClient(TwilioHttpClient):  # type: ignore[misc]
             """Keeps what the SDK drops: a 429's Retry-After."""

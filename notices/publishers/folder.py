@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from notices.errors import PermanentChannelError, TransientChannelError
+from notices.faults import crash_point
 from notices.publishers.base import Publisher, decode_text, known_or_read
 
 
@@ -80,6 +81,7 @@ class FolderPublisher(Publisher):
                     (self.folder / name).unlink(missing_ok=True)
                 else:
                     write_atomic(self.folder / name, text)
+                crash_point("after-file", name)
         except PermissionError as exc:
             raise PermanentChannelError(f"no permission to write {exc.filename}") from exc
         except OSError as exc:

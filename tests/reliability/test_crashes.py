@@ -1,0 +1,196 @@
+"""Crash anywhere, lose nothing; and commands racing each other. Real processes, killed with
+SIGKILL at step boundaries (NOTICES_FAULT_INJECT, notices/faults.py), against the Twilio
+stand-in (two numbers, switched one after the other) and the local banner and Sieve files."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from filelock import FileLock
+
+from tests.phone.conftest import ACCOUNT, WebRoot, standin_server, twilio, web, web_server  # noqa: F401
+from tests.phone.standin import TwilioStandIn
+from tests.reliability.conftest import records
+
+pytestmark = pytest.mark.integration
+
+NUMBERS = {"PN" + "1" * 32: "+358401000001", "PN" + "2" * 32: "+358401000002"}
+FIRST = next(iter(NUMBERS))
+ORIGINAL = {"voice_url": "https://crm.example.fi/ivr", "voice_method": "POST"}
+OWN_SIEVE = 'require ["fileinto"];\nif header :contains "subject" "lasku" { fileinto "Laskut"; }\n'
+BANNER_FILES = ("status.json", "banner.html", "notice.html")
+
+
+@dataclass
+class Rig:
+    twilio: TwilioStandIn
+    web: WebRoot
+    home: Path
+
+    @property
+    def site(self) -> Path:
+        return self.home / "site"
+
+    def numbers(self) -> dict[str, dict[str, Any]]:
+        return {sid: self.twilio.routing(sid, ("voice_url", "voice_method")) for sid in NUMBERS}
+
+    def truth(self) -> dict[str, str]:
+        """What each provider really serves, read directly: incident, normal or mixed."""
+        greeting = f"{self.web.url}/greeting.xml"
+        urls = [n["voice_url"] for n in self.numbers().values()]
+        published = (self.web.root / "greeting.xml").exists()
+        if all(u == greeting for u in urls) and published:
+            phone = "incident"
+        elif self.numbers() == dict.fromkeys(NUMBERS, ORIGINAL) and not published:
+            phone = "normal"
+        else:
+            phone = "mixed"
+        present = [(self.site / name).exists() for name in BANNER_FILES]
+        if all(present) and '"evacuate"' in (self.site / "status.json").read_text():
+            website = "incident"
+        else:
+            website = "normal" if not any(present) else "mixed"
+        sieve = (self.site / "mail" / "active.sieve").read_text()
+        mail = "normal" if sieve == OWN_SIEVE else ("incident" if "vacation" in sieve else "mixed")
+        return {"phone": phone, "website": website, "mail": mail}
+
+
+@pytest.fixture
+def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
+    for sid, phone in NUMBERS.items():
+        twilio.add_number(ACCOUNT, sid, phone, **ORIGINAL)
+    (home / "site" / "mail").mkdir(parents=True)
+    (home / "site" / "mail" / "active.sieve").write_text(OWN_SIEVE)
+    (home / "notices.toml").write_text(
+        f"""[retry]
+attempts = 2
+wait_s = 0.05
+
+[channels.phone]
+kind = "twilio_voice"
+numbers = {json.dumps(list(NUMBERS))}
+api_base = "{twilio.url}"
+greeting_url = "{web.url}/greeting.xml"
+publisher = {{ type = "folder", path = "{web.root}" }}
+workers = 1
+timeout_s = 5
+
+[channels.website]
+kind = "local_banner"
+
+[channels.mail]
+kind = "local_email"
+"""
+    )
+    return Rig(twilio, web, home)
+
+
+def killed(notices_process, *args: str, at: str) -> None:
+    process = notices_process(*args, env={"NOTICES_FAULT_INJECT": at})
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, (at, out, err)
+
+
+# What `status` may say for what a provider really serves.
+STATE_OF = {"incident": {"evacuate"}, "normal": {"normal", "not switched"}, "mixed": {"differs"}}
+
+CRASHES = [
+    ("evacuate", "after-snapshot:website"),
+    ("evacuate", "after-file:banner.html"),  # one of the banner's three files written
+    ("evacuate", f"after-number:{FIRST}"),  # one of two Twilio numbers switched
+    ("evacuate", "after-apply:phone"),  # switched, not yet logged
+    ("resume", "after-restore:website"),  # one channel restored, the incident still open
+    ("resume", f"after-number:{FIRST}"),  # one of two numbers put back
+    ("resume", "before-close"),  # all restored, the incident not closed
+]
+
+
+@pytest.mark.parametrize(("command", "at"), CRASHES, ids=[f"{c}-{a}" for c, a in CRASHES])
+def test_crash_anywhere_loses_nothing(notices, notices_process, rig: Rig, command: str, at: str):
+    if command == "resume":
+        assert notices("evacuate", "--yes").exit_code == 0
+        assert set(rig.truth().values()) == {"incident"}
+    killed(notices_process, command, "--yes", at=at)
+
+    assert notices("log", "verify").exit_code == 0
+    # `status` reads every provider back and says the truth about each.
+    truth = rig.truth()
+    if at.startswith(("after-file", "after-number")):  # killed half-way through a channel
+        assert truth["website" if "file" in at else "phone"] == "mixed", truth
+    report = notices("status", "--json").json()
+    assert report["mode"] == "evacuate"  # the incident is still open
+    assert report["status"] == ("resuming" if command == "resume" else "switching")
+    for channel in report["channels"]:
+        assert channel["state"] in STATE_OF[truth[channel["name"]]], (channel, truth)
+        if command == "evacuate" and truth[channel["name"]] != "incident":
+            assert not channel["ok"] and channel["error"], channel
+
+    # Running the command again finishes it.
+    again = notices(command, "--yes", "--json")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    if command == "evacuate":
+        assert set(rig.truth().values()) == {"incident"}
+        final = notices("status", "--json")
+        assert final.exit_code == 0 and all(
+            c["state"] == "evacuate" for c in final.json()["channels"]
+        )
+        assert notices("evacuate", "--yes").exit_code == 0  # once more: nothing re-snapshotted
+        assert notices("resume", "--yes").exit_code == 0
+    # Resume put back what was there before the incident, never the emergency setting.
+    assert rig.truth() == dict.fromkeys(("phone", "website", "mail"), "normal")
+    assert notices("status", "--json").json()["mode"] == "normal"
+    snapshots = records(rig.home, "channel.snapshot")
+    assert sorted(r["channel"] for r in snapshots) == ["mail", "phone", "website"]
+    assert notices("log", "verify").exit_code == 0
+
+
+def test_ten_evacuations_at_once_switch_each_channel_once(notices, notices_process, rig: Rig):
+    processes = [notices_process("evacuate", "--yes", "--json") for _ in range(10)]
+    results = [p.communicate(timeout=90) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 10, results
+    assert len({json.loads(out)["incident"] for out, _ in results}) == 1
+    assert len(records(rig.home, "incident.opened")) == 1
+    changed: dict[str, int] = {}
+    for record in records(rig.home, "channel.applied"):
+        if record["payload"]["changed"]:
+            changed[record["channel"]] = changed.get(record["channel"], 0) + 1
+    assert changed == {"phone": 1, "website": 1, "mail": 1}
+    assert len(records(rig.home, "channel.snapshot")) == 3
+    assert len(records(rig.home, "command.started")) == 10
+    assert notices("log", "verify").exit_code == 0
+    assert set(rig.truth().values()) == {"incident"}
+
+
+@pytest.mark.parametrize("round_", [1, 2])
+def test_evacuate_and_resume_racing_end_as_the_last_to_take_the_lock(
+    notices, notices_process, rig: Rig, round_: int
+):
+    assert notices("evacuate", "--yes").exit_code == 0
+    lock = FileLock(rig.home / "notices.lock")
+    with lock:  # both start and wait for the lock; which gets it first is up to them
+        first, second = ("evacuate", "resume") if round_ == 1 else ("resume", "evacuate")
+        racing = [notices_process(first, "--yes"), notices_process(second, "--yes")]
+        time.sleep(1.0)
+    results = [p.communicate(timeout=60) for p in racing]
+    assert [p.returncode for p in racing] == [0, 0], results
+
+    log = records(rig.home)
+    started = [r for r in log if r["kind"] == "command.started"][1:]
+    assert sorted(r["payload"]["command"] for r in started) == ["evacuate", "resume"]
+    # Never interleaved: each command finished before the next one started.
+    order = [(r["kind"], r["payload"]["command"]) for r in log if r["kind"].startswith("command.")]
+    assert all(order[i][1] == order[i + 1][1] for i in range(0, len(order), 2)), order
+    last = started[-1]["payload"]["command"]
+    truth = set(rig.truth().values())
+    status = notices("status", "--json").json()
+    if last == "resume":
+        assert truth == {"normal"} and status["mode"] == "normal"
+    else:
+        assert truth == {"incident"} and status["mode"] == "evacuate"
+    assert notices("log", "verify").exit_code == 0
