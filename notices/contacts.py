@@ -4,7 +4,8 @@ Provider-side records do not last forever, so at resume (and on demand) each cha
 `contacts(since, until)` is asked and the answers are stored: one `contact.received`
 record per contact with a ref instead of the caller's number (notices/personal.py), and
 one `contacts.collected` record saying, per channel, how many came in or that the provider
-keeps no such record.
+keeps no such record. An email's subject (PERSONAL_DETAIL) is kept the same way as the
+party: the record holds a ref, the text sits in the erasable personal table.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def _scrub(value: Any, party: str) -> Any:
     return value
 
 
+# Detail fields that may name a person (an email's subject): kept like the party, as a ref.
+PERSONAL_DETAIL = ("subject",)
+
+
 def _known_ids(log: EvidenceLog, incident: str | None) -> set[tuple[str | None, str]]:
     rows = log.database.query(
         "SELECT channel, json_extract(payload, '$.provider_id') FROM log"
@@ -51,6 +56,10 @@ def store_contacts(
         if (channel, contact.provider_id) in known:
             continue
         ref = personal.remember(contact.party, contact.at)
+        detail = _scrub(contact.detail, contact.party)
+        for key in PERSONAL_DETAIL:
+            if detail.get(key):
+                detail[key] = personal.remember(str(contact.detail[key]), contact.at)
         log.append(
             "contact.received",
             {
@@ -58,7 +67,7 @@ def store_contacts(
                 "at": contact.at,
                 "party": ref,
                 "provider_id": contact.provider_id,
-                "detail": _scrub(contact.detail, contact.party),
+                "detail": detail,
             },
             incident=incident,
             channel=channel,

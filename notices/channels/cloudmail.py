@@ -102,8 +102,10 @@ def check_response(
     provider: str,
     mailbox: str,
     forbidden_hint: str,
+    action: str = "change the auto-reply of",
 ) -> None:
-    """Raise the channel error a person can act on for a failed answer; return on success."""
+    """Raise the channel error a person can act on for a failed answer; return on success.
+    `action` says what was refused, e.g. "read the messages received by"."""
     status = response.status_code
     if status < 300:
         return
@@ -113,12 +115,12 @@ def check_response(
         response.headers,
         unauthorized=f"{provider} did not accept our sign-in for {mailbox} (401 {detail}):"
         " check the credentials configured for this channel",
-        forbidden=f"{provider} does not allow us to change the auto-reply of {mailbox}"
+        forbidden=f"{provider} does not allow us to {action} {mailbox}"
         f" (403 {detail}): {forbidden_hint}",
         not_found=f"{provider} knows no mailbox {mailbox} (404 {detail}): check the address",
         throttled=f"{provider} asks us to slow down for {mailbox} (429)",
         server=f"{provider} had a temporary problem with {mailbox} ({status} {detail})",
-        refused=f"{provider} refused the change for {mailbox} ({status} {detail})",
+        refused=f"{provider} refused to {action} {mailbox} ({status} {detail})",
     )
     if error is not None:
         raise error

@@ -8,9 +8,11 @@ whole vacation resource is the snapshot and is PUT back verbatim on restore.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ from notices.channels.base import (
     Channel,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Notice,
     Receipt,
     Setting,
@@ -37,7 +40,7 @@ from notices.channels.cloudmail import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.timeparse import from_stamp
+from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -49,6 +52,16 @@ FORBIDDEN_HINT = (
     "a Google Workspace administrator must allow the service account's client ID"
     f" domain-wide delegation for the scope {SCOPE}"
 )
+# Reading the messages received during an incident (contacts). gmail.metadata is not
+# enough: it forbids the `q` search that picks the incident's window.
+READ_SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
+READ_HINT = (
+    "a Google Workspace administrator must add the scope"
+    f" {READ_SCOPE} to the service account's domain-wide delegation (the auto-reply itself"
+    " works without it)"
+)
+PAGE_SIZE = 100
+MAX_PAGES = 200
 
 
 class EmailGmailOptions(ChannelOptions):
@@ -208,31 +221,35 @@ class EmailGmail(Channel):
             ) from None
         return self._base
 
-    def _token(self, mailbox: str) -> str:
+    def _token(self, mailbox: str, scope: str = SCOPE) -> str:
         from google.auth import exceptions
 
         with self._lock:
-            credentials = self._credentials.get(mailbox)
+            credentials = self._credentials.get(f"{scope} {mailbox}")
             if credentials is None:
-                credentials = self._base_credentials().with_subject(mailbox)
-                self._credentials[mailbox] = credentials
+                base = self._base_credentials()
+                if scope != SCOPE:
+                    base = base.with_scopes([scope])
+                credentials = base.with_subject(mailbox)
+                self._credentials[f"{scope} {mailbox}"] = credentials
         if not credentials.valid:
             try:
                 credentials.refresh(GoogleAuthRequest(self._client()))
             except exceptions.TransportError as exc:
                 raise transport_error("Google sign-in", mailbox, exc, self.opts.timeout_s) from exc
             except exceptions.RefreshError as exc:
-                raise self._refresh_error(mailbox, exc) from None
+                hint = FORBIDDEN_HINT if scope == SCOPE else READ_HINT
+                raise self._refresh_error(mailbox, exc, hint) from None
         return str(credentials.token)
 
-    def _refresh_error(self, mailbox: str, exc: Exception) -> Exception:
+    def _refresh_error(self, mailbox: str, exc: Exception, hint: str = FORBIDDEN_HINT) -> Exception:
         data = exc.args[1] if len(exc.args) > 1 else None
         error = data.get("error") if isinstance(data, dict) else None
         description = data.get("error_description", "") if isinstance(data, dict) else str(exc)
         if error == "unauthorized_client":
             return PermanentChannelError(
                 f"Google does not let the service account act for {mailbox}"
-                f" ({error}: {description}): {FORBIDDEN_HINT}"
+                f" ({error}: {description}): {hint}"
             )
         if error == "invalid_grant":
             return PermanentChannelError(
@@ -311,6 +328,98 @@ class EmailGmail(Channel):
         return Receipt(
             changed=any(r["changed"] for r in results.values()),
             confirmation={"mailboxes": {m: {"changed": r["changed"]} for m, r in results.items()}},
+        )
+
+    # -- contacts ---------------------------------------------------------------------
+
+    def contacts(self, since: str, until: str) -> list[Contact]:
+        """The messages each mailbox received in [since, until) (needs gmail.readonly)."""
+        start, end = from_stamp(since), from_stamp(until)
+        results = for_each(
+            self.opts.mailboxes, lambda m: self._received(m, start, end), self.opts.concurrency
+        )
+        found = [c for contacts in results.values() for c in contacts]
+        return sorted(found, key=lambda c: (c.at, c.provider_id))
+
+    def _get(self, mailbox: str, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
+        import httpx
+
+        token = self._token(mailbox, READ_SCOPE)
+        url = f"{self.opts.api_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/{path}"
+        try:
+            response = self._client().get(
+                url,
+                params=tuple(params),
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
+        check_response(
+            response,
+            provider=PROVIDER,
+            mailbox=mailbox,
+            forbidden_hint=READ_HINT,
+            action="read the messages received by",
+        )
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no message data")
+        return answer
+
+    def _received(self, mailbox: str, start: datetime, end: datetime) -> list[Contact]:
+        # Gmail's after:/before: take whole epoch seconds: ask a little wider, trim exactly.
+        query = f"after:{math.floor(start.timestamp()) - 1} before:{math.ceil(end.timestamp()) + 1}"
+        ids: list[str] = []
+        token: str | None = None
+        for _ in range(MAX_PAGES):
+            params = [("q", query), ("maxResults", str(PAGE_SIZE))]
+            if token:
+                params.append(("pageToken", token))
+            page = self._get(mailbox, "messages", params)
+            ids.extend(str(m["id"]) for m in page.get("messages") or [] if m.get("id"))
+            token = page.get("nextPageToken")
+            if not token:
+                break
+        contacts = []
+        for ident in ids:
+            message = self._get(
+                mailbox,
+                f"messages/{quote(ident, safe='')}",
+                [("format", "metadata")]
+                + [("metadataHeaders", h) for h in ("From", "Subject", "Message-ID")],
+            )
+            contact = self._contact(mailbox, message, start, end)
+            if contact is not None:
+                contacts.append(contact)
+        return contacts
+
+    def _contact(
+        self, mailbox: str, message: dict[str, Any], start: datetime, end: datetime
+    ) -> Contact | None:
+        labels = set(message.get("labelIds") or [])
+        if labels & {"SENT", "DRAFT", "SPAM", "TRASH"}:  # not a customer's message to us
+            return None
+        try:
+            received = datetime.fromtimestamp(int(message["internalDate"]) / 1000, UTC)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not start <= received < end:
+            return None
+        headers = {
+            str(h.get("name", "")).lower(): str(h.get("value", ""))
+            for h in (message.get("payload") or {}).get("headers") or []
+        }
+        return Contact(
+            channel=self.name,
+            kind="email",
+            at=utc_stamp(received),
+            party=parseaddr(headers.get("from", ""))[1],
+            provider_id=f"{mailbox}/{message.get('id')}",
+            detail={
+                "mailbox": mailbox,
+                "internet_message_id": headers.get("message-id", ""),
+                "subject": headers.get("subject", ""),
+            },
         )
 
     def probe(self) -> str:

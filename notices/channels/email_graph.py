@@ -18,7 +18,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pydantic import Field
 
@@ -27,6 +27,7 @@ from notices.channels.base import (
     Channel,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Notice,
     Receipt,
     Setting,
@@ -42,7 +43,7 @@ from notices.channels.cloudmail import (
 )
 from notices.channels.fanout import for_each
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.timeparse import from_stamp
+from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
     import httpx
@@ -54,6 +55,15 @@ FORBIDDEN_HINT = (
     "an administrator must grant the app the Microsoft Graph application permission"
     f" {REQUIRED_ROLE} with admin consent"
 )
+# Reading the messages received during an incident (contacts) needs more than switching.
+READ_ROLE = "Mail.Read"
+READ_HINT = (
+    "an administrator must grant the app the Microsoft Graph application permission"
+    f" {READ_ROLE} with admin consent (the auto-reply itself works without it)"
+)
+MESSAGE_FIELDS = "from,receivedDateTime,subject,internetMessageId"
+PAGE_SIZE = 100
+MAX_PAGES = 200  # 20,000 messages per mailbox: far more than an incident brings
 
 
 class EmailGraphOptions(ChannelOptions):
@@ -86,6 +96,12 @@ class EmailGraphOptions(ChannelOptions):
 def graph_time(moment: datetime) -> dict[str, str]:
     utc = moment.astimezone(UTC)
     return {"dateTime": utc.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+
+
+def _odata_time(moment: datetime) -> str:
+    """A DateTimeOffset literal for $filter, UTC, to the millisecond."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _instant(value: Any) -> str | None:
@@ -363,6 +379,93 @@ class EmailGraph(Channel):
             },
         )
 
+    # -- contacts ---------------------------------------------------------------------
+
+    def contacts(self, since: str, until: str) -> list[Contact]:
+        """The messages each mailbox's inbox received in [since, until) (needs Mail.Read)."""
+        start, end = from_stamp(since), from_stamp(until)
+        results = for_each(
+            self.opts.mailboxes,
+            lambda m: self._received(m, start, end),
+            self.opts.concurrency,
+        )
+        found = [c for contacts in results.values() for c in contacts]
+        return sorted(found, key=lambda c: (c.at, c.provider_id))
+
+    def _received(self, mailbox: str, start: datetime, end: datetime) -> list[Contact]:
+        import httpx
+
+        base = self.opts.graph_base.rstrip("/")
+        url: str | None = f"{base}/users/{quote(mailbox, safe='@')}/mailFolders/inbox/messages"
+        params: dict[str, str] | None = {
+            "$filter": f"receivedDateTime ge {_odata_time(start)}"
+            f" and receivedDateTime lt {_odata_time(end)}",
+            "$select": MESSAGE_FIELDS,
+            "$top": str(PAGE_SIZE),
+        }
+        origin = urlsplit(base)[:2]
+        contacts: list[Contact] = []
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            if urlsplit(url)[:2] != origin:  # our token goes only where graph_base is
+                raise PermanentChannelError(
+                    f"{PROVIDER} sent the next page of {mailbox}'s messages to another host"
+                    f" ({urlsplit(url).netloc}): not followed"
+                )
+            token = self._token()
+            try:
+                response = self._client().get(
+                    url,
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                )
+            except httpx.HTTPError as exc:
+                raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
+            check_response(
+                response,
+                provider=PROVIDER,
+                mailbox=mailbox,
+                forbidden_hint=READ_HINT,
+                action="read the messages received by",
+            )
+            page = response.json()
+            if not isinstance(page, dict) or not isinstance(page.get("value"), list):
+                raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no message list")
+            for message in page["value"]:
+                contact = self._contact(mailbox, message, start, end)
+                if contact is not None:
+                    contacts.append(contact)
+            link = page.get("@odata.nextLink")
+            url, params = (str(link), None) if link else (None, None)
+        return contacts
+
+    def _contact(
+        self, mailbox: str, message: Any, start: datetime, end: datetime
+    ) -> Contact | None:
+        if not isinstance(message, dict):
+            return None
+        try:
+            received = from_stamp(str(message.get("receivedDateTime")))
+        except ValueError:
+            return None
+        if not start <= received < end:
+            return None
+        sender = (message.get("from") or {}).get("emailAddress") or {}
+        ident = str(message.get("internetMessageId") or message.get("id") or "")
+        return Contact(
+            channel=self.name,
+            kind="email",
+            at=utc_stamp(received),
+            party=str(sender.get("address") or ""),
+            provider_id=f"{mailbox}/{ident}",
+            detail={
+                "mailbox": mailbox,
+                "internet_message_id": str(message.get("internetMessageId") or ""),
+                "subject": str(message.get("subject") or ""),
+            },
+        )
+
     def probe(self) -> str:
         token = self._token()
         roles = _token_roles(token)
@@ -372,7 +475,10 @@ class EmailGraph(Channel):
                 f" (it has: {', '.join(roles) or 'none'}): {FORBIDDEN_HINT}"
             )
         current = self.verify()
-        return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
+        line = f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
+        if roles is not None and not {READ_ROLE, "Mail.ReadWrite"} & set(roles):
+            line += f"; contacts cannot be collected without {READ_ROLE}"
+        return line
 
     def close(self) -> None:
         with self._client_lock:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import jwt
 from cryptography import x509
@@ -32,6 +32,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.settings.basic"
+GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
+GMAIL_SCOPES = {GMAIL_SCOPE, GMAIL_READONLY, GMAIL_METADATA}
 
 
 # -- TLS -------------------------------------------------------------------------------------
@@ -277,6 +280,23 @@ SETTING_KEYS = {
     "scheduledEndDateTime",
 }
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?$")
+# The one $filter shape the inbox listing accepts here: a window on receivedDateTime with
+# DateTimeOffset literals (unquoted, UTC).
+_OFFSET = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?Z"
+GRAPH_FILTER = re.compile(
+    rf"^receivedDateTime ge (?P<ge>{_OFFSET}) and receivedDateTime lt (?P<lt>{_OFFSET})$"
+)
+MESSAGE_PROPERTIES = {
+    "id",
+    "receivedDateTime",
+    "sentDateTime",
+    "subject",
+    "internetMessageId",
+    "from",
+    "sender",
+    "bodyPreview",
+    "isRead",
+}
 
 
 def graph_error(status: int, code: str, message: str) -> Reply:
@@ -327,6 +347,7 @@ class Microsoft(StandIn):
             self.roles = ["MailboxSettings.ReadWrite"]
             self.tokens: dict[str, list[str]] = {}
             self.mailboxes: dict[str, dict[str, Any]] = {}
+            self.inboxes: dict[str, list[dict[str, Any]]] = {}
 
     def add_mailbox(self, address: str, setting: dict[str, Any] | None = None) -> None:
         base = {
@@ -351,6 +372,38 @@ class Microsoft(StandIn):
         with self.lock:
             return json.loads(json.dumps(self.mailboxes[address.lower()]))
 
+    def add_message(
+        self, mailbox: str, sender: str, received: dt.datetime, subject: str = ""
+    ) -> str:
+        """A message in the mailbox's inbox, as Graph's message resource holds it."""
+        with self.lock:
+            box = self.inboxes.setdefault(mailbox.lower(), [])
+            ident = "AAMkAG" + secrets.token_urlsafe(24)
+            box.append(
+                {
+                    "id": ident,
+                    "receivedDateTime": received.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "sentDateTime": received.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "subject": subject,
+                    "internetMessageId": f"<{secrets.token_hex(8)}@example.net>",
+                    "from": {
+                        "emailAddress": {
+                            "name": sender.split("@", maxsplit=1)[0],
+                            "address": sender,
+                        }
+                    },
+                    "sender": {
+                        "emailAddress": {
+                            "name": sender.split("@", maxsplit=1)[0],
+                            "address": sender,
+                        }
+                    },
+                    "bodyPreview": "",
+                    "isRead": False,
+                }
+            )
+            return ident
+
     def fault_body(self, status: int) -> dict[str, Any]:
         codes = {
             401: ("InvalidAuthenticationToken", "Access token validation failure."),
@@ -367,6 +420,8 @@ class Microsoft(StandIn):
             return self.identity(method, parts, raw)
         if parts[:2] == ["v1.0", "users"] and len(parts) >= 4 and parts[3] == "mailboxSettings":
             return self.graph(method, parts[2], parts[4:], headers, raw)
+        if parts[:2] == ["v1.0", "users"] and parts[3:] == ["mailFolders", "inbox", "messages"]:
+            return self.inbox(method, parts[2], url.query, headers)
         raise graph_error(400, "BadRequest", f"Resource not found for the segment '{url.path}'.")
 
     def identity(self, method: str, parts: list[str], raw: bytes) -> Any:
@@ -465,6 +520,82 @@ class Microsoft(StandIn):
                 self.mailboxes[user.lower()] = updated
             return {"@odata.context": context, "automaticRepliesSetting": updated}
         raise graph_error(405, "MethodNotAllowed", f"{method} is not allowed here.")
+
+    def inbox(self, method: str, user: str, query: str, headers: Any) -> Any:
+        """GET /users/{id}/mailFolders/inbox/messages with $filter on receivedDateTime,
+        $select, $top and paging by @odata.nextLink (which carries $skip), newest first."""
+        token = bearer(headers)
+        if token is None or token not in self.tokens:
+            raise graph_error(
+                401, "InvalidAuthenticationToken", "Access token is empty or invalid."
+            )
+        if not {"Mail.Read", "Mail.ReadWrite", "Mail.ReadBasic.All"} & set(self.tokens[token]):
+            raise graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials.")
+        if method != "GET":
+            raise graph_error(405, "MethodNotAllowed", f"{method} is not allowed here.")
+        if user.lower() not in self.mailboxes:
+            raise graph_error(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.")
+        params = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        unknown = set(params) - {"$filter", "$select", "$top", "$skip", "$orderby"}
+        if unknown:
+            raise graph_error(
+                400, "BadRequest", f"Query option '{sorted(unknown)[0]}' is not allowed."
+            )
+        start = end = None
+        if "$filter" in params:
+            match = GRAPH_FILTER.match(params["$filter"])
+            if not match:
+                raise graph_error(400, "BadRequest", f"Invalid filter clause: {params['$filter']}")
+            start, end = (
+                dt.datetime.fromisoformat(match[n].replace("Z", "+00:00")) for n in ("ge", "lt")
+            )
+        fields = MESSAGE_PROPERTIES
+        if "$select" in params:
+            fields = {f.strip() for f in params["$select"].split(",")}
+            bad = fields - MESSAGE_PROPERTIES
+            if bad or not fields:
+                raise graph_error(
+                    400,
+                    "RequestBroker--ParseUri",
+                    f"Could not find a property named '{sorted(bad)[0] if bad else ''}' on type"
+                    " 'microsoft.graph.message'.",
+                )
+        try:
+            top = int(params.get("$top", "10"))
+            skip = int(params.get("$skip", "0"))
+        except ValueError:
+            raise graph_error(400, "BadRequest", "Invalid $top or $skip.") from None
+        if not 1 <= top <= 1000 or skip < 0:
+            raise graph_error(400, "BadRequest", "Invalid $top or $skip.")
+        with self.lock:
+            messages = list(self.inboxes.get(user.lower(), []))
+        chosen = []
+        for message in messages:
+            received = dt.datetime.fromisoformat(message["receivedDateTime"].replace("Z", "+00:00"))
+            if start is not None and end is not None and not start <= received < end:
+                continue
+            chosen.append(message)
+        chosen.sort(key=lambda m: m["receivedDateTime"], reverse=True)
+        page = chosen[skip : skip + top]
+        body: dict[str, Any] = {
+            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#users('{user}')"
+            "/mailFolders('inbox')/messages",
+            "value": [
+                {
+                    "@odata.etag": 'W/"CQAAABYAAAC"',
+                    "id": m["id"],
+                    **{k: v for k, v in m.items() if k in fields and k != "id"},
+                }
+                for m in page
+            ],
+        }
+        if skip + top < len(chosen):
+            rest = {**params, "$skip": str(skip + top)}
+            body["@odata.nextLink"] = (
+                f"{self.url}/v1.0/users/{quote(user, safe='@')}/mailFolders/inbox/messages?"
+                + urlencode(rest, quote_via=quote)
+            )
+        return body
 
     def validate(self, current: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
         unknown = set(change) - SETTING_KEYS
@@ -571,7 +702,11 @@ class Google(StandIn):
             self.seen.clear()
             self.accounts: dict[str, Any] = {}  # client_email -> (kid, public key, client_id)
             self.delegated: set[str] = set()  # client ids allowed domain-wide delegation
+            # The scopes delegated per client id (what the admin listed for it).
+            self.granted: dict[str, set[str]] = {}
             self.tokens: dict[str, str] = {}  # token -> impersonated user
+            self.token_scopes: dict[str, set[str]] = {}
+            self.messages: dict[str, list[dict[str, Any]]] = {}  # user -> Gmail messages
             self.assertions: list[dict[str, Any]] = []
             self.users: dict[str, dict[str, Any]] = {}
 
@@ -585,6 +720,45 @@ class Google(StandIn):
             )
             if delegated:
                 self.delegated.add(info["client_id"])
+            self.granted[info["client_id"]] = {GMAIL_SCOPE, GMAIL_READONLY}
+
+    def add_message(
+        self,
+        address: str,
+        sender: str,
+        received: dt.datetime,
+        subject: str = "",
+        labels: tuple[str, ...] = ("INBOX", "UNREAD"),
+    ) -> str:
+        """A message in the user's mailbox, as the Gmail API's Message resource holds it."""
+        with self.lock:
+            box = self.messages.setdefault(address.lower(), [])
+            ident = f"{len(box) + 1:016x}"
+            box.append(
+                {
+                    "id": ident,
+                    "threadId": ident,
+                    "labelIds": list(labels),
+                    "snippet": "",
+                    "sizeEstimate": 2048,
+                    "historyId": str(1000 + len(box)),
+                    "internalDate": str(int(received.timestamp() * 1000)),
+                    "payload": {
+                        "mimeType": "text/plain",
+                        "headers": [
+                            {"name": "From", "value": f"Asiakas <{sender}>"},
+                            {"name": "To", "value": address},
+                            {"name": "Subject", "value": subject},
+                            {
+                                "name": "Date",
+                                "value": received.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+                            },
+                            {"name": "Message-ID", "value": f"<{ident}@example.net>"},
+                        ],
+                    },
+                }
+            )
+            return ident
 
     def add_user(self, address: str, vacation: dict[str, Any] | None = None) -> None:
         with self.lock:
@@ -605,6 +779,8 @@ class Google(StandIn):
         parts = [unquote(p) for p in url.path.split("/") if p]
         if parts[:3] == ["gmail", "v1", "users"] and parts[4:] == ["settings", "vacation"]:
             return self.gmail(method, parts[3], headers, raw)
+        if parts[:3] == ["gmail", "v1", "users"] and parts[4:5] == ["messages"]:
+            return self.messages_api(method, parts[3], parts[5:], url.query, headers)
         raise google_error(404, "NOT_FOUND", "Not Found")
 
     def token(self, raw: bytes) -> Any:
@@ -635,10 +811,11 @@ class Google(StandIn):
         if claims["exp"] - claims["iat"] > 3600:
             raise Reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT: expiry"})
         self.assertions.append({"header": header, "claims": claims})
-        if GMAIL_SCOPE not in str(claims["scope"]).split():
+        requested = set(str(claims["scope"]).split())
+        if not requested or requested - GMAIL_SCOPES:
             raise Reply(400, {"error": "invalid_scope", "error_description": "Bad scope"})
         subject = str(claims.get("sub", ""))
-        if client_id not in self.delegated:
+        if client_id not in self.delegated or requested - self.granted.get(client_id, set()):
             raise Reply(
                 401,
                 {
@@ -654,6 +831,7 @@ class Google(StandIn):
         token = "ya29." + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = subject.lower()
+            self.token_scopes[token] = requested
         return {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     def gmail(self, method: str, user: str, headers: Any, raw: bytes) -> Any:
@@ -668,6 +846,11 @@ class Google(StandIn):
         target = owner if user == "me" else user.lower()
         if target != owner:
             raise google_error(403, "PERMISSION_DENIED", "Delegation denied for " + owner)
+        # A token a test put in `tokens` by hand is a settings token.
+        if GMAIL_SCOPE not in self.token_scopes.get(token or "", {GMAIL_SCOPE}):
+            raise google_error(
+                403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."
+            )
         if method == "GET":
             return self.vacation(target)
         if method == "PUT":
@@ -682,6 +865,119 @@ class Google(StandIn):
                 self.users[target] = stored
             return json.loads(json.dumps(stored))
         raise google_error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+
+    def messages_api(
+        self, method: str, user: str, rest: list[str], query: str, headers: Any
+    ) -> Any:
+        """users.messages.list (q, maxResults, pageToken, labelIds, includeSpamTrash) and
+        users.messages.get (format, metadataHeaders), with Google's scope rules."""
+        token = bearer(headers) or ""
+        owner = self.tokens.get(token)
+        if owner is None:
+            raise google_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+            )
+        target = owner if user == "me" else user.lower()
+        if target != owner:
+            raise google_error(403, "PERMISSION_DENIED", "Delegation denied for " + owner)
+        scopes = self.token_scopes.get(token, set())
+        if not scopes & {GMAIL_READONLY, GMAIL_METADATA}:
+            raise google_error(
+                403, "PERMISSION_DENIED", "Request had insufficient authentication scopes."
+            )
+        if method != "GET" or len(rest) > 1:
+            raise google_error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+        params = parse_qs(query, keep_blank_values=True)
+        with self.lock:
+            box = [json.loads(json.dumps(m)) for m in self.messages.get(target, [])]
+        if rest:
+            return self.message_get(box, rest[0], params, scopes)
+        unknown = set(params) - {"q", "maxResults", "pageToken", "labelIds", "includeSpamTrash"}
+        if unknown:
+            raise google_error(
+                400,
+                "INVALID_ARGUMENT",
+                f'Invalid JSON payload. Unknown name "{sorted(unknown)[0]}"',
+            )
+        q = params.get("q", [""])[-1]
+        if q and GMAIL_READONLY not in scopes:
+            raise google_error(
+                403, "PERMISSION_DENIED", "Metadata scope does not support 'q' parameter"
+            )
+        after = before = None
+        for term in q.split():
+            match = re.fullmatch(r"(after|before):(\d+)", term)
+            if not match:
+                raise google_error(400, "INVALID_ARGUMENT", f"Invalid search query: {term}")
+            if match[1] == "after":
+                after = int(match[2])
+            else:
+                before = int(match[2])
+        try:
+            size = int(params.get("maxResults", ["100"])[-1])
+            offset = int(params.get("pageToken", ["0"])[-1] or "0")
+        except ValueError:
+            raise google_error(400, "INVALID_ARGUMENT", "Invalid pageToken or maxResults") from None
+        if not 1 <= size <= 500 or offset < 0:
+            raise google_error(400, "INVALID_ARGUMENT", "Invalid maxResults")
+        spam = params.get("includeSpamTrash", ["false"])[-1] == "true"
+        labels = set(params.get("labelIds", []))
+        chosen = []
+        for message in box:
+            seconds = int(message["internalDate"]) / 1000
+            if after is not None and not seconds > after:
+                continue
+            if before is not None and not seconds < before:
+                continue
+            if not spam and {"SPAM", "TRASH"} & set(message["labelIds"]):
+                continue
+            if labels - set(message["labelIds"]):
+                continue
+            chosen.append(message)
+        chosen.sort(key=lambda m: int(m["internalDate"]), reverse=True)
+        page = chosen[offset : offset + size]
+        body: dict[str, Any] = {
+            "messages": [{"id": m["id"], "threadId": m["threadId"]} for m in page],
+            "resultSizeEstimate": len(chosen),
+        }
+        if not page:
+            del body["messages"]  # Google leaves an empty list out
+        if offset + size < len(chosen):
+            body["nextPageToken"] = str(offset + size)
+        return body
+
+    def message_get(
+        self,
+        box: list[dict[str, Any]],
+        ident: str,
+        params: dict[str, list[str]],
+        scopes: set[str],
+    ) -> Any:
+        unknown = set(params) - {"format", "metadataHeaders"}
+        if unknown:
+            raise google_error(400, "INVALID_ARGUMENT", f'Unknown name "{sorted(unknown)[0]}"')
+        fmt = params.get("format", ["full"])[-1]
+        if fmt not in ("minimal", "full", "raw", "metadata"):
+            raise google_error(400, "INVALID_ARGUMENT", f"Invalid value at 'format' ({fmt})")
+        if fmt in ("full", "raw") and GMAIL_READONLY not in scopes:
+            raise google_error(
+                403, "PERMISSION_DENIED", f"Metadata scope doesn't allow format {fmt.upper()}"
+            )
+        message = next((m for m in box if m["id"] == ident), None)
+        if message is None:
+            raise google_error(404, "NOT_FOUND", "Requested entity was not found.")
+        if fmt == "minimal":
+            message.pop("payload")
+        elif fmt == "metadata":
+            wanted = {h.lower() for h in params.get("metadataHeaders", [])}
+            headers = message["payload"]["headers"]
+            message["payload"] = {
+                "mimeType": message["payload"]["mimeType"],
+                "headers": [h for h in headers if not wanted or h["name"].lower() in wanted],
+            }
+        return message
 
     def normalise(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
