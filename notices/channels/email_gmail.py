@@ -11,6 +11,7 @@ import json
 import math
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ READ_HINT = (
 )
 PAGE_SIZE = 100
 MAX_PAGES = 200
+READ_WORKERS = 8
 
 
 class EmailGmailOptions(ChannelOptions):
@@ -380,18 +382,20 @@ class EmailGmail(Channel):
             token = page.get("nextPageToken")
             if not token:
                 break
-        contacts = []
-        for ident in ids:
-            message = self._get(
+
+        def fetch(ident: str) -> dict[str, Any]:
+            return self._get(
                 mailbox,
                 f"messages/{quote(ident, safe='')}",
                 [("format", "metadata")]
                 + [("metadataHeaders", h) for h in ("From", "Subject", "Message-ID")],
             )
-            contact = self._contact(mailbox, message, start, end)
-            if contact is not None:
-                contacts.append(contact)
-        return contacts
+
+        # One request per message (the list holds ids only): a few at a time.
+        with ThreadPoolExecutor(max_workers=max(1, min(READ_WORKERS, len(ids)))) as pool:
+            messages = list(pool.map(fetch, ids))
+        found = (self._contact(mailbox, message, start, end) for message in messages)
+        return [contact for contact in found if contact is not None]
 
     def _contact(
         self, mailbox: str, message: dict[str, Any], start: datetime, end: datetime
