@@ -129,6 +129,25 @@ def write_checkpoint(home: Path, head: Head | None, reason: str) -> dict[str, An
     return entry
 
 
+def last_checkpoint_time(home: Path) -> datetime | None:
+    """When the newest checkpoint in the head file was written (reads only its tail)."""
+    path = home / HEADS_FILE
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 8192))
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(lines):
+        try:
+            stamp = json.loads(line)["checkpoint"]["time"]
+            return datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            continue  # a partial first line of the tail, or a damaged one
+    return None
+
+
 def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
     """Every line of the head file with its parsed entry (raises ValueError on a bad line)."""
     path = home / HEADS_FILE

@@ -536,6 +536,14 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", help="Port for the site (0: any free port).")
     ] = 8787,
+    checkpoint_every: Annotated[
+        int,
+        typer.Option(
+            "--checkpoint-every",
+            min=1,
+            help="Seconds between signed checkpoints of the log while an incident is open.",
+        ),
+    ] = 3600,
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
@@ -548,7 +556,7 @@ def serve(
 
     try:
         data, _cfg = resolve(home, config)
-        Server(data, config, host, port).run()
+        Server(data, config, host, port, checkpoint_every).run()
     except NoticesError as exc:
         fail(exc)
 

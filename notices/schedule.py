@@ -9,7 +9,9 @@ the plan still stands (so a cancelled, moved or already-run plan never resumes t
 
 Missed runs: jobs have no misfire limit (APScheduler's default grace of 1 s would silently
 skip a late job) and coalesce, so a resume due while `serve` was down runs once, as soon as
-it starts again. `serve` also records a heartbeat, so `status` can say when no scheduler runs.
+it starts again. `serve` also records a heartbeat, so `status` can say when no scheduler runs,
+and while an incident is open it writes a signed checkpoint of the log's head every hour
+(`--checkpoint-every`), so a long incident's records are anchored without waiting for a command.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ JOB_FUNCTION = "notices.schedule:run_scheduled_resume"
 SCHEDULER_ACTOR = "scheduler"
 SMS_PATH = "/_notices/sms"
 MAX_WEBHOOK_BYTES = 64 * 1024
+# While an incident is open, serve anchors the chain head at least this often.
+CHECKPOINT_SECONDS = 3600.0
+CHECKPOINT_REASON = "incident open (periodic)"
 
 
 # -- plans (written by CLI commands, read by serve) -------------------------------------------
@@ -495,7 +500,15 @@ class SiteHandler(SimpleHTTPRequestHandler):
 class Server:
     """`notices serve`: the scheduler, the heartbeat and the local site, in one process."""
 
-    def __init__(self, home: Path, config: Path | None, host: str, port: int) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: Path | None,
+        host: str,
+        port: int,
+        checkpoint_every: float = CHECKPOINT_SECONDS,
+    ) -> None:
+        self.checkpoint_every = checkpoint_every
         self.home = home.resolve()
         self.config = config.resolve() if config else None
         self.host = host
@@ -621,10 +634,26 @@ class Server:
                 try:
                     self._reconcile(scheduler, database)
                     _beat(database, self.started, self.address)
+                    self._checkpoint(database)
                 except Exception as exc:  # noqa: BLE001 - keep beating; say what went wrong
                     print(f"scheduler loop: {exc}", file=sys.stderr, flush=True)
         finally:
             database.close()
+
+    def _checkpoint(self, database: Database) -> None:
+        """While an incident is open, a signed checkpoint of the chain head at least every
+        `checkpoint_every` seconds (counting any checkpoint, whoever wrote it)."""
+        from notices.anchor import Head, last_checkpoint_time, write_checkpoint
+
+        if not database.query("SELECT id FROM incidents WHERE ended IS NULL LIMIT 1"):
+            return
+        last = last_checkpoint_time(self.home)
+        now = datetime.now(UTC)
+        if last is not None and (now - last).total_seconds() < self.checkpoint_every:
+            return
+        rows = database.query("SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1")
+        if rows:
+            write_checkpoint(self.home, Head(rows[0][0], rows[0][1]), CHECKPOINT_REASON)
 
     def _reconcile(self, scheduler: Any, database: Database) -> None:
         """Make the job store hold exactly one job per pending plan, at the planned time."""

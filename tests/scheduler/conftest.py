@@ -89,9 +89,9 @@ def serve(home: Path) -> Iterator[Callable[..., Serve]]:
     """Start `notices serve --port 0` on the test's data folder; ready once it heartbeats."""
     started: list[Serve] = []
 
-    def start(*, wait: bool = True) -> Serve:
+    def start(*extra: str, wait: bool = True) -> Serve:
         process = subprocess.Popen(
-            [sys.executable, "-m", "notices", "serve", "--port", "0"],
+            [sys.executable, "-m", "notices", "serve", "--port", "0", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
