@@ -51,6 +51,12 @@ LABELS: dict[str, dict[str, str]] = {
         "same_as_before": "sama teksti kuin edellä (sama SHA-256)",
         "confirmations": "Palveluntarjoajien vahvistukset",
         "read_back": "Luettu takaisin",
+        "provider_record": "Palveluntarjoajan oma kirjaus muutoksista",
+        "number": "Numero",
+        "ours": "Oma aikamme",
+        "theirs": "Palveluntarjoajan aika",
+        "difference": "Ero (s)",
+        "provider_missing": "palveluntarjoaja ei ollut kirjannut muutosta: {reason}",
         "holds": "vastaa julkaistua",
         "differs": "EI vastaa julkaistua",
         "errors": "Virheet ja uudelleenyritykset",
@@ -126,6 +132,12 @@ LABELS: dict[str, dict[str, str]] = {
         "same_as_before": "samma text som ovan (samma SHA-256)",
         "confirmations": "Leverantörernas bekräftelser",
         "read_back": "Avläst",
+        "provider_record": "Leverantörens egen registrering av ändringarna",
+        "number": "Nummer",
+        "ours": "Vår tid",
+        "theirs": "Leverantörens tid",
+        "difference": "Skillnad (s)",
+        "provider_missing": "leverantören hade inte registrerat ändringen: {reason}",
         "holds": "motsvarar det publicerade",
         "differs": "motsvarar INTE det publicerade",
         "errors": "Fel och nya försök",
@@ -196,6 +208,12 @@ LABELS: dict[str, dict[str, str]] = {
         "same_as_before": "same text as above (same SHA-256)",
         "confirmations": "Provider confirmations",
         "read_back": "Read back",
+        "provider_record": "The provider's own record of the changes",
+        "number": "Number",
+        "ours": "Our time",
+        "theirs": "Provider's time",
+        "difference": "Difference (s)",
+        "provider_missing": "the provider had not recorded the change: {reason}",
         "holds": "matches what was published",
         "differs": "does NOT match what was published",
         "errors": "Errors and retries",
@@ -314,6 +332,22 @@ class _Text:
         if value is None:
             return self("erased")
         return value if self.data.include_personal else mask(value)
+
+
+def _corroboration(entry: str, update: dict[str, Any], t: _Text) -> list[str]:
+    """One row: the number, our time of the change, the provider's, the difference, and
+    who and what the provider recorded (or why its record is missing)."""
+    ours = str(update["at"])
+    event = update.get("twilio_event")
+    if not isinstance(event, dict):
+        reason = str(update.get("twilio_event_missing") or t("unknown"))
+        return [entry, t.when(ours), "—", "", t("provider_missing", reason=reason)]
+    theirs = str(event.get("event_date"))
+    difference = (from_stamp(theirs) - from_stamp(ours)).total_seconds()
+    who = "/".join(str(v) for v in (event.get("actor_type"), event.get("source")) if v)
+    properties = ", ".join(event.get("properties") or [])
+    detail = f"{who}: {properties} ({event.get('event_type')} {event.get('sid')})"
+    return [entry, t.when(ours), t.when(theirs), f"{difference:+.1f}", detail]
 
 
 def _duration(start: str, end: str) -> str:
@@ -616,6 +650,23 @@ def build_report(data: ReportInput) -> bytes:
             para(f"{t.when(record.ts)}  {record.channel}  {t.kind(record.kind)}: {confirmation}", 8)
         elif record.kind == "channel.verified":
             para(f"{t.when(record.ts)}  {record.channel}  {t('read_back')}: {_brief(record, t)}", 8)
+
+    # Twilio's own record of each number change (Monitor Events), beside our time.
+    corroborated = [
+        (entry, update)
+        for record in records
+        if record.kind in ("channel.applied", "channel.restored")
+        for entry, update in (
+            (record.payload.get("confirmation") or {}).get("numbers") or {}
+        ).items()
+        if isinstance(update, dict) and update.get("at")
+    ]
+    if corroborated:
+        heading(t("provider_record"), 10)
+        table(
+            [(44, t("number")), (27, t("ours")), (27, t("theirs")), (16, t("difference")), (0, "")],
+            (_corroboration(entry, update, t) for entry, update in corroborated),
+        )
 
     # -- errors -------------------------------------------------------------------------------
     heading(t("errors"))

@@ -67,6 +67,8 @@ ROUTING_FIELDS = (
 URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 TWILIO_THROTTLED = "Twilio is limiting our requests (HTTP 429)"
+# How far before our own switch Twilio's record of it may be stamped (clock difference).
+MONITOR_SKEW_S = 10
 
 
 class RecordOptions(BaseModel):
@@ -122,6 +124,11 @@ class TwilioVoiceOptions(ChannelOptions):
     api_base: str | None = Field(
         default=None, description="Another API 2010 base URL (tests; Twilio edge locations)."
     )
+    monitor_base: str | None = Field(
+        default=None,
+        description="Another Monitor API base URL; default Twilio's own, or with api_base the"
+        " same host with api. replaced by monitor. (or api_base itself when it has no api.)",
+    )
     voices: dict[str, str] = Field(
         default_factory=dict,
         description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
@@ -144,7 +151,7 @@ class TwilioVoiceOptions(ChannelOptions):
             raise ValueError("a number is listed twice")
         return value
 
-    @field_validator("greeting_url", "api_base")
+    @field_validator("greeting_url", "api_base", "monitor_base")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None:
@@ -388,7 +395,9 @@ class TwilioVoice(Channel):
             wanted = self._switched_fields(current)
             return self._update(entry, sid, current, wanted)
 
+        began = datetime.now(UTC)
         updates = self._each(switch)
+        self._corroborate(updates, began)
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
@@ -409,7 +418,9 @@ class TwilioVoice(Channel):
             wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
             return self._update(entry, sid, current, wanted)
 
+        began = datetime.now(UTC)
         updates = self._each(put_back)
+        self._corroborate(updates, began)
         files: dict[str, str | None] = setting.data.get("files", {})
         published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
         changed = published or any(u["changed"] for u in updates.values())
@@ -434,8 +445,77 @@ class TwilioVoice(Channel):
         if not changes:
             return {"sid": sid, "changed": False}
         self._call(entry, lambda c: _pn(c)(sid).update(**changes))
+        at = utc_stamp(datetime.now(UTC))
         crash_point("after-number", entry)
-        return {"sid": sid, "changed": True, "fields": sorted(changes)}
+        # `_sent` (the values, which may hold a customer's credentials) never reaches the log:
+        # _corroborate matches it against Twilio's record and drops it.
+        return {"sid": sid, "changed": True, "fields": sorted(changes), "at": at, "_sent": changes}
+
+    # -- provider-side corroboration ----------------------------------------------------
+
+    def _corroborate(self, updates: dict[str, dict[str, Any]], began: datetime) -> None:
+        """Add to each changed number Twilio's own record of the change (a Monitor Event:
+        who, when, which properties), or why it is missing. Never raises: the switch is
+        done, and a record Twilio has not written yet must not undo it."""
+        sent = {entry: u.pop("_sent", {}) for entry, u in updates.items()}
+        changed = [entry for entry, u in updates.items() if u.get("changed")]
+        if not changed:
+            return
+
+        def fetch(entry: str) -> None:
+            update = updates[entry]
+            try:
+                update["twilio_event"] = self._monitor_event(
+                    entry, update["sid"], began, from_stamp(update["at"]), sent[entry]
+                )
+                if update["twilio_event"] is None:
+                    update["twilio_event_missing"] = (
+                        "Twilio had not recorded the change yet (Monitor Events)"
+                    )
+            except Exception as exc:  # noqa: BLE001 - corroboration is never fatal
+                update["twilio_event"] = None
+                update["twilio_event_missing"] = str(exc)[:300] or type(exc).__name__
+
+        for_each(changed, fetch, self.opts.workers)
+
+    def _monitor_event(
+        self, entry: str, sid: str, began: datetime, done: datetime, sent: dict[str, str]
+    ) -> dict[str, Any] | None:
+        # Clocks differ: look a little before our own start, keep only number updates.
+        since = began - timedelta(seconds=MONITOR_SKEW_S)
+        events = self._call(
+            entry,
+            lambda c: c.monitor.v1.events.list(
+                resource_sid=sid, start_date=since, page_size=20, limit=20
+            ),
+        )
+        found = [
+            (moment, e)
+            for e in events
+            if e.event_type == "phone-number.updated"
+            and (moment := _event_date(e.event_date)) is not None
+            and moment >= since
+        ]
+        # Events carry whole seconds, and an earlier switch may be in range: the event whose
+        # changed properties hold the values we sent is ours. Only when Twilio's record names
+        # none of our fields (a format we do not know) is the nearest in time taken.
+        named = [(m, e) for m, e in found if set(sent) & set(_changed_properties(e))]
+        matching = [(m, e) for m, e in named if _holds_sent(e, sent)]
+        pool, matched = (matching, "properties") if named else (found, "time")
+        if not pool:
+            return None
+        moment, event = min(pool, key=lambda f: abs((f[0] - done).total_seconds()))
+        properties = _changed_properties(event)
+        return {
+            "matched": matched,
+            "sid": event.sid,
+            "event_type": event.event_type,
+            "event_date": utc_stamp(moment),
+            "actor_sid": event.actor_sid,
+            "actor_type": event.actor_type,
+            "source": event.source,
+            "properties": sorted(properties),
+        }
 
     # -- check and contacts -------------------------------------------------------------
 
@@ -581,6 +661,15 @@ class TwilioVoice(Channel):
         )
         if self.opts.api_base:
             client.api.base_url = self.opts.api_base.rstrip("/")
+        monitor = self.opts.monitor_base
+        if monitor is None and self.opts.api_base:
+            parts = urlsplit(self.opts.api_base)
+            host = parts.netloc
+            if host.startswith("api."):
+                host = "monitor." + host[4:]
+            monitor = f"{parts.scheme}://{host}"
+        if monitor:
+            client.monitor.base_url = monitor.rstrip("/")
         return client
 
     def _call(self, entry: str, call: Callable[[Client], T]) -> T:
@@ -630,6 +719,36 @@ def _rest_error(entry: str, exc: Any) -> ChannelError:
 def _parse_stamp(value: str) -> datetime:
     moment = from_stamp(value)
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _changed_properties(event: Any) -> dict[str, Any]:
+    """An update Event's `event_data.resource_properties` (name -> previous/updated)."""
+    data = event.event_data if isinstance(event.event_data, dict) else {}
+    properties = data.get("resource_properties", data)
+    return properties if isinstance(properties, dict) else {}
+
+
+def _holds_sent(event: Any, sent: dict[str, str]) -> bool:
+    """Whether the event's updated values are the ones we sent ('' and null both clear)."""
+    properties = _changed_properties(event)
+    for name, value in sent.items():
+        change = properties.get(name)
+        updated = change.get("updated", value) if isinstance(change, dict) else value
+        if str(updated or "") != str(value or ""):
+            return False
+    return True
+
+
+def _event_date(value: Any) -> datetime | None:
+    """An Event's date: twilio-python parses whole seconds only and passes others on as text."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            return _parse_stamp(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _day(moment: datetime) -> str:

@@ -10,6 +10,11 @@ One deliberate difference from the description: an empty string clears a field. 
 description's patterns forbid "" (e.g. VoiceApplicationSid), yet Twilio's own examples
 return "" for an unset SID, and twilio-python can only clear a field by sending "".
 
+Every update of an IncomingPhoneNumber is also recorded as a Monitor Event
+(`phone-number.updated`, with the properties changed, previous and updated), listed at
+`GET /v1/Events` as Twilio's Monitor API (its own OpenAPI description, beside the first)
+lists them: filters ResourceSid/EventType/StartDate/EndDate checked, paged with `meta`.
+
 Faults can be injected: an HTTP status (401, 404, 429 with Retry-After, 500), a slow
 answer, or an answer that never ends (`drip`), for the next N requests matching a method
 and path fragment. `latency` (seconds) delays every answer, as a distant provider would;
@@ -37,6 +42,8 @@ NUMBER_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers/(P
 NUMBERS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
 CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+EVENTS_PATH = "/v1/Events"  # the Monitor API (monitor.twilio.com), served here too
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")
 
 
 def snake(name: str) -> str:
@@ -90,6 +97,7 @@ class State:
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     arrivals: list[tuple[float, str, str]] = field(default_factory=list)
@@ -120,6 +128,11 @@ class Description:
         }
         self.message_required = set(message_body.get("required", []))
         self.message_fields = list(schemas["api.v2010.account.message"]["properties"])
+        monitor = json.loads((path.parent / "twilio_monitor_v1.json").read_text("utf-8"))
+        self.event_fields = list(monitor["components"]["schemas"]["monitor.v1.event"]["properties"])
+        self.event_params = {
+            p["name"]: p["schema"] for p in monitor["paths"]["/v1/Events"]["get"]["parameters"]
+        }
 
     @staticmethod
     def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -302,6 +315,8 @@ class TwilioStandIn:
             return self._list_calls(handler, parts.path, query, account)
         if (match := MESSAGES_PATH.match(parts.path)) and method == "POST":
             return self._send_message(handler, form, account)
+        if parts.path == EVENTS_PATH and method == "GET":
+            return self._list_events(handler, parts.path, query, account)
         return self._error(
             handler, 404, 20404, f"The requested resource {parts.path} was not found"
         )
@@ -316,7 +331,10 @@ class TwilioStandIn:
             return None
         with self.lock:
             token = self.state.tokens.get(user)
-        if token is None or token != password or f"/Accounts/{user}/" not in path:
+        # API 2010 paths name the account; the Monitor API's (/v1/...) do not.
+        if token is None or token != password:
+            return None
+        if f"/Accounts/{user}/" not in path and not path.startswith("/v1/"):
             return None
         return user
 
@@ -340,6 +358,7 @@ class TwilioStandIn:
                 if problem:
                     return self._error(handler, 400, 21502, problem)
             with self.lock:
+                before = dict(number)
                 for name, value in form.items():
                     number[snake(name)] = (
                         value if value != "" else ("" if name != "TrunkSid" else None)
@@ -350,9 +369,47 @@ class TwilioStandIn:
                 if form.get("TrunkSid"):
                     number["voice_application_sid"] = ""
                 number["date_updated"] = rfc2822(datetime.now(UTC))
+                self._record_event(account, sid, before, number)
         with self.lock:
             body = dict(number)
         self._json(handler, 200, body)
+
+    def _record_event(
+        self, account: str, sid: str, before: dict[str, Any], after: dict[str, Any]
+    ) -> None:
+        """Twilio's own record of the change: a Monitor Event (call with the lock held)."""
+        changed = {
+            name: {"previous": before.get(name), "updated": after.get(name)}
+            for name in after
+            if name != "date_updated" and before.get(name) != after.get(name)
+        }
+        if not changed:
+            return
+        event: dict[str, Any] = dict.fromkeys(self.description.event_fields)
+        event_sid = f"AE{len(self.state.events) + 1:032x}"
+        event.update(
+            account_sid=account,
+            actor_sid=None,  # an API request authenticated as the account, not a user (US...)
+            actor_type="account",
+            description="Phone number updated",
+            event_data={"resource_properties": changed},
+            event_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # as Twilio's examples
+            event_type="phone-number.updated",
+            resource_sid=sid,
+            resource_type="phone-number",
+            sid=event_sid,
+            source="api",
+            source_ip_address="127.0.0.1",
+            url=f"{self.url}{EVENTS_PATH}/{event_sid}",
+            links={
+                "resource": f"{self.url}{BASE.format(AccountSid=account)}/IncomingPhoneNumbers/{sid}.json"
+            },
+        )
+        self.state.events.append(event)
+
+    def events(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(e) for e in self.state.events]
 
     def _send_message(
         self, handler: BaseHTTPRequestHandler, form: dict[str, str], account: str
@@ -460,6 +517,65 @@ class TwilioStandIn:
                 items.append(dict(call))
         items.sort(key=lambda c: c["_started"], reverse=True)
         self._json(handler, 200, self._page(path, query, "calls", items))
+
+    def _list_events(
+        self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, str], account: str
+    ) -> None:
+        params = self.description.event_params
+        unknown = set(query) - set(params) - {"Page", "PageToken"}
+        if unknown:
+            return self._error(handler, 400, 20001, f"unknown parameters {sorted(unknown)}")
+        for name, value in query.items():
+            schema = params.get(name, {})
+            if "pattern" in schema and not re.match(schema["pattern"], value):
+                return self._error(handler, 400, 20001, f"{name} must match {schema['pattern']}")
+            if schema.get("format") == "date-time" and not ISO_DATE.match(value):
+                return self._error(handler, 400, 20001, f"{name} is not an ISO 8601 date: {value}")
+        size = int(query.get("PageSize") or 50)
+        if not 1 <= size <= 1000:
+            return self._error(handler, 400, 20001, "PageSize must be 1 to 1000")
+
+        def moment(value: str) -> datetime:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+        start = moment(query["StartDate"]) if "StartDate" in query else None
+        end = moment(query["EndDate"]) if "EndDate" in query else None
+        with self.lock:
+            items = []
+            for event in self.state.events:
+                at = moment(event["event_date"])
+                if event["account_sid"] != account:
+                    continue
+                if query.get("ResourceSid") and event["resource_sid"] != query["ResourceSid"]:
+                    continue
+                if query.get("EventType") and event["event_type"] != query["EventType"]:
+                    continue
+                if (start and at < start) or (end and at > end):
+                    continue
+                items.append(dict(event))
+        items.sort(key=lambda e: str(e["event_date"]), reverse=True)
+        page = int(query.get("Page") or 0)
+        chunk = items[page * size : (page + 1) * size]
+        base = {k: v for k, v in query.items() if k not in ("Page", "PageToken")}
+
+        def url(n: int) -> str:
+            return f"{self.url}{path}?{urlencode({**base, 'PageSize': size, 'Page': n})}"
+
+        more = (page + 1) * size < len(items)
+        body = {
+            "events": chunk,
+            "meta": {
+                "page": page,
+                "page_size": size,
+                "first_page_url": url(0),
+                "previous_page_url": url(page - 1) if page else None,
+                "url": url(page),
+                "next_page_url": url(page + 1) if more else None,
+                "key": "events",
+            },
+        }
+        self._json(handler, 200, body)
 
     def _json(
         self,
