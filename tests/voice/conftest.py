@@ -15,7 +15,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.phone.conftest import ACCOUNT, TOKEN
-from tests.sms.conftest import PUBLIC, Gateway, gateway, sms_twilio  # noqa: F401 - fixtures
+
+# The SMS tests' fixtures: serve with the SMS gate, and the Twilio stand-in it replies through.
+from tests.sms.conftest import PUBLIC, Gateway, gateway, sms_twilio  # noqa: F401
 
 LINE = "+358931239999"  # the private staff line
 VOICE_URL = f"{PUBLIC}/_notices/voice"
@@ -123,11 +125,12 @@ class Call:
 
 
 @pytest.fixture
-def staff_line(gateway: Callable[..., Gateway]) -> Callable[..., Gateway]:
+def staff_line(request: pytest.FixtureRequest) -> Callable[..., Gateway]:
     """`notices serve` with the SMS gate and its staff line; keys of [sms.voice] as overrides."""
+    serve: Callable[..., Gateway] = request.getfixturevalue("gateway")
 
     def start(voice: dict[str, str] | None = None, **sms: Any) -> Gateway:
-        gw = gateway(**sms)
+        gw = serve(**sms)
         settings = {"enabled": "true", "number": f'"{LINE}"'} | (voice or {})
         section = "\n[sms.voice]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
         config = gw.home / "notices.toml"
