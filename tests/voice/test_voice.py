@@ -157,7 +157,11 @@ def test_an_unknown_caller_hears_nothing_and_only_a_digest_is_logged(staff_line)
 def test_a_wrong_pin_is_refused_and_nothing_switches_without_the_pin(staff_line):
     gw = staff_line()
     call = Call(gw, OSKARI)
-    pin = call.press(call.press(call.ring(), "2"), "")
+    hours = call.press(call.ring(), "2")
+    too_long = call.press(hours, "999")
+    assert too_long.said().startswith("Tuntimäärää ei voi käyttää.")
+    assert too_long.verbs == ["Say", "Gather", "Say", "Hangup"], "another try at the hours"
+    pin = call.press(too_long, "")  # only #: no return time
     wrong = call.press(pin, "1234")
     assert wrong.said().startswith("Väärä PIN.")
     assert wrong.verbs == ["Say", "Gather", "Say", "Hangup"], "another try at the PIN"
