@@ -112,6 +112,14 @@ def check_reason(value: str) -> None:
         )
 
 
+def resolved(home: Path | None, config: Path | None) -> tuple[Path, Config]:
+    """`resolve`, or the error on screen and exit 2."""
+    try:
+        return resolve(home, config)
+    except NoticesError as exc:
+        fail(exc)
+
+
 def parse_reasons(values: list[str] | None, languages: list[str]) -> dict[str, str] | None:
     if not values:
         return None
@@ -738,10 +746,7 @@ def log_show(
     """List the log's records, oldest first."""
     from notices.evidence import record_line
 
-    try:
-        data, cfg = resolve(home, config)
-    except NoticesError as exc:
-        fail(exc)
+    data, cfg = resolved(home, config)
     log = _open_log(data)
     try:
         for record in log.records(incident=incident):
@@ -848,10 +853,7 @@ def log_export(
         fmt = fmt or output.suffix[1:]
         if fmt not in ("jsonl", "csv"):
             fail(UsageError(f"--format must be jsonl or csv, not {fmt!r}"))
-    try:
-        data, cfg = resolve(home, config)
-    except NoticesError as exc:
-        fail(exc)
+    data, cfg = resolved(home, config)
     log = _open_log(data)
     try:
         if single:
@@ -983,10 +985,7 @@ def callbacks(
     from notices.contacts import callbacks as list_callbacks
     from notices.timeparse import from_stamp
 
-    try:
-        data, cfg = resolve(home, config)
-    except NoticesError as exc:
-        fail(exc)
+    data, cfg = resolved(home, config)
     log = _open_log(data)
     try:
         incident = incident or _latest_incident(log)

@@ -124,6 +124,52 @@ class StaffMember(StrictModel):
         return value
 
 
+DEFAULT_VOICE_DIGITS = {"1": "evacuate", "2": "power-out", "9": "resume", "0": "status"}
+
+
+class SmsVoiceConfig(StrictModel):
+    """`[sms.voice]`: staff call a private Twilio number and key in mode and PIN."""
+
+    enabled: bool = False
+    number: str | None = Field(
+        default=None,
+        description="The private Twilio number staff call, E.164: its voice webhook is"
+        " PUBLIC_URL/_notices/voice. Never a number a phone channel switches.",
+    )
+    digits: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_VOICE_DIGITS),
+        description="The key pressed for each mode or command (resume, status).",
+    )
+    ask_hours: bool = Field(
+        default=True, description="After a mode, ask hours until the automatic resume (--for)."
+    )
+    voices: dict[str, str] = Field(
+        default_factory=dict,
+        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+    )
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        if value is not None and not E164.match(value):
+            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
+        return value
+
+    @field_validator("digits")
+    @classmethod
+    def _digits(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[0-9]", key):
+                raise ValueError(f"digits: {key!r} is not one key from 0 to 9")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> SmsVoiceConfig:
+        if self.enabled and self.number is None:
+            raise ValueError("with enabled = true, set number (the private staff line)")
+        return self
+
+
 class SmsConfig(StrictModel):
     """`[sms]`: authorised staff switch by SMS through `notices serve` (docs/sms.md)."""
 
@@ -146,6 +192,9 @@ class SmsConfig(StrictModel):
     max_failures_per_sender: int = Field(default=5, ge=1)
     max_failures_total: int = Field(default=30, ge=1)
     failure_window_s: float = Field(default=900, gt=0)
+    voice: SmsVoiceConfig = Field(
+        default_factory=SmsVoiceConfig, description="Calling a private staff line instead."
+    )
 
     @field_validator("number")
     @classmethod
@@ -177,6 +226,8 @@ class SmsConfig(StrictModel):
                 raise ValueError(f"with enabled = true, set {' and '.join(missing)}")
             if not self.staff:
                 raise ValueError("with enabled = true, list at least one [[sms.staff]]")
+        if self.voice.enabled and not self.enabled:
+            raise ValueError("[sms.voice] needs [sms] enabled (its URL, token and staff)")
         words: dict[str, str] = {}
         for command, by_lang in self.all_keywords().items():
             for word in by_lang.values():
@@ -286,6 +337,16 @@ class Config(StrictModel):
         for command in self.sms.keywords:
             if command not in known:
                 raise ValueError(f"sms.keywords.{command}: no such mode or command")
+        for key, command in self.sms.voice.digits.items():
+            if command not in known:
+                raise ValueError(f"sms.voice.digits.{key}: {command!r} is no mode or command")
+        line = self.sms.voice.number
+        for name, entry in self.channels.items():
+            if line is not None and line in (entry.options().get("numbers") or []):
+                raise ValueError(
+                    f"sms.voice.number {line} is also switched by channel {name}: an"
+                    " evacuation would take the staff line away; use a private number"
+                )
         return self
 
     def all_modes(self) -> dict[str, ModeConfig]:

@@ -49,6 +49,9 @@ LABELS: dict[str, dict[str, str]] = {
         "texts_intro": "Kunkin kanavan julkaisema teksti sellaisenaan, kaikilla kielillä,"
         " ja sen SHA-256-tiiviste.",
         "same_as_before": "sama teksti kuin edellä (sama SHA-256)",
+        "omitted": "… {n} riviä jätetty tästä pois; kaikki ovat liitteissä events.csv ja"
+        " events.jsonl.",
+        "republished": "Julkaistu uudelleen samana tekstinä (sama SHA-256) {n} kertaa.",
         "confirmations": "Palveluntarjoajien vahvistukset",
         "read_back": "Luettu takaisin",
         "provider_record": "Palveluntarjoajan oma kirjaus muutoksista",
@@ -130,6 +133,9 @@ LABELS: dict[str, dict[str, str]] = {
         "texts": "Texter som kanalerna publicerade",
         "texts_intro": "Varje kanals publicerade text ordagrant, på alla språk, med dess SHA-256.",
         "same_as_before": "samma text som ovan (samma SHA-256)",
+        "omitted": "… {n} rader utelämnade här; alla finns i bilagorna events.csv och"
+        " events.jsonl.",
+        "republished": "Publicerad på nytt med samma text (samma SHA-256) {n} gånger.",
         "confirmations": "Leverantörernas bekräftelser",
         "read_back": "Avläst",
         "provider_record": "Leverantörens egen registrering av ändringarna",
@@ -206,6 +212,9 @@ LABELS: dict[str, dict[str, str]] = {
         "texts_intro": "Each channel's published text verbatim, in every language, with its"
         " SHA-256.",
         "same_as_before": "same text as above (same SHA-256)",
+        "omitted": "… {n} rows left out here; every one is in the attached events.csv and"
+        " events.jsonl.",
+        "republished": "Published again with the same text (same SHA-256) {n} times.",
         "confirmations": "Provider confirmations",
         "read_back": "Read back",
         "provider_record": "The provider's own record of the changes",
@@ -348,6 +357,21 @@ def _corroboration(entry: str, update: dict[str, Any], t: _Text) -> list[str]:
     properties = ", ".join(event.get("properties") or [])
     detail = f"{who}: {properties} ({event.get('event_type')} {event.get('sid')})"
     return [entry, t.when(ours), t.when(theirs), f"{difference:+.1f}", detail]
+
+
+ROWS_SHOWN = 400  # per table: the first and last half; the attachments hold every record
+
+
+def _capped(items: list[Record]) -> Iterator[tuple[Record | None, int]]:
+    """The items, or for a long list its first and last ROWS_SHOWN / 2 with one marker
+    (None, how many were left out) between them."""
+    if len(items) <= ROWS_SHOWN:
+        yield from ((item, 0) for item in items)
+        return
+    half = ROWS_SHOWN // 2
+    yield from ((item, 0) for item in items[:half])
+    yield None, len(items) - 2 * half
+    yield from ((item, 0) for item in items[-half:])
 
 
 def _duration(start: str, end: str) -> str:
@@ -616,8 +640,9 @@ def build_report(data: ReportInput) -> bytes:
         [(30, t("time")), (22, t("who")), (30, t("event")), (18, t("channel")), (0, t("detail"))],
         (
             [t.when(r.ts), r.actor, t.kind(r.kind), r.channel or "", _brief(r, t)]
-            for r in records
-            if r.kind != "contact.received"
+            if r is not None
+            else ["", "", t("omitted", n=omitted), "", ""]
+            for r, omitted in _capped([r for r in records if r.kind != "contact.received"])
         ),
     )
 
@@ -625,31 +650,39 @@ def build_report(data: ReportInput) -> bytes:
     pdf.add_page()
     heading(t("texts"))
     para(t("texts_intro"))
-    seen: dict[str, set[str]] = {}
+    # Each distinct text once; re-applying the same notice only counts (an incident re-run
+    # thousands of times must not make a report of thousands of pages).
+    repeats: dict[tuple[str, str], int] = {}
     for record in records:
         if record.kind != "channel.applied":
             continue
         for name, artefact in record.payload.get("artefacts", {}).items():
-            digest = artefact["sha256"]
-            heading(f"{record.channel} — {name} — {t.when(record.ts)}", 10)
-            para(f"SHA-256 {digest}", 7)
-            if digest in seen.setdefault(str(record.channel), set()):
-                para(t("same_as_before"), 8)
+            key = (str(record.channel), artefact["sha256"])
+            if key in repeats:
+                repeats[key] += 1
                 continue
-            seen[str(record.channel)].add(digest)
+            repeats[key] = 0
+            heading(f"{record.channel} — {name} — {t.when(record.ts)}", 10)
+            para(f"SHA-256 {artefact['sha256']}", 7)
             pdf.set_font("DejaVu", "", 7.5)
             pdf.multi_cell(
                 width, 3.6, artefact["text"], border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT
             )
+    for (channel, digest), count in repeats.items():
+        if count:
+            para(f"{channel}, SHA-256 {digest[:16]}…: {t('republished', n=count)}", 8)
 
     # -- confirmations ----------------------------------------------------------------------
     heading(t("confirmations"))
-    for record in records:
-        if record.kind in ("channel.applied", "channel.restored"):
-            confirmation = json.dumps(record.payload.get("confirmation"), ensure_ascii=False)
-            para(f"{t.when(record.ts)}  {record.channel}  {t.kind(record.kind)}: {confirmation}", 8)
-        elif record.kind == "channel.verified":
-            para(f"{t.when(record.ts)}  {record.channel}  {t('read_back')}: {_brief(record, t)}", 8)
+    confirmed = ("channel.applied", "channel.restored", "channel.verified")
+    for shown, omitted in _capped([r for r in records if r.kind in confirmed]):
+        if shown is None:
+            para(t("omitted", n=omitted), 8)
+        elif shown.kind in ("channel.applied", "channel.restored"):
+            confirmation = json.dumps(shown.payload.get("confirmation"), ensure_ascii=False)
+            para(f"{t.when(shown.ts)}  {shown.channel}  {t.kind(shown.kind)}: {confirmation}", 8)
+        else:
+            para(f"{t.when(shown.ts)}  {shown.channel}  {t('read_back')}: {_brief(shown, t)}", 8)
 
     # Twilio's own record of each number change (Monitor Events), beside our time.
     corroborated = [
@@ -673,10 +706,13 @@ def build_report(data: ReportInput) -> bytes:
     problems = [
         r for r in records if r.kind in ("channel.retry", "channel.failed", "contacts.failed")
     ]
-    for record in problems:
+    for problem, omitted in _capped(problems):
+        if problem is None:
+            para(t("omitted", n=omitted), 8)
+            continue
         para(
-            f"{t.when(record.ts)}  {record.channel or ''}  {t.kind(record.kind)}:"
-            f" {_brief(record, t)}",
+            f"{t.when(problem.ts)}  {problem.channel or ''}  {t.kind(problem.kind)}:"
+            f" {_brief(problem, t)}",
             8,
         )
     if not problems:

@@ -53,6 +53,7 @@ JOB_PREFIX = "resume:"
 JOB_FUNCTION = "notices.schedule:run_scheduled_resume"
 SCHEDULER_ACTOR = "scheduler"
 SMS_PATH = "/_notices/sms"
+VOICE_PATH = "/_notices/voice"  # the staff line's calls (notices/staffline.py)
 MAX_WEBHOOK_BYTES = 64 * 1024
 # While an incident is open, serve anchors the chain head at least this often.
 CHECKPOINT_SECONDS = 3600.0
@@ -477,7 +478,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
             type(self).wake()
             self.send_response(HTTPStatus.NO_CONTENT)
             self.end_headers()
-        elif self.path.split("?", 1)[0] == SMS_PATH and type(self).sms is not None:
+        elif self.path.split("?", 1)[0] in (SMS_PATH, VOICE_PATH) and type(self).sms is not None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_WEBHOOK_BYTES:
                 self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)

@@ -42,6 +42,8 @@ from notices.paths import config_path
 from notices.timeparse import from_stamp, parse_duration, parse_until, utc_stamp
 
 SMS_ACTOR = "sms"
+VOICE_PATH = "/_notices/voice"
+_SENDER = {"sms": "sender", "voice": "caller"}
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 TWIML = "text/xml; charset=utf-8"
 MAX_SMS = 1500  # Twilio accepts 1,600 characters; leave room
@@ -231,6 +233,9 @@ class SmsGate:
         # a long command never holds back another person's code.
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sms-command")
         self.replies = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sms-reply")
+        from notices.staffline import StaffLine
+
+        self.calls = StaffLine(self)
 
     def close(self) -> None:
         self.worker.shutdown(wait=True)
@@ -247,10 +252,13 @@ class SmsGate:
             self._log("sms.refused", {"reason": "configuration", "error": str(exc)})
             return 503, b"", "text/plain"
         sms = config.sms
-        if not sms.enabled or sms.public_url is None:
+        voice = target.split("?", 1)[0].endswith(VOICE_PATH)
+        if not sms.enabled or sms.public_url is None or (voice and not sms.voice.enabled):
             return 404, b"", "text/plain"
         form = _Form(parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
         with self.lock:
+            if voice:
+                return self.calls.handle(config, sms, sms.public_url, target, signature or "", form)
             return self._handle(config, sms, sms.public_url, target, signature or "", form)
 
     def _handle(
@@ -262,34 +270,11 @@ class SmsGate:
         signature: str,
         form: _Form,
     ) -> Response:
-        from twilio.request_validator import RequestValidator
-
         now = self.clock()
         sender = _one(form, "From")
-        token = os.environ.get(sms.auth_token_env)
-        if not token:
-            self._log(
-                "sms.refused",
-                {
-                    "reason": f"no auth token: the environment variable {sms.auth_token_env} is"
-                    " not set, so no request can be validated"
-                },
-            )
-            return 503, b"", "text/plain"
-        # The URL Twilio used, as configured: the Host header is the proxy's, or forged.
-        url = public_url.rstrip("/") + target
-        if not RequestValidator(token).validate(url, form, signature):
-            flood = self._count(self.limits.bad_signatures, now, sms) > sms.max_failures_total
-            if not flood or len(self.limits.bad_signatures) == sms.max_failures_total + 1:
-                self._log(
-                    "sms.refused",
-                    {
-                        "reason": "invalid signature",
-                        "sender": self._ref(sender),
-                        "more_not_logged": flood,
-                    },
-                )
-            return 403, b"", "text/plain"
+        refused = self.check_signature(sms, public_url, target, signature, form, now, "sms")
+        if refused is not None:
+            return refused
         sid = _one(form, "MessageSid") or _one(form, "SmsSid")
         if not sid:
             self._log("sms.refused", {"reason": "not an incoming SMS (no MessageSid)"})
@@ -301,18 +286,71 @@ class SmsGate:
         if _one(form, "To") != sms.number:
             self._log("sms.refused", {"reason": "sent to another number", "message": sid})
             return 200, EMPTY_TWIML, TWIML
+        staff = self.allowed(sms, sender, now, "sms", {"message": sid})
+        if staff is None:
+            return 200, EMPTY_TWIML, TWIML
+        self._accept_from(config, sms, staff, (_one(form, "Body") or "").strip(), sid, now)
+        return 200, EMPTY_TWIML, TWIML
+
+    # -- the checks SMS and calls share -----------------------------------------------------
+
+    def check_signature(
+        self,
+        sms: SmsConfig,
+        public_url: str,
+        target: str,
+        signature: str,
+        form: _Form,
+        now: float,
+        channel: str,
+    ) -> Response | None:
+        """None if Twilio signed this request, else the refusal (403 or 503), logged."""
+        from twilio.request_validator import RequestValidator
+
+        token = os.environ.get(sms.auth_token_env)
+        if not token:
+            self._log(
+                f"{channel}.refused",
+                {
+                    "reason": f"no auth token: the environment variable {sms.auth_token_env} is"
+                    " not set, so no request can be validated"
+                },
+                channel=channel,
+            )
+            return 503, b"", "text/plain"
+        # The URL Twilio used, as configured: the Host header is the proxy's, or forged.
+        url = public_url.rstrip("/") + target
+        if RequestValidator(token).validate(url, form, signature):
+            return None
+        flood = self._count(self.limits.bad_signatures, now, sms) > sms.max_failures_total
+        if not flood or len(self.limits.bad_signatures) == sms.max_failures_total + 1:
+            self._log(
+                f"{channel}.refused",
+                {
+                    "reason": "invalid signature",
+                    "sender": self._ref(_one(form, "From")),
+                    "more_not_logged": flood,
+                },
+                channel=channel,
+            )
+        return 403, b"", "text/plain"
+
+    def allowed(
+        self, sms: SmsConfig, sender: str | None, now: float, channel: str, about: dict[str, Any]
+    ) -> StaffMember | None:
+        """The staff member with this number; else None, counted as a failure and logged with
+        the number's keyed digest only (not logged once the total is over its limit)."""
         staff = next((s for s in sms.staff if s.number == sender), None)
         if staff is None:
             flooding = len(self._window(self.limits.total, now, sms)) > sms.max_failures_total
             self._fail(sender, now, sms)
             if not flooding:
                 self._log(
-                    "sms.refused",
-                    {"reason": "unknown sender", "sender": self._ref(sender), "message": sid},
+                    f"{channel}.refused",
+                    {"reason": f"unknown {_SENDER[channel]}", "sender": self._ref(sender), **about},
+                    channel=channel,
                 )
-            return 200, EMPTY_TWIML, TWIML
-        self._accept_from(config, sms, staff, (_one(form, "Body") or "").strip(), sid, now)
-        return 200, EMPTY_TWIML, TWIML
+        return staff
 
     def _accept_from(
         self, config: Config, sms: SmsConfig, staff: StaffMember, body: str, sid: str, now: float
@@ -435,12 +473,20 @@ class SmsGate:
     # -- running: the CLI's flow ---------------------------------------------------------
 
     def _run(
-        self, config: Config, sms: SmsConfig, staff: StaffMember, command: Command, factor: str
-    ) -> None:
+        self,
+        config: Config,
+        sms: SmsConfig,
+        staff: StaffMember,
+        command: Command,
+        factor: str,
+        channel: str = "sms",
+    ) -> str:
+        """Run `command` as the CLI would; the outcome goes to the staff member by SMS and
+        is returned (a call speaks it)."""
         from notices.orchestrator import Orchestrator, build_channels
 
         arguments = {
-            "channel": "sms",
+            "channel": channel,
             "factor": factor,
             "typed": command.typed,
             "until": command.until,
@@ -453,8 +499,9 @@ class SmsGate:
                 config, self.home, build_channels(config, self.home), actor=staff.name
             )
         except NoticesError as exc:
-            self._send(sms, staff, _not_run(command, exc)[:MAX_SMS], "not run", True)
-            return
+            reply = _not_run(command, exc)
+            self._send(sms, staff, reply[:MAX_SMS], "not run", True, channel)
+            return reply
         try:
             if command.name == "status":
                 reply = self._status(orchestrator, config, command)
@@ -467,7 +514,8 @@ class SmsGate:
         finally:
             orchestrator.close()
         # Sent from here, not queued: at shutdown the command's reply still goes out.
-        self._send(sms, staff, reply[:MAX_SMS], "result", True)
+        self._send(sms, staff, reply[:MAX_SMS], "result", True, channel)
+        return reply
 
     def _switch(
         self, orchestrator: Any, config: Config, command: Command, arguments: dict[str, Any]
@@ -564,9 +612,11 @@ class SmsGate:
 
     # -- log, replay, replies --------------------------------------------------------------
 
-    def _log(self, kind: str, payload: dict[str, Any], actor: str = SMS_ACTOR) -> None:
+    def _log(
+        self, kind: str, payload: dict[str, Any], actor: str = SMS_ACTOR, channel: str = "sms"
+    ) -> None:
         log = EvidenceLog(self.database, actor=actor)
-        log.append(kind, {"channel": "sms", **payload})
+        log.append(kind, {"channel": channel, **payload})
         log.anchor(kind)
 
     def _ref(self, number: str | None) -> str | None:
@@ -597,14 +647,20 @@ class SmsGate:
         self.replies.submit(self._send, sms, staff, message[:MAX_SMS], purpose, log_text)
 
     def _send(
-        self, sms: SmsConfig, staff: StaffMember, message: str, purpose: str, log_text: bool
+        self,
+        sms: SmsConfig,
+        staff: StaffMember,
+        message: str,
+        purpose: str,
+        log_text: bool,
+        channel: str = "sms",
     ) -> None:
         try:
             sid = _twilio(sms).messages.create(to=staff.number, from_=sms.number, body=message)
             payload: dict[str, Any] = {"to": staff.name, "purpose": purpose, "message": sid.sid}
             if log_text:
                 payload["text"] = message
-            self._log("sms.replied", payload, actor=staff.name)
+            self._log("sms.replied", payload, actor=staff.name, channel=channel)
         except Exception as exc:  # noqa: BLE001 - logged; nothing else can be done from here
             error = (str(exc) or type(exc).__name__).replace(staff.number, staff.name)
             token = os.environ.get(sms.auth_token_env)
@@ -614,6 +670,7 @@ class SmsGate:
                 "sms.reply_failed",
                 {"to": staff.name, "purpose": purpose, "error": error},
                 actor=staff.name,
+                channel=channel,
             )
 
 

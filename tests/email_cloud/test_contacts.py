@@ -156,7 +156,7 @@ def test_graph_stand_in_rejects_a_malformed_filter(microsoft):
             "client_id": "app",
             "client_secret": "secret",
             "scope": "https://graph.microsoft.com/.default",
-        }
+        },
     ).json()["access_token"]
     url = f"{microsoft.url}/v1.0/users/{SERVICE}/mailFolders/inbox/messages"
     for params in (
@@ -165,17 +165,13 @@ def test_graph_stand_in_rejects_a_malformed_filter(microsoft):
         {"$select": "from,body2"},
         {"$top": "0"},
     ):
-        answer = httpx.get(
-            url, params=params, headers={"Authorization": f"Bearer {token}"}
-        )
+        answer = httpx.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 400, params
     good = {
         "$filter": "receivedDateTime ge 2026-11-24T08:00:00.000Z"
         " and receivedDateTime lt 2026-11-24T12:00:00.000Z"
     }
-    answer = httpx.get(
-        url, params=good, headers={"Authorization": f"Bearer {token}"}
-    )
+    answer = httpx.get(url, params=good, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200 and answer.json()["value"] == []
 
 

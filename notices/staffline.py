@@ -1,0 +1,485 @@
+"""Switching by a phone call: staff call a private Twilio number and key in mode and PIN.
+
+Part of the SMS gate (notices/sms.py): the same signature check, allowlist, replay store,
+failure limits and command run, with the channel "voice".
+
+    POST /_notices/voice (the staff line's voice webhook), then the <Gather> actions
+    /_notices/voice?step=mode|hours|pin|result&n=N, each signed by Twilio
+      -> X-Twilio-Signature valid (SmsGate.check_signature)?     no: 403, logged
+      -> CallSid + step + N never seen before?                     no: <Hangup/>, logged
+      -> To is the staff line, From on the allowlist?              no: <Reject/>, logged as a
+                                                                      keyed digest only
+      -> under the failure limits (shared with SMS)?               no: told, <Hangup/>, logged
+      -> a PIN configured for the caller?                          no: told to use SMS
+      -> <Gather> the mode digit, then hours (# for none), then the PIN and #
+      -> the SMS flow's run (actor = the staff member, channel "voice") on its worker;
+         the call polls with <Pause>/<Redirect> and hears the outcome per channel, which
+         also goes to the caller by SMS.
+
+Calls in progress live in memory: a restarted `serve` drops them (call again).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from notices.config import Config, SmsConfig, StaffMember
+from notices.errors import TimeError
+from notices.timeparse import parse_duration
+
+if TYPE_CHECKING:
+    from notices.sms import Response, SmsGate
+
+MAX_TRIES = 3  # per step of one call: a wrong key, a wrong PIN
+MAX_POLLS = 90  # result polls, a second's pause each: then the SMS brings the outcome
+MAX_SAY = 1500
+SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
+
+SPOKEN: dict[str, dict[str, str]] = {
+    "fi": {
+        "bye": "Näkemiin.",
+        "choice": "{name}: paina {digit}.",
+        "hours": "Monenko tunnin kuluttua palataan normaaliin? Näppäile tunnit ja risuaita,"
+        " tai pelkkä risuaita, jos paluuaikaa ei ole.",
+        "pin": "Näppäile PIN-koodisi ja risuaita.",
+        "unknown_choice": "Tuntematon valinta.",
+        "bad_hours": "Tuntimäärää ei voi käyttää.",
+        "wrong_pin": "Väärä PIN.",
+        "no_input": "Valintaa ei tullut. Näkemiin.",
+        "locked": "Liian monta epäonnistunutta yritystä. Odota {minutes} minuuttia tai käytä"
+        " komentoriviä. Näkemiin.",
+        "no_pin": "Tällä linjalla tarvitaan PIN-koodi, eikä sinulle ole asetettu sellaista."
+        " Käytä tekstiviestiä. Näkemiin.",
+        "lost": "Puhelu vanheni. Soita uudelleen. Näkemiin.",
+        "running": "Hetki. {command}.",
+        "still_running": "Komento on yhä käynnissä. Tulos tulee tekstiviestinä. Näkemiin.",
+        "goodbye": "Vahvistus lähetetään myös tekstiviestinä. Näkemiin.",
+    },
+    "sv": {
+        "bye": "Hej då.",
+        "choice": "{name}: tryck {digit}.",
+        "hours": "Om hur många timmar återgår allt till det normala? Slå antalet timmar och"
+        " fyrkant, eller bara fyrkant om ingen tid finns.",
+        "pin": "Slå din PIN-kod och fyrkant.",
+        "unknown_choice": "Okänt val.",
+        "bad_hours": "Antalet timmar kan inte användas.",
+        "wrong_pin": "Fel PIN.",
+        "no_input": "Inget val gjordes. Hej då.",
+        "locked": "För många misslyckade försök. Vänta {minutes} minuter eller använd"
+        " kommandoraden. Hej då.",
+        "no_pin": "Den här linjen kräver en PIN-kod, och du har ingen. Använd sms. Hej då.",
+        "lost": "Samtalet har gått ut. Ring igen. Hej då.",
+        "running": "Ett ögonblick. {command}.",
+        "still_running": "Kommandot pågår fortfarande. Resultatet kommer som sms. Hej då.",
+        "goodbye": "Bekräftelsen skickas också som sms. Hej då.",
+    },
+    "en": {
+        "bye": "Goodbye.",
+        "choice": "{name}: press {digit}.",
+        "hours": "In how many hours should everything return to normal? Enter the hours and"
+        " the hash key, or just the hash key for no return time.",
+        "pin": "Enter your PIN, then the hash key.",
+        "unknown_choice": "Unknown choice.",
+        "bad_hours": "That number of hours cannot be used.",
+        "wrong_pin": "Wrong PIN.",
+        "no_input": "No key was pressed. Goodbye.",
+        "locked": "Too many failed attempts. Wait {minutes} minutes or use the command line."
+        " Goodbye.",
+        "no_pin": "This line needs a PIN, and none is set for you. Use SMS instead. Goodbye.",
+        "lost": "This call has timed out. Please call again. Goodbye.",
+        "running": "One moment. {command}.",
+        "still_running": "The command is still running. The result will come by SMS. Goodbye.",
+        "goodbye": "The confirmation is also sent by SMS. Goodbye.",
+    },
+}
+
+
+def spoken(lang: str, key: str, **values: Any) -> str:
+    return SPOKEN.get(lang, SPOKEN["en"])[key].format(**values)
+
+
+@dataclass
+class Call:
+    """One staff call between its steps. `step` and `n` are what the next request must be."""
+
+    staff: StaffMember
+    lang: str
+    step: str
+    n: int
+    expires: float
+    command: str | None = None
+    for_: str | None = None
+    tries: int = 0
+    outcome: Future[str] | None = None
+    polls: int = 0
+
+
+class StaffLine:
+    """The voice webhook of one `serve`; called by SmsGate.handle under its lock."""
+
+    def __init__(self, gate: SmsGate) -> None:
+        self.gate = gate
+        self.calls: dict[str, Call] = {}
+
+    def handle(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        target: str,
+        signature: str,
+        form: Any,
+    ) -> Response:
+        from notices.sms import _one
+
+        gate = self.gate
+        now = gate.clock()
+        refused = gate.check_signature(sms, public_url, target, signature, form, now, "voice")
+        if refused is not None:
+            return refused
+        call_sid = _one(form, "CallSid")
+        caller = _one(form, "From")
+        if not call_sid:
+            self._log("voice.refused", {"reason": "not a call (no CallSid)"})
+            return 400, b"", "text/plain"
+        query = parse_qs(urlsplit(target).query)
+        step = query.get("step", ["call"])[-1]
+        n = query.get("n", ["0"])[-1]
+        about = {"call": call_sid, "step": step}
+        # Each step of a call has its own URL, so a recorded request cannot be played again.
+        if not gate._first_time(f"{call_sid}:{step}:{n}"):
+            gate._fail(caller, now, sms)
+            self._log("voice.refused", {**about, "reason": "replayed request"})
+            return _twiml(_hangup())
+        if _one(form, "To") != sms.voice.number:
+            self._log("voice.refused", {**about, "reason": "called another number"})
+            return _twiml(_reject())
+        staff = gate.allowed(sms, caller, now, "voice", about)
+        if staff is None:
+            return _twiml(_reject())
+        self._forget_old(now, sms)
+        lang = staff.language or config.languages[0]
+        call = self.calls.get(call_sid)
+        if step != "call" and (call is None or call.staff.number != staff.number):
+            gate._fail(staff.number, now, sms)
+            self._log("voice.refused", {**about, "reason": "no such call"}, staff)
+            return _twiml(self._end(sms, lang, "lost"))
+        if call is not None:
+            lang = call.lang
+            if (step, n) != (call.step, str(call.n)):
+                gate._fail(staff.number, now, sms)
+                self._log("voice.refused", {**about, "reason": "step out of order"}, staff)
+                return _twiml(self._end(sms, lang, "lost"))
+        if step == "result" and call is not None:
+            return self._result(config, sms, public_url, call_sid, call)
+        blocked = gate._blocked(staff.number, now, sms)
+        if blocked:
+            self.calls.pop(call_sid, None)
+            self._log(
+                "voice.refused",
+                {**about, "reason": "too many failed attempts", "scope": blocked},
+                staff,
+            )
+            return _twiml(self._locked(_response(), sms, lang))
+        if call is None:
+            return self._answer(config, sms, public_url, call_sid, staff, lang, now)
+        if now > call.expires:
+            del self.calls[call_sid]
+            self._log("voice.refused", {**about, "reason": "call timed out"}, staff)
+            return _twiml(self._end(sms, lang, "lost"))
+        digits = (_one(form, "Digits") or "").strip()
+        if step == "mode":
+            return self._mode(config, sms, public_url, call_sid, call, digits)
+        if step == "hours":
+            return self._hours(config, sms, public_url, call_sid, call, digits)
+        return self._pin(config, sms, public_url, call_sid, call, digits, now)
+
+    # -- the steps -----------------------------------------------------------------------
+
+    def _answer(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        call_sid: str,
+        staff: StaffMember,
+        lang: str,
+        now: float,
+    ) -> Response:
+        if not _pin_of(staff):
+            self._log(
+                "voice.refused", {"call": call_sid, "step": "call", "reason": "no PIN"}, staff
+            )
+            return _twiml(self._end(sms, lang, "no_pin"))
+        call = Call(staff, lang, "mode", 1, now + sms.code_lifetime_s)
+        self.calls[call_sid] = call
+        self._log("voice.answered", {"call": call_sid}, staff)
+        return _twiml(self._menu(config, sms, public_url, call))
+
+    def _mode(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        call_sid: str,
+        call: Call,
+        digits: str,
+    ) -> Response:
+        command = sms.voice.digits.get(digits)
+        if command is None:
+            self._log(
+                "voice.refused",
+                {"call": call_sid, "step": "mode", "reason": "unknown choice", "keys": digits},
+                call.staff,
+            )
+            if not self._again(call_sid, call):
+                return _twiml(self._bye(_response(), sms, call.lang, "unknown_choice"))
+            response = self._say(_response(), sms, call.lang, spoken(call.lang, "unknown_choice"))
+            return _twiml(self._menu(config, sms, public_url, call, response))
+        call.command = command
+        if sms.voice.ask_hours and command not in ("resume", "status"):
+            return _twiml(self._ask(sms, public_url, call, "hours", digits=3))
+        return _twiml(self._ask(sms, public_url, call, "pin", digits=8))
+
+    def _hours(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        call_sid: str,
+        call: Call,
+        digits: str,
+    ) -> Response:
+        hours = int(digits) if digits.isdigit() else 0
+        if digits and not digits.isdigit():
+            hours = -1
+        if hours > 0:
+            try:
+                parse_duration(f"{hours}h")
+            except TimeError:
+                hours = -1
+        if hours < 0:
+            self._log(
+                "voice.refused",
+                {"call": call_sid, "step": "hours", "reason": "bad time", "keys": digits},
+                call.staff,
+            )
+            if not self._again(call_sid, call):
+                return _twiml(self._bye(_response(), sms, call.lang, "bad_hours"))
+            response = self._say(_response(), sms, call.lang, spoken(call.lang, "bad_hours"))
+            return _twiml(self._ask(sms, public_url, call, "hours", 3, response, again=True))
+        call.for_ = f"{hours}h" if hours else None
+        return _twiml(self._ask(sms, public_url, call, "pin", digits=8))
+
+    def _pin(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        call_sid: str,
+        call: Call,
+        digits: str,
+        now: float,
+    ) -> Response:
+        from notices.sms import Command, _keyword
+
+        gate = self.gate
+        staff = call.staff
+        assert call.command is not None
+        word = _keyword(config, call.command, call.lang)
+        typed = f"{word} {call.for_}" if call.for_ else word
+        about = {"call": call_sid, "command": call.command, "typed": typed}
+        expected = _pin_of(staff)
+        if not expected:
+            self.calls.pop(call_sid, None)
+            self._log("voice.refused", {**about, "step": "pin", "reason": "no PIN"}, staff)
+            return _twiml(self._end(sms, call.lang, "no_pin"))
+        if not hmac.compare_digest(digits.encode(), expected.encode()):
+            gate._fail(staff.number, now, sms)
+            self._log("voice.refused", {**about, "step": "pin", "reason": "wrong PIN"}, staff)
+            response = self._say(_response(), sms, call.lang, spoken(call.lang, "wrong_pin"))
+            if gate._blocked(staff.number, now, sms):
+                self.calls.pop(call_sid, None)
+                return _twiml(self._locked(response, sms, call.lang, hangup=True))
+            if not self._again(call_sid, call):
+                return _twiml(self._bye(response, sms, call.lang))
+            return _twiml(self._ask(sms, public_url, call, "pin", 8, response, again=True))
+        command = Command(call.command, call.lang, typed, None, call.for_, None)
+        self._log("voice.accepted", {**about, "factor": "pin"}, staff)
+        call.outcome = gate.worker.submit(gate._run, config, sms, staff, command, "pin", "voice")
+        call.step, call.n = "result", call.n + 1
+        response = self._say(
+            _response(), sms, call.lang, spoken(call.lang, "running", command=word)
+        )
+        response.redirect(self._url(public_url, call), method="POST")
+        return _twiml(response)
+
+    def _result(
+        self, config: Config, sms: SmsConfig, public_url: str, call_sid: str, call: Call
+    ) -> Response:
+        assert call.outcome is not None
+        lang = call.lang
+        call.n += 1
+        if not call.outcome.done():
+            call.polls += 1
+            if call.polls > MAX_POLLS:
+                del self.calls[call_sid]
+                self._log(
+                    "voice.replied", {"call": call_sid, "purpose": "still running"}, call.staff
+                )
+                return _twiml(self._end(sms, lang, "still_running"))
+            response = _response()
+            response.pause(length=1)
+            response.redirect(self._url(public_url, call), method="POST")
+            return _twiml(response)
+        del self.calls[call_sid]
+        try:
+            outcome = call.outcome.result()
+        except Exception as exc:  # noqa: BLE001 - the caller must hear of any failure
+            outcome = str(exc) or type(exc).__name__
+        response = _response()
+        lines = [line.removeprefix("notices: ") for line in outcome.splitlines() if line.strip()]
+        said = "\n".join(lines)[:MAX_SAY]
+        for line in said.splitlines():
+            self._say(response, sms, lang, line)
+        self._say(response, sms, lang, spoken(lang, "goodbye"))
+        response.hangup()
+        self._log(
+            "voice.replied", {"call": call_sid, "purpose": "result", "text": said}, call.staff
+        )
+        return _twiml(response)
+
+    # -- TwiML -----------------------------------------------------------------------------
+
+    def _menu(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        call: Call,
+        response: Any = None,
+    ) -> Any:
+        from notices.sms import _keyword
+
+        response = response if response is not None else _response()
+        call.step = "mode"
+        gather = response.gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=8,
+            action=self._url(public_url, call),
+            method="POST",
+        )
+        for digit, command in sms.voice.digits.items():
+            name = _keyword(config, command, call.lang).capitalize()
+            self._say(gather, sms, call.lang, spoken(call.lang, "choice", name=name, digit=digit))
+        return self._say(response, sms, call.lang, spoken(call.lang, "no_input"), hangup=True)
+
+    def _ask(
+        self,
+        sms: SmsConfig,
+        public_url: str,
+        call: Call,
+        step: str,
+        digits: int,
+        response: Any = None,
+        again: bool = False,
+    ) -> Any:
+        response = response if response is not None else _response()
+        if not again:
+            call.tries = 0
+        call.step, call.n = step, call.n + 1
+        # For hours, a lone # ("no return time") must still reach us.
+        empty: dict[str, Any] = {"action_on_empty_result": True} if step == "hours" else {}
+        gather = response.gather(
+            input="dtmf",
+            num_digits=digits,
+            finish_on_key="#",
+            timeout=10,
+            action=self._url(public_url, call),
+            method="POST",
+            **empty,
+        )
+        self._say(gather, sms, call.lang, spoken(call.lang, step))
+        return self._say(response, sms, call.lang, spoken(call.lang, "no_input"), hangup=True)
+
+    def _again(self, call_sid: str, call: Call) -> bool:
+        """Another try at the same step (with its own URL), unless this call had enough."""
+        call.tries += 1
+        if call.tries >= MAX_TRIES:
+            self.calls.pop(call_sid, None)
+            return False
+        call.n += 1
+        return True
+
+    def _end(self, sms: SmsConfig, lang: str, key: str) -> Any:
+        return self._say(_response(), sms, lang, spoken(lang, key), hangup=True)
+
+    def _bye(self, response: Any, sms: SmsConfig, lang: str, first: str | None = None) -> Any:
+        if first:
+            self._say(response, sms, lang, spoken(lang, first))
+        return self._say(response, sms, lang, spoken(lang, "bye"), hangup=True)
+
+    def _locked(self, response: Any, sms: SmsConfig, lang: str, hangup: bool = True) -> Any:
+        minutes = max(1, round(sms.failure_window_s / 60))
+        return self._say(response, sms, lang, spoken(lang, "locked", minutes=minutes), hangup)
+
+    def _say(self, verb: Any, sms: SmsConfig, lang: str, words: str, hangup: bool = False) -> Any:
+        attributes: dict[str, Any] = {"language": SPEECH_LANGUAGES.get(lang, lang)}
+        if lang in sms.voice.voices:
+            attributes["voice"] = sms.voice.voices[lang]
+        verb.say(words, **attributes)
+        if hangup:
+            verb.hangup()
+        return verb
+
+    def _url(self, public_url: str, call: Call) -> str:
+        from notices.sms import VOICE_PATH
+
+        return f"{public_url.rstrip('/')}{VOICE_PATH}?step={call.step}&n={call.n}"
+
+    def _log(self, kind: str, payload: dict[str, Any], staff: StaffMember | None = None) -> None:
+        from notices.sms import SMS_ACTOR
+
+        actor = staff.name if staff is not None else SMS_ACTOR
+        self.gate._log(kind, payload, actor=actor, channel="voice")
+
+    def _forget_old(self, now: float, sms: SmsConfig) -> None:
+        """Calls abandoned mid-way (the caller hung up) are dropped once well past expiry."""
+        for sid, call in list(self.calls.items()):
+            idle = call.outcome is None or call.outcome.done()
+            if idle and now > call.expires + sms.code_lifetime_s:
+                del self.calls[sid]
+
+
+def _pin_of(staff: StaffMember) -> str | None:
+    return os.environ.get(staff.pin_env) if staff.pin_env else None
+
+
+def _response() -> Any:
+    from twilio.twiml.voice_response import VoiceResponse
+
+    return VoiceResponse()
+
+
+def _hangup() -> Any:
+    response = _response()
+    response.hangup()
+    return response
+
+
+def _reject() -> Any:
+    response = _response()
+    response.reject()
+    return response
+
+
+def _twiml(response: Any) -> Response:
+    from notices.sms import TWIML
+
+    return 200, str(response.to_xml()).encode("utf-8"), TWIML
