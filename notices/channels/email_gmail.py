@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -21,30 +20,26 @@ from pydantic import Field
 
 from notices.channels.base import (
     Artefacts,
-    Channel,
     ChannelContext,
     ChannelOptions,
     Contact,
     Notice,
-    Receipt,
-    Setting,
 )
 from notices.channels.cloudmail import (
     GoogleAuthRequest,
     check_response,
     email_html,
-    new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
-from notices.channels.fanout import for_each
+from notices.channels.mailboxes import MailboxesChannel, MailboxesOptions
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 PROVIDER = "Gmail"
 SCOPE = "https://www.googleapis.com/auth/gmail.settings.basic"
@@ -66,21 +61,16 @@ MAX_PAGES = 200
 READ_WORKERS = 8
 
 
-class EmailGmailOptions(ChannelOptions):
+class EmailGmailOptions(MailboxesOptions):
     service_account_key_env: str = Field(
         min_length=1,
         description="Environment variable that holds the path of the service account's JSON key.",
     )
-    mailboxes: list[str] = Field(min_length=1, description="Mailboxes (addresses) to switch.")
     restrict_to_domain: bool = Field(
         default=False, description="Reply only to senders in the organisation's own domain."
     )
     restrict_to_contacts: bool = Field(
         default=False, description="Reply only to senders in the mailbox's contacts."
-    )
-    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
-    timeout_s: float = Field(
-        default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
     )
     api_base: str = Field(
         default="https://gmail.googleapis.com/gmail/v1", description="Gmail API root."
@@ -126,26 +116,17 @@ def _summary(setting: dict[str, Any]) -> str:
     return "on until " + datetime.fromtimestamp(end / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class EmailGmail(Channel):
+class EmailGmail(MailboxesChannel):
     kind = "email_gmail"
-    medium = "email"
-    self_expiring = True  # endTime = the expected return
     Options = EmailGmailOptions
+    artefact = ARTEFACT
+    opts: EmailGmailOptions  # endTime = the expected return: the provider-side safety net
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, EmailGmailOptions)
-        self.opts = options
-        self._lock = threading.Lock()
-        self._client_lock = threading.Lock()
-        self._http: httpx.Client | None = None
-        # Settings read by the snapshot, used once by the apply that follows it at once.
-        self._fresh: dict[str, dict[str, Any]] = {}
         self._base: Any = None
         self._credentials: dict[str, Any] = {}
-
-    def identity(self) -> str:
-        return ", ".join(self.opts.mailboxes)
 
     def describe(self) -> str:
         return (
@@ -176,26 +157,13 @@ class EmailGmail(Channel):
             content_types={ARTEFACT: "application/json"},
         )
 
-    def expected(self, artefacts: Artefacts) -> Setting:
-        target = json.loads(artefacts.files[ARTEFACT])
-        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+    def _summary(self, setting: dict[str, Any]) -> str:
+        return _summary(setting)
 
-    def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
-        summary = "; ".join(f"{m}: {_summary(s)}" for m, s in mailboxes.items())
-        return Setting(data={"mailboxes": mailboxes}, summary=summary)
-
-    def holds(self, expected: Setting, actual: Setting) -> bool:
-        want: dict[str, Any] = expected.data.get("mailboxes", {})
-        have: dict[str, Any] = actual.data.get("mailboxes", {})
-        return all(m in have and effective(s) == effective(have[m]) for m, s in want.items())
+    def _effective(self, setting: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return effective(setting)
 
     # -- talking to Gmail -------------------------------------------------------------
-
-    def _client(self) -> httpx.Client:
-        with self._client_lock:  # mailboxes run in threads: one client for all of them
-            if self._http is None:
-                self._http = new_client(self.opts.timeout_s)
-            return self._http
 
     def _base_credentials(self) -> Any:
         from google.oauth2 import service_account
@@ -296,52 +264,7 @@ class EmailGmail(Channel):
             return {"changed": False, "setting": current}
         return {"changed": True, "setting": self._request("PUT", mailbox, target)}
 
-    # -- the contract -----------------------------------------------------------------
-
-    def snapshot(self) -> Setting:
-        setting = self.verify()
-        with self._lock:
-            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
-        return setting
-
-    def prepare(self) -> None:
-        self.snapshot()
-
-    def verify(self) -> Setting:
-        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each(
-            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
-        )
-        return self._receipt(results)
-
-    def restore(self, setting: Setting) -> Receipt:
-        saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
-        results = for_each(
-            [m for m in self.opts.mailboxes if m in saved],
-            lambda m: self._switch(m, saved[m]),
-            self.opts.concurrency,
-        )
-        return self._receipt(results)
-
-    def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
-        return Receipt(
-            changed=any(r["changed"] for r in results.values()),
-            confirmation={"mailboxes": {m: {"changed": r["changed"]} for m, r in results.items()}},
-        )
-
     # -- contacts ---------------------------------------------------------------------
-
-    def contacts(self, since: str, until: str) -> list[Contact]:
-        """The messages each mailbox received in [since, until) (needs gmail.readonly)."""
-        start, end = from_stamp(since), from_stamp(until)
-        results = for_each(
-            self.opts.mailboxes, lambda m: self._received(m, start, end), self.opts.concurrency
-        )
-        found = [c for contacts in results.values() for c in contacts]
-        return sorted(found, key=lambda c: (c.at, c.provider_id))
 
     def _get(self, mailbox: str, path: str, params: list[tuple[str, str]]) -> dict[str, Any]:
         import httpx
@@ -429,9 +352,3 @@ class EmailGmail(Channel):
     def probe(self) -> str:
         current = self.verify()  # a token per mailbox, then a read per mailbox
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
-
-    def close(self) -> None:
-        with self._client_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None

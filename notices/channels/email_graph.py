@@ -15,7 +15,6 @@ import base64
 import json
 import os
 import re
-import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, urlsplit
@@ -24,29 +23,25 @@ from pydantic import Field
 
 from notices.channels.base import (
     Artefacts,
-    Channel,
     ChannelContext,
     ChannelOptions,
     Contact,
     Notice,
-    Receipt,
-    Setting,
 )
 from notices.channels.cloudmail import (
     MsalHttpClient,
     check_response,
     email_html,
-    new_client,
     schedule_end,
     transport_error,
     visible_text,
 )
-from notices.channels.fanout import for_each
+from notices.channels.mailboxes import MailboxesChannel, MailboxesOptions
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 PROVIDER = "Microsoft 365"
 ARTEFACT = "automaticRepliesSetting.json"
@@ -66,21 +61,14 @@ PAGE_SIZE = 100
 MAX_PAGES = 200  # 20,000 messages per mailbox: far more than an incident brings
 
 
-class EmailGraphOptions(ChannelOptions):
+class EmailGraphOptions(MailboxesOptions):
     tenant_id: str = Field(min_length=1, description="Directory (tenant) ID of the organisation.")
     client_id: str = Field(min_length=1, description="Application (client) ID of the app.")
     client_secret_env: str = Field(
         min_length=1, description="Environment variable that holds the app's client secret."
     )
-    mailboxes: list[str] = Field(
-        min_length=1, description="Mailboxes (user principal names or ids) to switch."
-    )
     external_audience: Literal["all", "contactsOnly", "none"] = Field(
         default="all", description="Who outside the organisation gets the reply."
-    )
-    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
-    timeout_s: float = Field(
-        default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
     )
     authority_host: str = Field(
         default="https://login.microsoftonline.com", description="Microsoft sign-in host."
@@ -163,21 +151,15 @@ def _token_roles(token: str) -> list[str] | None:
     return [str(r) for r in roles] if isinstance(roles, list) else None
 
 
-class EmailGraph(Channel):
+class EmailGraph(MailboxesChannel):
     kind = "email_graph"
-    medium = "email"
-    self_expiring = True  # scheduledEndDateTime = the expected return
     Options = EmailGraphOptions
+    artefact = ARTEFACT
+    opts: EmailGraphOptions  # scheduledEndDateTime = the expected return: the safety net
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, EmailGraphOptions)
-        self.opts = options
-        self._lock = threading.Lock()
-        self._client_lock = threading.Lock()
-        self._http: httpx.Client | None = None
-        # Settings read by the snapshot, used once by the apply that follows it at once.
-        self._fresh: dict[str, dict[str, Any]] = {}
         self._app: Any = None
 
     def identity(self) -> str:
@@ -211,29 +193,23 @@ class EmailGraph(Channel):
             content_types={ARTEFACT: "application/json"},
         )
 
-    def expected(self, artefacts: Artefacts) -> Setting:
-        target = json.loads(artefacts.files[ARTEFACT])
-        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+    def _summary(self, setting: dict[str, Any]) -> str:
+        return _summary(setting)
 
-    def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
-        summary = "; ".join(f"{m}: {_summary(s)}" for m, s in mailboxes.items())
-        return Setting(data={"mailboxes": mailboxes}, summary=summary)
+    def _effective(self, setting: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return effective(setting, now)
 
-    def holds(self, expected: Setting, actual: Setting) -> bool:
-        want: dict[str, Any] = expected.data.get("mailboxes", {})
-        have: dict[str, Any] = actual.data.get("mailboxes", {})
-        now = datetime.now(UTC)
-        return all(
-            m in have and effective(s, now) == effective(have[m], now) for m, s in want.items()
-        )
+    def _restorable(self, saved: dict[str, Any], now: datetime) -> dict[str, Any]:
+        body = {k: v for k, v in saved.items() if not k.startswith("@odata.")}
+        if str(body.get("status", "")).lower() == "scheduled" and _ended(body, now):
+            # Exchange refuses a schedule that has ended; it means the same as off.
+            body["status"] = "disabled"
+        return body
+
+    def _confirmation(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {"changed": result["changed"], "off_and_on": result["reset"]}
 
     # -- talking to Graph -------------------------------------------------------------
-
-    def _client(self) -> httpx.Client:
-        with self._client_lock:  # mailboxes run in threads: one client for all of them
-            if self._http is None:
-                self._http = new_client(self.opts.timeout_s)
-            return self._http
 
     def _token(self) -> str:
         import httpx
@@ -331,66 +307,7 @@ class EmailGraph(Channel):
         stored = self._patch(mailbox, target)
         return {"changed": True, "reset": reset, "setting": stored}
 
-    # -- the contract -----------------------------------------------------------------
-
-    def snapshot(self) -> Setting:
-        setting = self.verify()
-        with self._lock:
-            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
-        return setting
-
-    def prepare(self) -> None:
-        self.snapshot()
-
-    def verify(self) -> Setting:
-        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        target = json.loads(artefacts.files[ARTEFACT])
-        results = for_each(
-            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
-        )
-        return self._receipt(results)
-
-    def restore(self, setting: Setting) -> Receipt:
-        saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
-        now = datetime.now(UTC)
-
-        def put_back(mailbox: str) -> dict[str, Any]:
-            body = {k: v for k, v in saved[mailbox].items() if not k.startswith("@odata.")}
-            if str(body.get("status", "")).lower() == "scheduled" and _ended(body, now):
-                # Exchange refuses a schedule that has ended; it means the same as off.
-                body["status"] = "disabled"
-            return self._switch(mailbox, body)
-
-        results = for_each(
-            [m for m in self.opts.mailboxes if m in saved], put_back, self.opts.concurrency
-        )
-        return self._receipt(results)
-
-    def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
-        return Receipt(
-            changed=any(r["changed"] for r in results.values()),
-            confirmation={
-                "mailboxes": {
-                    m: {"changed": r["changed"], "off_and_on": r["reset"]}
-                    for m, r in results.items()
-                }
-            },
-        )
-
     # -- contacts ---------------------------------------------------------------------
-
-    def contacts(self, since: str, until: str) -> list[Contact]:
-        """The messages each mailbox's inbox received in [since, until) (needs Mail.Read)."""
-        start, end = from_stamp(since), from_stamp(until)
-        results = for_each(
-            self.opts.mailboxes,
-            lambda m: self._received(m, start, end),
-            self.opts.concurrency,
-        )
-        found = [c for contacts in results.values() for c in contacts]
-        return sorted(found, key=lambda c: (c.at, c.provider_id))
 
     def _received(self, mailbox: str, start: datetime, end: datetime) -> list[Contact]:
         import httpx
@@ -479,9 +396,3 @@ class EmailGraph(Channel):
         if roles is not None and not {READ_ROLE, "Mail.ReadWrite"} & set(roles):
             line += f"; contacts cannot be collected without {READ_ROLE}"
         return line
-
-    def close(self) -> None:
-        with self._client_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None

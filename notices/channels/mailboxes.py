@@ -1,0 +1,160 @@
+"""The channel contract for providers that hold one auto-reply setting per mailbox
+(`email_graph`, `email_gmail`): snapshot, switch, restore and read back every mailbox at
+once, bounded, through the provider's own `_read` and `_switch`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import abstractmethod
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import Field
+
+from notices.channels.base import (
+    Artefacts,
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Contact,
+    Receipt,
+    Setting,
+)
+from notices.channels.cloudmail import new_client
+from notices.channels.fanout import for_each
+from notices.timeparse import from_stamp
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class MailboxesOptions(ChannelOptions):
+    mailboxes: list[str] = Field(min_length=1, description="Mailboxes (addresses) to switch.")
+    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
+    timeout_s: float = Field(
+        default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
+    )
+
+
+class MailboxesChannel(Channel):
+    medium = "email"
+    self_expiring = True  # each provider's reply ends by itself at the expected return
+    opts: MailboxesOptions
+    artefact: ClassVar[str]  # the name the setting is published and logged under
+
+    def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
+        super().__init__(options, context)
+        assert isinstance(options, MailboxesOptions)
+        self.opts = options
+        self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self._http: httpx.Client | None = None
+        # Settings read by the snapshot, used once by the apply that follows it at once.
+        self._fresh: dict[str, dict[str, Any]] = {}
+
+    # -- what each provider supplies --------------------------------------------------------
+
+    @abstractmethod
+    def _read(self, mailbox: str) -> dict[str, Any]:
+        """The mailbox's auto-reply setting as the provider serves it."""
+
+    @abstractmethod
+    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
+        """Make the mailbox serve `target`; returns at least {"changed": bool}."""
+
+    @abstractmethod
+    def _summary(self, setting: dict[str, Any]) -> str:
+        """One mailbox's setting in a few words."""
+
+    @abstractmethod
+    def _effective(self, setting: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """What of a setting matters to a sender, for comparing a read-back."""
+
+    @abstractmethod
+    def _received(self, mailbox: str, start: datetime, end: datetime) -> list[Contact]:
+        """The messages the mailbox received in [start, end)."""
+
+    def _restorable(self, saved: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """A saved setting as it can be written back now."""
+        return saved
+
+    def _confirmation(self, result: dict[str, Any]) -> dict[str, Any]:
+        return {"changed": result["changed"]}
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def identity(self) -> str:
+        return ", ".join(self.opts.mailboxes)
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        target = json.loads(artefacts.files[self.artefact])
+        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+
+    def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
+        summary = "; ".join(f"{m}: {self._summary(s)}" for m, s in mailboxes.items())
+        return Setting(data={"mailboxes": mailboxes}, summary=summary)
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        want: dict[str, Any] = expected.data.get("mailboxes", {})
+        have: dict[str, Any] = actual.data.get("mailboxes", {})
+        now = datetime.now(UTC)
+        return all(
+            m in have and self._effective(s, now) == self._effective(have[m], now)
+            for m, s in want.items()
+        )
+
+    def snapshot(self) -> Setting:
+        setting = self.verify()
+        with self._lock:
+            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
+        return setting
+
+    def prepare(self) -> None:
+        self.snapshot()
+
+    def verify(self) -> Setting:
+        return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
+
+    def apply(self, artefacts: Artefacts) -> Receipt:
+        target = json.loads(artefacts.files[self.artefact])
+        results = for_each(
+            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
+        )
+        return self._receipt(results)
+
+    def restore(self, setting: Setting) -> Receipt:
+        saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
+        now = datetime.now(UTC)
+        results = for_each(
+            [m for m in self.opts.mailboxes if m in saved],
+            lambda m: self._switch(m, self._restorable(saved[m], now)),
+            self.opts.concurrency,
+        )
+        return self._receipt(results)
+
+    def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
+        return Receipt(
+            changed=any(r["changed"] for r in results.values()),
+            confirmation={"mailboxes": {m: self._confirmation(r) for m, r in results.items()}},
+        )
+
+    def contacts(self, since: str, until: str) -> list[Contact]:
+        start, end = from_stamp(since), from_stamp(until)
+        results = for_each(
+            self.opts.mailboxes, lambda m: self._received(m, start, end), self.opts.concurrency
+        )
+        found = [c for contacts in results.values() for c in contacts]
+        return sorted(found, key=lambda c: (c.at, c.provider_id))
+
+    def _client(self) -> httpx.Client:
+        with self._client_lock:  # mailboxes run in threads: one client for all of them
+            if self._http is None:
+                self._http = new_client(self.opts.timeout_s)
+            return self._http
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
