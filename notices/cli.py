@@ -552,6 +552,15 @@ def serve(
             help="Seconds between signed checkpoints of the log while an incident is open.",
         ),
     ] = 3600,
+    resume_retry_s: Annotated[
+        float,
+        typer.Option(
+            "--resume-retry-s",
+            min=0.1,
+            help="First wait before a failed automatic resume is tried again (it doubles,"
+            " up to 15 minutes, 8 tries).",
+        ),
+    ] = 60.0,
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
@@ -564,7 +573,7 @@ def serve(
 
     try:
         data, _cfg = resolve(home, config)
-        Server(data, config, host, port, checkpoint_every).run()
+        Server(data, config, host, port, checkpoint_every, resume_retry_s).run()
     except NoticesError as exc:
         fail(exc)
 

@@ -52,6 +52,21 @@ DEFAULT_PORT = 8787
 JOB_PREFIX = "resume:"
 JOB_FUNCTION = "notices.schedule:run_scheduled_resume"
 SCHEDULER_ACTOR = "scheduler"
+RESUME_RETRY_SECONDS = 60.0
+
+
+@dataclass
+class ResumeRetry:
+    """A scheduled resume that fails is tried again (a resume finishes only what is
+    missing): after `first_s`, then twice as long each time, at most `max_s` apart, `tries`
+    times. `notices serve --resume-retry-s` sets `first_s` for the jobs of its process."""
+
+    first_s: float = RESUME_RETRY_SECONDS
+    max_s: float = 900.0
+    tries: int = 8
+
+
+resume_retry = ResumeRetry()
 SMS_PATH = "/_notices/sms"
 VOICE_PATH = "/_notices/voice"  # the staff line's calls (notices/staffline.py)
 MAX_WEBHOOK_BYTES = 64 * 1024
@@ -347,27 +362,47 @@ def run_scheduled_resume(home: str, config: str | None, incident_id: str, planne
                 _say(f"scheduled resume of {incident_id} not run: {result.message}")
                 return
             failed = [f"{o.name}: {o.error}" for o in result.outcomes if not o.ok]
-            plans._set(
-                incident_id,
-                state="failed" if failed else "done",
-                outcome="; ".join(failed) if failed else "every channel restored",
-            )
-            _say(
-                f"scheduled resume of {incident_id} (planned {planned}): "
-                + ("FAILED on " + "; ".join(failed) if failed else "every channel restored")
-            )
+            if failed:
+                _failed(orchestrator, plans, incident_id, planned, "; ".join(failed))
+                return
+            plans._set(incident_id, state="done", outcome="every channel restored")
+            _say(f"scheduled resume of {incident_id} (planned {planned}): every channel restored")
         except Exception as exc:  # noqa: BLE001 - a failed job must show in status, not vanish
-            error = str(exc) or type(exc).__name__
-            plans._set(incident_id, state="failed", outcome=error)
-            orchestrator.log.append(
-                "resume.failed", {"planned": planned, "error": error}, incident=incident_id
-            )
-            _say(f"scheduled resume of {incident_id} FAILED: {error}")
+            _failed(orchestrator, plans, incident_id, planned, str(exc) or type(exc).__name__)
         finally:
             orchestrator.close()
     finally:
         with _running_lock:
             _running.discard(incident_id)
+
+
+def _failed(
+    orchestrator: Orchestrator, plans: Plans, incident_id: str, planned: str, error: str
+) -> None:
+    """Log the failure and, while tries remain, plan the next try: a resume that cannot be
+    missed must not give up because one provider was down at the planned moment."""
+    log = orchestrator.log
+    tries = 1 + sum(1 for r in log.records(incident=incident_id) if r.kind == "resume.failed")
+    again = None
+    if tries <= resume_retry.tries:
+        wait = min(resume_retry.first_s * 2 ** (tries - 1), resume_retry.max_s)
+        again = datetime.now(UTC) + timedelta(seconds=wait)
+    log.append(
+        "resume.failed",
+        {
+            "planned": planned,
+            "error": error,
+            "try": tries,
+            "next_try": utc_stamp(again) if again else None,
+        },
+        incident=incident_id,
+    )
+    if again is not None and orchestrator.incidents.open_incident() is not None:
+        plans.schedule(incident_id, again, "retry", log)
+        _say(f"scheduled resume of {incident_id} FAILED ({error}); trying again at {again}")
+    else:
+        plans._set(incident_id, state="failed", outcome=error)
+        _say(f"scheduled resume of {incident_id} FAILED ({error}); no tries left")
 
 
 def _fail_before_start(data: Path, incident_id: str, planned: str, error: str) -> None:
@@ -508,7 +543,9 @@ class Server:
         host: str,
         port: int,
         checkpoint_every: float = CHECKPOINT_SECONDS,
+        resume_retry_s: float = RESUME_RETRY_SECONDS,
     ) -> None:
+        resume_retry.first_s = resume_retry_s  # read by the job function, in this process
         self.checkpoint_every = checkpoint_every
         self.home = home.resolve()
         self.config = config.resolve() if config else None

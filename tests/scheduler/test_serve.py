@@ -220,3 +220,26 @@ def test_serve_serves_the_site_uncached_with_the_right_types(serve, notices, hom
     assert get("mail/")[0] == 404  # no directory listings
     notices("resume", "--yes")
     assert get("status.json")[0] == 404
+
+
+def test_a_failed_scheduled_resume_is_tried_again_until_it_succeeds(serve, notices, home):
+    """A provider down at the planned moment must not leave the notice up for good."""
+    serve("--resume-retry-s", "1")
+    assert notices("evacuate", "--until", iso_in(3), "--yes").exit_code == 0
+    greeting = home / "site" / "greeting.xml"
+    emergency = greeting.read_text()
+    # The phone's "provider" breaks: its file's place is taken by a folder.
+    greeting.unlink()
+    greeting.mkdir()
+    wait_until(lambda: records(home, "resume.failed"), 20, "the resume to fail")
+    [failed] = records(home, "resume.failed")
+    assert failed["actor"] == "scheduler" and failed["payload"]["next_try"]
+    assert not is_normal(home)
+    retry = [r for r in records(home, "resume.scheduled") if r["payload"]["source"] == "retry"]
+    assert retry and retry[0]["payload"]["planned"] == failed["payload"]["next_try"]
+    greeting.rmdir()  # the provider is back
+    greeting.write_text(emergency)
+    wait_until(lambda: is_normal(home), 20, "the retried resume")
+    assert not greeting.exists()  # restored to what was there before: nothing
+    assert len(records(home, "resume.due")) >= 2
+    assert notices("log", "verify").exit_code == 0
