@@ -94,21 +94,7 @@ def _records(log: EvidenceLog, first: int, last: int) -> list[Record]:
         " FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq",
         (first, last),
     )
-    return [
-        Record(
-            seq=r[0],
-            ts=r[1],
-            actor=r[2],
-            host=r[3],
-            incident=r[4],
-            kind=r[5],
-            channel=r[6],
-            payload=json.loads(r[7]),
-            record_hash=r[8],
-            link_hash=r[9],
-        )
-        for r in rows
-    ]
+    return [Record.from_row(r) for r in rows]
 
 
 def _jsonl(records: list[Record]) -> bytes:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +97,22 @@ class Record:
     payload: dict[str, Any]
     record_hash: str
     link_hash: str
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Record:
+        """A record from the log table's columns, in their order."""
+        return cls(
+            seq=row[0],
+            ts=row[1],
+            actor=row[2],
+            host=row[3],
+            incident=row[4],
+            kind=row[5],
+            channel=row[6],
+            payload=json.loads(row[7]),
+            record_hash=row[8],
+            link_hash=row[9],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -204,18 +220,7 @@ class EvidenceLog:
             params,
         )
         for row in cursor:
-            yield Record(
-                seq=row[0],
-                ts=row[1],
-                actor=row[2],
-                host=row[3],
-                incident=row[4],
-                kind=row[5],
-                channel=row[6],
-                payload=json.loads(row[7]),
-                record_hash=row[8],
-                link_hash=row[9],
-            )
+            yield Record.from_row(row)
 
     def head(self) -> Head | None:
         rows = self.database.query("SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1")

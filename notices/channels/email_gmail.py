@@ -120,6 +120,8 @@ class EmailGmail(MailboxesChannel):
     kind = "email_gmail"
     Options = EmailGmailOptions
     artefact = ARTEFACT
+    provider = PROVIDER
+    forbidden_hint = FORBIDDEN_HINT
     opts: EmailGmailOptions  # endTime = the expected return: the provider-side safety net
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
@@ -233,24 +235,8 @@ class EmailGmail(MailboxesChannel):
     def _request(
         self, method: str, mailbox: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        import httpx
-
-        token = self._token(mailbox)
         url = f"{self.opts.api_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/settings/vacation"
-        try:
-            response = self._client().request(
-                method,
-                url,
-                json=body,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
-        check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
-        answer = response.json()
-        if not isinstance(answer, dict):
-            raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no vacation settings")
-        return answer
+        return self._json(method, url, mailbox, self._token(mailbox), body)
 
     def _read(self, mailbox: str) -> dict[str, Any]:
         return self._request("GET", mailbox)

@@ -155,6 +155,8 @@ class EmailGraph(MailboxesChannel):
     kind = "email_graph"
     Options = EmailGraphOptions
     artefact = ARTEFACT
+    provider = PROVIDER
+    forbidden_hint = FORBIDDEN_HINT
     opts: EmailGraphOptions  # scheduledEndDateTime = the expected return: the safety net
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
@@ -261,24 +263,8 @@ class EmailGraph(MailboxesChannel):
     def _request(
         self, method: str, mailbox: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        import httpx
-
-        token = self._token()
         url = f"{self.opts.graph_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/{path}"
-        try:
-            response = self._client().request(
-                method,
-                url,
-                json=body,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(PROVIDER, mailbox, exc, self.opts.timeout_s) from exc
-        check_response(response, provider=PROVIDER, mailbox=mailbox, forbidden_hint=FORBIDDEN_HINT)
-        answer = response.json()
-        if not isinstance(answer, dict):
-            raise TransientChannelError(f"{PROVIDER} answered {mailbox} with no settings object")
-        return answer
+        return self._json(method, url, mailbox, self._token(), body)
 
     def _read(self, mailbox: str) -> dict[str, Any]:
         answer = self._request("GET", mailbox, "mailboxSettings/automaticRepliesSetting")

@@ -21,8 +21,9 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
-from notices.channels.cloudmail import new_client
+from notices.channels.cloudmail import check_response, new_client, transport_error
 from notices.channels.fanout import for_each
+from notices.errors import TransientChannelError
 from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class MailboxesChannel(Channel):
     self_expiring = True  # each provider's reply ends by itself at the expected return
     opts: MailboxesOptions
     artefact: ClassVar[str]  # the name the setting is published and logged under
+    provider: ClassVar[str]  # the provider's name in messages
+    forbidden_hint: ClassVar[str]  # what an administrator must grant, said on 401/403
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
@@ -146,6 +149,29 @@ class MailboxesChannel(Channel):
         )
         found = [c for contacts in results.values() for c in contacts]
         return sorted(found, key=lambda c: (c.at, c.provider_id))
+
+    def _json(
+        self, method: str, url: str, mailbox: str, token: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One authorised JSON request, its failures mapped to channel errors."""
+        import httpx
+
+        try:
+            response = self._client().request(
+                method,
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(self.provider, mailbox, exc, self.opts.timeout_s) from exc
+        check_response(
+            response, provider=self.provider, mailbox=mailbox, forbidden_hint=self.forbidden_hint
+        )
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise TransientChannelError(f"{self.provider} answered {mailbox} with no settings")
+        return answer
 
     def _client(self) -> httpx.Client:
         with self._client_lock:  # mailboxes run in threads: one client for all of them
