@@ -10,6 +10,7 @@ import errno
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -164,12 +165,28 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._open(path)
+            self._open_retrying(path)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
                 f"cannot open the evidence log {path}: {describe_os_error(exc)}."
                 " Nothing was switched."
             ) from None
+
+    def _open_retrying(self, path: Path, seconds: float = 30.0) -> None:
+        """Open, waiting while another process holds the database: two commands started at
+        the same moment on a new data folder both create it, and switching a new database
+        to WAL does not wait for the other's lock by itself (SQLite answers "locked")."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                self._open(path)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                with contextlib.suppress(AttributeError, sqlite3.Error):
+                    self.conn.close()
+                time.sleep(0.05)
 
     def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +194,7 @@ class Database:
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
         # the sequence number and the previous link are read and written atomically.
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.conn = conn
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=30000")
