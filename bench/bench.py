@@ -93,7 +93,7 @@ def build_log(path: Path, size: int) -> None:
     import rfc8785
 
     from notices.db import Database
-    from notices.log import GENESIS, canonical_record, link_hash
+    from notices.evidence.log import GENESIS, canonical_record, link_hash
 
     database = Database(path)
     payload = {
@@ -141,7 +141,7 @@ def child_measure(code: str) -> dict[str, float]:
 
 def bench_log(sizes: list[int]) -> None:
     from notices.db import Database
-    from notices.log import EvidenceLog
+    from notices.evidence.log import EvidenceLog
 
     print(f"evidence log ({machine()})")
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,7 +163,7 @@ def bench_log(sizes: list[int]) -> None:
             build_log(home / "notices.db", size)
             print(f"  {size:,} records: built in {time.perf_counter() - began:.1f} s")
             verify = child_measure(
-                "from pathlib import Path\nfrom notices.evidence import open_log\n"
+                "from pathlib import Path\nfrom notices.evidence.export import open_log\n"
                 f"result = open_log(Path({str(home)!r})).verify()\nassert result.ok, result\n"
             )
             print(
@@ -171,15 +171,15 @@ def bench_log(sizes: list[int]) -> None:
                 f" ({verify['seconds']:.2f} s, peak {verify['peak_mib']:.0f} MiB)"
             )
             export = child_measure(
-                "from pathlib import Path\nfrom notices.evidence import open_log, export\n"
+                "from pathlib import Path\nfrom notices.evidence.export import open_log, export\n"
                 f"export(open_log(Path({str(home)!r})), Path({str(home / 'out.csv')!r}),"
                 " 'csv', None)\n"
             )
             print(f"    CSV export: {export['seconds']:.2f} s, peak {export['peak_mib']:.0f} MiB")
             dossier = child_measure(
                 "from pathlib import Path\nfrom zoneinfo import ZoneInfo\n"
-                "from notices.evidence import open_log\n"
-                "from notices.dossier import ExportSettings, export_dossier\n"
+                "from notices.evidence.export import open_log\n"
+                "from notices.evidence.dossier import ExportSettings, export_dossier\n"
                 "settings = ExportSettings(incident='20261123-181739-0000', since=None,"
                 " until=None, lang='fi', include_personal=False,"
                 " zone=ZoneInfo('Europe/Helsinki'), organisation=None, mode_titles={})\n"

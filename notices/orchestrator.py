@@ -33,9 +33,10 @@ from notices.errors import (
     StateError,
     StorageError,
 )
+from notices.evidence.contacts import ChannelContacts, record_collection, store_contacts
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
-from notices.log import EvidenceLog
+from notices.evidence.log import EvidenceLog
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ LOCK_TIMEOUT_SECONDS = 120
 TOGETHER_SECONDS = 2.0
 
 
-def _no_progress(name: str, state: ProgressState, detail: str) -> None:
+def no_progress(name: str, state: ProgressState, detail: str) -> None:
     pass
 
 
@@ -184,7 +185,7 @@ class Orchestrator:
         config: Config,
         home: Path,
         channels: list[Channel],
-        progress: Progress = _no_progress,
+        progress: Progress = no_progress,
         actor: str | None = None,
     ) -> None:
         self.config = config
@@ -747,13 +748,29 @@ class Orchestrator:
             text = text.replace(secret, "[secret]")
         return text
 
+    def collect_contacts(self, incident: str, since: str, until: str) -> list[ChannelContacts]:
+        """Ask every channel for the contacts its provider recorded in the window, store the
+        new ones and log the outcome. A channel's failure is its entry, never an exception."""
+        results = []
+        for channel in self.channels:
+            try:
+                contacts = channel.contacts(since, until)
+            except ChannelError as exc:
+                results.append(ChannelContacts(channel.name, True, error=self._plain(exc)))
+                continue
+            if contacts is None:
+                results.append(ChannelContacts(channel.name, False))
+                continue
+            new = store_contacts(self.log, channel.name, incident, contacts)
+            results.append(ChannelContacts(channel.name, True, len(contacts), new))
+        record_collection(self.log, incident, since, until, results)
+        return results
+
     def _collect_contacts(self, incident: Incident, ended: str) -> None:
         """Store the contacts providers recorded during the incident (they may not keep
         them for long). Never fails the resume: a problem is logged per channel."""
-        from notices.contacts import collect_contacts
-
         try:
-            collect_contacts(self.log, self.channels, incident.id, incident.started, ended)
+            self.collect_contacts(incident.id, incident.started, ended)
         except Exception as exc:  # noqa: BLE001 - the channels are restored; report, go on
             self.log.append("contacts.failed", {"error": self._plain(exc)}, incident=incident.id)
 

@@ -6,7 +6,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notices.log import canonical_record
+from notices.evidence.log import canonical_record
 
 # JSON values as our payloads hold them (json.loads output), floats and exotic text included.
 json_values = st.recursive(

@@ -27,7 +27,7 @@ from notices.channels.base import (
 from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import banner_html, notice_page, status_document
 from notices.errors import TransientChannelError
-from notices.http import Answer, fetch_public, http_error
+from notices.net.http import Answer, fetch_public, http_error
 from notices.publishers import (
     FolderPublisherOptions,
     Publisher,

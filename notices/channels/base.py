@@ -18,6 +18,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# Kept importable from here: a channel's `contacts` returns them.
+from notices.evidence.contacts import Contact
+
 Medium = Literal["ivr", "banner", "email"]
 
 
@@ -99,22 +102,6 @@ class Receipt:
 
     changed: bool
     confirmation: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Contact:
-    """A customer's contact that reached a channel's provider (a call, an email).
-
-    `party` (caller number, sender address) is personal data: the evidence log keeps only a
-    keyed digest of it in the hashed record, the value itself where it can be erased.
-    """
-
-    channel: str
-    kind: Literal["call", "email", "sms"]
-    at: str  # UTC RFC 3339 with milliseconds, from the provider's own record
-    party: str
-    provider_id: str
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

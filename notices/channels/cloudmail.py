@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from notices.channels.base import Notice, RenderedText
 from notices.channels.texts import email_subject, language_blocks
 from notices.errors import TransientChannelError
-from notices.http import status_error
+from notices.net.http import status_error
 from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def check_response(
 def transport_error(
     provider: str, mailbox: str, exc: Exception, seconds: float | None = None
 ) -> TransientChannelError:
-    from notices.channels.network import plain
+    from notices.net.network import plain
 
     return TransientChannelError(
         f"could not reach {provider} for {mailbox}: {plain(exc, None, seconds)}"
@@ -138,7 +138,7 @@ def transport_error(
 
 def new_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
     """Every request, tokens included, must be answered completely within `timeout` s."""
-    from notices.channels.network import deadline_client
+    from notices.net.network import deadline_client
 
     return deadline_client(timeout)
 

@@ -40,7 +40,7 @@ from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
 from notices.faults import crash_point
-from notices.http import fetch_public, http_error, mask_url, status_error
+from notices.net.http import fetch_public, http_error, mask_url, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import from_stamp, utc_stamp
 
@@ -620,7 +620,7 @@ class TwilioVoice(Channel):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        from notices.channels.network import deadline_hook, mark_start
+        from notices.net.network import deadline_hook, mark_start
 
         def need(env: str) -> str:
             value = os.environ.get(env)
@@ -677,7 +677,7 @@ class TwilioVoice(Channel):
         import requests
         from twilio.base.exceptions import TwilioRestException
 
-        from notices.channels.network import plain
+        from notices.net.network import plain
 
         try:
             return call(self.client())

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from notices.channels.network import within
+from notices.net.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.http import is_transient, retry_after
+from notices.net.http import is_transient, retry_after
 from notices.publishers.base import Publisher, content_type_for, decode_text, known_or_read
 
 T = TypeVar("T")
@@ -128,7 +128,7 @@ class S3Publisher(Publisher):
     def _call(self, what: str, action: Callable[[Any], T]) -> T:
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-        from notices.channels.network import plain
+        from notices.net.network import plain
 
         where = self.identity()
         try:

@@ -1,4 +1,4 @@
-"""notices.http: what every HTTP-speaking channel shares."""
+"""notices.net.http: what every HTTP-speaking channel shares."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.http import fetch_public, http_error, mask_url, retry_after
+from notices.net.http import fetch_public, http_error, mask_url, retry_after
 from tests.channels.conftest import Silent, Site
 
 

@@ -1,5 +1,5 @@
 """A recorded incident: switched, updated and resumed through the CLI, with phone calls
-stored through the same function the resume hook uses (notices.contacts.store_contacts)."""
+stored through the same function the resume hook uses (notices.evidence.contacts.store_contacts)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from notices.channels.base import Contact
-from notices.contacts import store_contacts
-from notices.evidence import open_log
+from notices.evidence.contacts import store_contacts
+from notices.evidence.export import open_log
 
 SPECIAL = "ÄÖÅäöå – € “” š"
 REASON = f"Palohälytys {SPECIAL}"

@@ -308,8 +308,8 @@ def test_pdf_of_10000_records_takes_under_5_seconds(notices, recorded, tmp_path)
     from dataclasses import replace
     from zoneinfo import ZoneInfo
 
-    from notices.evidence import open_log
-    from notices.report import ReportInput, build_report
+    from notices.evidence.export import open_log
+    from notices.evidence.report import ReportInput, build_report
 
     log = open_log(recorded.home)
     try:

@@ -1,5 +1,5 @@
 def test_long_lists_show_their_ends_and_say_how_many_were_left_out():
-    from notices.report import ROWS_SHOWN, _capped
+    from notices.evidence.report import ROWS_SHOWN, _capped
 
     items = list(range(ROWS_SHOWN * 3))
     shown = list(_capped(items))  # type: ignore[arg-type]

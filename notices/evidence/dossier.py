@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from notices import __version__
-from notices.anchor import (
+from notices.evidence.anchor import (
     CHECKPOINT_DOMAIN,
     MANIFEST_DOMAIN,
     SigningKey,
@@ -35,9 +35,9 @@ from notices.anchor import (
     signature_valid,
 )
 from notices.errors import UsageError
-from notices.evidence import CSV_COLUMNS
-from notices.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
-from notices.personal import PersonalData, mask
+from notices.evidence.export import CSV_COLUMNS
+from notices.evidence.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
+from notices.evidence.personal import PersonalData, mask
 from notices.timeparse import from_stamp, utc_stamp
 
 FORMAT = "notices-dossier/1"
@@ -183,7 +183,7 @@ class ExportSettings:
 
 def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> dict[str, Any]:
     """Write the dossier into `folder`; return the manifest."""
-    from notices.report import ReportInput, build_report
+    from notices.evidence.report import ReportInput, build_report
 
     if settings.lang not in LANGUAGES:
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {settings.lang!r}")

@@ -99,7 +99,7 @@ def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
     """Fetch `url` as a visitor (or Twilio) would, past every cache. The whole answer must
     arrive within `timeout` seconds, however slowly it trickles. Raises
     TransientChannelError when it cannot be reached."""
-    from notices.channels.network import within
+    from notices.net.network import within
 
     if urlsplit(url).scheme not in ("http", "https"):
         raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
@@ -112,7 +112,7 @@ def _fetch(url: str, timeout: float, method: str) -> Answer:
     import urllib.error
     import urllib.request
 
-    from notices.channels.network import plain
+    from notices.net.network import plain
 
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by the caller
         url, method=method, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}

@@ -22,9 +22,10 @@ from typing import Any
 
 import rfc8785
 
-from notices.anchor import Head, check_checkpoints, write_checkpoint
+from notices.evidence.anchor import Head, check_checkpoints, write_checkpoint
 from notices.db import Database
-from notices.personal import check_personal
+from notices.errors import UsageError
+from notices.evidence.personal import check_personal
 from notices.timeparse import utc_stamp
 
 GENESIS = bytes(32)
@@ -221,6 +222,17 @@ class EvidenceLog:
         )
         for row in cursor:
             yield Record.from_row(row)
+
+    def latest_incident(self) -> str:
+        """The incident opened last; UsageError when the log holds none."""
+        from notices.errors import UsageError
+
+        rows = self.database.query(
+            "SELECT incident FROM log WHERE kind = 'incident.opened' ORDER BY seq DESC LIMIT 1"
+        )
+        if not rows:
+            raise UsageError("the log holds no incident yet")
+        return str(rows[0][0])
 
     def head(self) -> Head | None:
         rows = self.database.query("SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1")

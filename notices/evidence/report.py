@@ -14,8 +14,8 @@ from importlib.resources import files as package_files
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from notices.log import Record
-from notices.personal import mask
+from notices.evidence.log import Record
+from notices.evidence.personal import mask
 from notices.timeparse import from_stamp
 
 LABELS: dict[str, dict[str, str]] = {

@@ -40,12 +40,16 @@ def local(stamp: str | None, zone: ZoneInfo) -> str:
 class LiveProgress:
     """A line per channel, updated in place on a terminal, printed line by line otherwise."""
 
-    def __init__(self, console: Console, names: list[str]) -> None:
+    def __init__(self, console: Console) -> None:
         self.console = console
-        self.states: dict[str, tuple[str, str]] = {name: ("pending", "") for name in names}
+        # Channels appear as the orchestrator announces them (all "pending" first).
+        self.states: dict[str, tuple[str, str]] = {}
         self.lock = threading.Lock()
         self.live: Live | None = None
-        self.width = max((len(name) for name in names), default=8)
+
+    @property
+    def width(self) -> int:
+        return max((len(name) for name in self.states), default=8)
 
     def __enter__(self) -> LiveProgress:
         if self.console.is_terminal:

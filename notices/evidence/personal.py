@@ -21,7 +21,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from notices.anchor import _write_private
+from notices.evidence.anchor import _write_private
 from notices.db import Database
 
 KEY_FILE = "keys/personal-hmac.key"
@@ -71,13 +71,17 @@ class PersonalData:
                 found[ref] = value
         return found
 
-    def erase_before(self, cutoff: str) -> list[str]:
-        """Erase every value seen before `cutoff`; return their refs. Then VACUUM, so the
-        bytes leave the file too (WAL checkpointed and truncated)."""
-        refs = [
+    def refs_before(self, cutoff: str) -> list[str]:
+        """The refs of every value seen before `cutoff`."""
+        return [
             str(row[0])
             for row in self.database.query("SELECT ref FROM personal WHERE seen < ?", (cutoff,))
         ]
+
+    def erase_before(self, cutoff: str) -> list[str]:
+        """Erase every value seen before `cutoff`; return their refs. Then VACUUM, so the
+        bytes leave the file too (WAL checkpointed and truncated)."""
+        refs = self.refs_before(cutoff)
         with self.database.lock:
             conn = self.database.conn
             conn.execute("PRAGMA secure_delete = ON")

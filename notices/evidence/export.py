@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from notices.db import Database
 from notices.errors import UsageError
-from notices.log import EvidenceLog, Record
+from notices.evidence.log import EvidenceLog, Record
 from notices.timeparse import from_stamp
 
 CSV_COLUMNS = (

@@ -10,15 +10,29 @@ party: the record holds a ref, the text sits in the erasable personal table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from notices.channels.base import Channel, Contact
-from notices.errors import ChannelError
-from notices.log import EvidenceLog
-from notices.personal import PersonalData
+from notices.evidence.log import EvidenceLog
+from notices.evidence.personal import PersonalData
 from notices.timeparse import utc_stamp
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A customer's contact that reached a channel's provider (a call, an email).
+
+    `party` (caller number, sender address) is personal data: the evidence log keeps only a
+    keyed digest of it in the hashed record, the value itself where it can be erased.
+    """
+
+    channel: str
+    kind: Literal["call", "email", "sms"]
+    at: str  # UTC RFC 3339 with milliseconds, from the provider's own record
+    party: str
+    provider_id: str
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def _scrub(value: Any, party: str) -> Any:
@@ -86,22 +100,10 @@ class ChannelContacts:
     error: str | None = None
 
 
-def collect_contacts(
-    log: EvidenceLog, channels: list[Channel], incident: str, since: str, until: str
-) -> list[ChannelContacts]:
-    """Ask every channel for its contacts in the window, store them, log the outcome."""
-    results = []
-    for channel in channels:
-        try:
-            contacts = channel.contacts(since, until)
-        except ChannelError as exc:
-            results.append(ChannelContacts(channel.name, True, error=str(exc)))
-            continue
-        if contacts is None:
-            results.append(ChannelContacts(channel.name, False))
-            continue
-        new = store_contacts(log, channel.name, incident, contacts)
-        results.append(ChannelContacts(channel.name, True, len(contacts), new))
+def record_collection(
+    log: EvidenceLog, incident: str, since: str, until: str, results: list[ChannelContacts]
+) -> None:
+    """Log what each channel's provider answered when asked for its contacts."""
     log.append(
         "contacts.collected",
         {
@@ -119,7 +121,6 @@ def collect_contacts(
         },
         incident=incident,
     )
-    return results
 
 
 def incident_window(log: EvidenceLog, incident: str) -> tuple[str, str] | None:

@@ -1,11 +1,12 @@
 """Switching by a phone call: staff call a private Twilio number and key in mode and PIN.
 
-Part of the SMS gate (notices/sms.py): the same signature check, allowlist, replay store,
-failure limits and command run, with the channel "voice".
+Behind the same gate as SMS (notices/staff/gate.py): the same signature check, allowlist,
+replay store and failure limits, and the same command run (notices/staff/sms.py), with the
+channel "voice".
 
     POST /_notices/voice (the staff line's voice webhook), then the <Gather> actions
     /_notices/voice?step=mode|hours|pin|result&n=N, each signed by Twilio
-      -> X-Twilio-Signature valid (SmsGate.check_signature)?     no: 403, logged
+      -> X-Twilio-Signature valid (StaffGate.check_signature)?     no: 403, logged
       -> CallSid + step + N never seen before?                     no: <Hangup/>, logged
       -> To is the staff line, From on the allowlist?              no: <Reject/>, logged as a
                                                                       keyed digest only
@@ -25,15 +26,15 @@ import hmac
 import os
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from notices.config import Config, SmsConfig, StaffMember
 from notices.errors import TimeError
+from notices.staff.gate import SMS_ACTOR, TWIML, VOICE_PATH, Response, StaffGate, one
+from notices.staff.sms import Command, keyword, run_command
 from notices.timeparse import parse_duration
 
-if TYPE_CHECKING:
-    from notices.sms import Response, SmsGate
 
 MAX_TRIES = 3  # per step of one call: a wrong key, a wrong PIN
 MAX_POLLS = 90  # result polls, a second's pause each: then the SMS brings the outcome
@@ -120,9 +121,9 @@ class Call:
 
 
 class StaffLine:
-    """The voice webhook of one `serve`; called by SmsGate.handle under its lock."""
+    """The voice webhook of one `serve`; called by the staff webhook under the gate's lock."""
 
-    def __init__(self, gate: SmsGate) -> None:
+    def __init__(self, gate: StaffGate) -> None:
         self.gate = gate
         self.calls: dict[str, Call] = {}
 
@@ -135,15 +136,13 @@ class StaffLine:
         signature: str,
         form: Any,
     ) -> Response:
-        from notices.sms import _one
-
         gate = self.gate
         now = gate.clock()
         refused = gate.check_signature(sms, public_url, target, signature, form, now, "voice")
         if refused is not None:
             return refused
-        call_sid = _one(form, "CallSid")
-        caller = _one(form, "From")
+        call_sid = one(form, "CallSid")
+        caller = one(form, "From")
         if not call_sid:
             self._log("voice.refused", {"reason": "not a call (no CallSid)"})
             return 400, b"", "text/plain"
@@ -152,11 +151,11 @@ class StaffLine:
         n = query.get("n", ["0"])[-1]
         about = {"call": call_sid, "step": step}
         # Each step of a call has its own URL, so a recorded request cannot be played again.
-        if not gate._first_time(f"{call_sid}:{step}:{n}"):
-            gate._fail(caller, now, sms)
+        if not gate.first_time(f"{call_sid}:{step}:{n}"):
+            gate.fail(caller, now, sms)
             self._log("voice.refused", {**about, "reason": "replayed request"})
             return _twiml(_hangup())
-        if _one(form, "To") != sms.voice.number:
+        if one(form, "To") != sms.voice.number:
             self._log("voice.refused", {**about, "reason": "called another number"})
             return _twiml(_reject())
         staff = gate.allowed(sms, caller, now, "voice", about)
@@ -166,18 +165,18 @@ class StaffLine:
         lang = staff.language or config.languages[0]
         call = self.calls.get(call_sid)
         if step != "call" and (call is None or call.staff.number != staff.number):
-            gate._fail(staff.number, now, sms)
+            gate.fail(staff.number, now, sms)
             self._log("voice.refused", {**about, "reason": "no such call"}, staff)
             return _twiml(self._end(sms, lang, "lost"))
         if call is not None:
             lang = call.lang
             if (step, n) != (call.step, str(call.n)):
-                gate._fail(staff.number, now, sms)
+                gate.fail(staff.number, now, sms)
                 self._log("voice.refused", {**about, "reason": "step out of order"}, staff)
                 return _twiml(self._end(sms, lang, "lost"))
         if step == "result" and call is not None:
             return self._result(config, sms, public_url, call_sid, call)
-        blocked = gate._blocked(staff.number, now, sms)
+        blocked = gate.blocked(staff.number, now, sms)
         if blocked:
             self.calls.pop(call_sid, None)
             self._log(
@@ -192,7 +191,7 @@ class StaffLine:
             del self.calls[call_sid]
             self._log("voice.refused", {**about, "reason": "call timed out"}, staff)
             return _twiml(self._end(sms, lang, "lost"))
-        digits = (_one(form, "Digits") or "").strip()
+        digits = (one(form, "Digits") or "").strip()
         if step == "mode":
             return self._mode(config, sms, public_url, call_sid, call, digits)
         if step == "hours":
@@ -286,12 +285,10 @@ class StaffLine:
         digits: str,
         now: float,
     ) -> Response:
-        from notices.sms import Command, _keyword
-
         gate = self.gate
         staff = call.staff
         assert call.command is not None
-        word = _keyword(config, call.command, call.lang)
+        word = keyword(config, call.command, call.lang)
         typed = f"{word} {call.for_}" if call.for_ else word
         about = {"call": call_sid, "command": call.command, "typed": typed}
         expected = _pin_of(staff)
@@ -300,10 +297,10 @@ class StaffLine:
             self._log("voice.refused", {**about, "step": "pin", "reason": "no PIN"}, staff)
             return _twiml(self._end(sms, call.lang, "no_pin"))
         if not hmac.compare_digest(digits.encode(), expected.encode()):
-            gate._fail(staff.number, now, sms)
+            gate.fail(staff.number, now, sms)
             self._log("voice.refused", {**about, "step": "pin", "reason": "wrong PIN"}, staff)
             response = self._say(_response(), sms, call.lang, spoken(call.lang, "wrong_pin"))
-            if gate._blocked(staff.number, now, sms):
+            if gate.blocked(staff.number, now, sms):
                 self.calls.pop(call_sid, None)
                 return _twiml(self._locked(response, sms, call.lang, hangup=True))
             if not self._again(call_sid, call):
@@ -311,7 +308,9 @@ class StaffLine:
             return _twiml(self._ask(sms, public_url, call, "pin", 8, response, again=True))
         command = Command(call.command, call.lang, typed, None, call.for_, None)
         self._log("voice.accepted", {**about, "factor": "pin"}, staff)
-        call.outcome = gate.worker.submit(gate._run, config, sms, staff, command, "pin", "voice")
+        call.outcome = gate.worker.submit(
+            run_command, gate, config, sms, staff, command, "pin", "voice"
+        )
         call.step, call.n = "result", call.n + 1
         response = self._say(
             _response(), sms, call.lang, spoken(call.lang, "running", command=word)
@@ -364,8 +363,6 @@ class StaffLine:
         call: Call,
         response: Any = None,
     ) -> Any:
-        from notices.sms import _keyword
-
         response = response if response is not None else _response()
         call.step = "mode"
         gather = response.gather(
@@ -376,7 +373,7 @@ class StaffLine:
             method="POST",
         )
         for digit, command in sms.voice.digits.items():
-            name = _keyword(config, command, call.lang).capitalize()
+            name = keyword(config, command, call.lang).capitalize()
             self._say(gather, sms, call.lang, spoken(call.lang, "choice", name=name, digit=digit))
         return self._say(response, sms, call.lang, spoken(call.lang, "no_input"), hangup=True)
 
@@ -439,15 +436,11 @@ class StaffLine:
         return verb
 
     def _url(self, public_url: str, call: Call) -> str:
-        from notices.sms import VOICE_PATH
-
         return f"{public_url.rstrip('/')}{VOICE_PATH}?step={call.step}&n={call.n}"
 
     def _log(self, kind: str, payload: dict[str, Any], staff: StaffMember | None = None) -> None:
-        from notices.sms import SMS_ACTOR
-
         actor = staff.name if staff is not None else SMS_ACTOR
-        self.gate._log(kind, payload, actor=actor, channel="voice")
+        self.gate.log(kind, payload, actor=actor, channel="voice")
 
     def _forget_old(self, now: float, sms: SmsConfig) -> None:
         """Calls abandoned mid-way (the caller hung up) are dropped once well past expiry."""
@@ -480,6 +473,4 @@ def _reject() -> Any:
 
 
 def _twiml(response: Any) -> Response:
-    from notices.sms import TWIML
-
     return 200, str(response.to_xml()).encode("utf-8"), TWIML

@@ -1,0 +1,101 @@
+"""The `notices` command. Thin: parse, call `notices.commands`, print.
+
+One module per group: `switch` (evacuate, power-out, any configured mode, resume, extend),
+`setup` (init, check, preview, embed), `log` (show, verify, export, contacts,
+purge-personal; callbacks), `status`, `serve`. `app` holds the shared options and the one
+error handler; `display` the screen's words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from notices import __version__
+from notices.cli.app import app, out
+from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
+
+# Imported in the order `notices --help` lists their commands.
+# isort: split
+from notices.cli import switch
+from notices.cli.switch import add_mode_command
+
+# isort: split
+from notices.cli import status
+
+# isort: split
+from notices.cli import serve, setup
+
+# isort: split
+from notices.cli import log
+
+__all__ = ["app", "log", "main", "register_configured_modes", "serve", "setup", "status", "switch"]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"notices {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+def _configured_modes(argv: list[str]) -> list[str]:
+    """Modes a notices.toml adds, read cheaply so they can be commands. Errors wait for later."""
+    explicit = None
+    home = None
+    for flag, value in itertools.pairwise(argv):
+        if flag == "--config":
+            explicit = Path(value)
+        elif flag == "--home":
+            home = Path(value)
+    path = config_path(home or default_home(), explicit)
+    if path is None:
+        return []
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML: reported later
+        return []
+    modes = data.get("modes", {})
+    return [
+        m for m in modes if isinstance(m, str) and is_mode_name(m) and m not in BUILTIN_MODE_NAMES
+    ]
+
+
+def register_configured_modes(args: list[str]) -> None:
+    for mode in _configured_modes(args):
+        if mode not in {cmd.name for cmd in app.registered_commands}:
+            add_mode_command(
+                mode, f"Switch every channel to the {mode} notice (from notices.toml)."
+            )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    register_configured_modes(args)
+    try:
+        app(args=args, prog_name="notices")
+    except SystemExit as exc:
+        if argv is not None:
+            raise
+        # Every command has closed its database and files by now: skip the interpreter's
+        # teardown of the provider SDKs (0.2-0.3 s), the last step before a switch is over.
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

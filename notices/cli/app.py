@@ -1,0 +1,119 @@
+"""The typer app, its shared options, its consoles and its one error handler.
+
+Every command module registers on `app` (or `log_app`) with `@command(...)`, which turns a
+NoticesError into one line on stderr and the error's exit code: no command catches it
+itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from notices.errors import NoticesError, UsageError
+
+app = typer.Typer(
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    add_completion=False,
+    # Tracebacks with local variables could show a secret on screen: never.
+    pretty_exceptions_enable=False,
+    help="Switch the phone greeting, website banner and email auto-reply together in an"
+    " emergency, and keep evidence of every step.",
+)
+log_app = typer.Typer(no_args_is_help=True, help="Read, verify and export the evidence log.")
+app.add_typer(log_app, name="log")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+Home = Annotated[
+    Path | None,
+    typer.Option("--home", envvar="NOTICES_HOME", help="Data folder (log, state, published site)."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="NOTICES_CONFIG",
+        help="notices.toml to use (default: the data folder's, else the built-in default).",
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object, for scripts.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Render and show what would change; touch nothing.")
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until", help="Expected return: 15:30 (today, or tomorrow if past) or an ISO time."
+    ),
+]
+For = Annotated[str | None, typer.Option("--for", help="Expected return after 90m, 4h or 1h30m.")]
+Reason = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reason",
+        help="What happened, said in every notice. Prefix with a language to give it per"
+        " language: --reason 'fi:Uhkatilanne' --reason 'en:A security threat'.",
+    ),
+]
+Incident = Annotated[str | None, typer.Option("--incident", help="Only this incident.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(error: NoticesError) -> NoReturn:
+    err.print(f"[bold red]error:[/bold red] {error}")
+    raise typer.Exit(error.exit_code)
+
+
+def handled(function: F) -> F:
+    """The one error handler: a NoticesError becomes `error: ...` and its exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except NoticesError as exc:
+            fail(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def command(target: typer.Typer = app, name: str | None = None) -> Callable[[F], F]:
+    """Register a command on `target`, behind the one error handler."""
+
+    def register(function: F) -> F:
+        target.command(name=name)(handled(function))
+        return function
+
+    return register
+
+
+def confirm_or_refuse(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to confirm on: add --yes to switch without asking")
+    if not typer.confirm(question, default=False):
+        err.print("Nothing was changed.")
+        raise typer.Exit(2)
+
+
+def print_json(value: Any) -> None:
+    out.print_json(json.dumps(value, ensure_ascii=False))
+
+
+def note(text: str | None) -> None:
+    """How a time the clocks skip or repeat was read: said before anything happens."""
+    if text:
+        err.print(f"[bold]note:[/bold] {text}")

@@ -1,0 +1,253 @@
+"""The evidence log: show, verify, export, contacts, purge-personal; and callbacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from notices import commands
+from notices.cli.app import (
+    ConfigFile,
+    Home,
+    Incident,
+    Json,
+    Yes,
+    command,
+    confirm_or_refuse,
+    err,
+    log_app,
+    out,
+    print_json,
+)
+from notices.errors import UsageError
+from notices.evidence.export import open_log
+from notices.paths import default_home
+
+
+
+@command(log_app, "show")
+def log_show(
+    incident: Incident = None,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """List the log's records, oldest first."""
+    from notices.evidence.export import record_line
+
+    workspace = commands.Workspace.load(home, config)
+    log = open_log(workspace.home)
+    try:
+        for record in log.records(incident=incident):
+            if json_output:
+                line = json.dumps(record.as_dict(), ensure_ascii=False)
+                out.print(line, markup=False, highlight=False, soft_wrap=True)
+            else:
+                out.print(record_line(record, workspace.config.zone), markup=False, soft_wrap=True)
+    finally:
+        log.database.close()
+
+
+@command(log_app, "verify")
+def log_verify(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="An exported dossier to check offline (default: the whole log)."),
+    ] = None,
+    expect_key: Annotated[
+        str | None,
+        typer.Option("--expect-key", help="The signing key fingerprint the dossier must carry."),
+    ] = None,
+    json_output: Json = False,
+    home: Home = None,
+) -> None:
+    """Walk the hash chain and compare its head with the head file; or, given a folder, check
+    an exported dossier offline (file hashes, signature, chain continuity)."""
+    if folder is not None:
+        _verify_dossier(folder, expect_key, json_output)
+        return
+    log = open_log(home or default_home())
+    try:
+        result = log.verify()
+        if result.ok:
+            log.anchor("verify")
+    finally:
+        log.database.close()
+    if json_output:
+        out.print_json(json.dumps(result.__dict__))
+    elif result.ok:
+        out.print(f"[green]OK[/green]: {result.records} records, chain head {result.head}")
+    else:
+        err.print(f"[bold red]FAILED[/bold red]: {result.problem}")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:
+    from notices.evidence.dossier import verify_dossier
+
+    checks = verify_dossier(folder, expect_key)
+    ok = all(check.ok for check in checks)
+    if json_output:
+        print_json({"ok": ok, "checks": [check.__dict__ for check in checks]})
+    else:
+        for check in checks:
+            mark = "[green]ok[/green]    " if check.ok else "[bold red]FAILED[/bold red]"
+            (out if check.ok else err).print(f"{mark} {check.name}: {check.detail}", markup=True)
+        out.print("[green]OK[/green]: the dossier verifies." if ok else "")
+        if not ok:
+            err.print("[bold red]FAILED[/bold red]: the dossier does not verify.")
+    raise typer.Exit(0 if ok else 1)
+
+
+@command(log_app, "export")
+def log_export(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder for the dossier, or a .jsonl/.csv file.")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl or csv: one file instead of a dossier folder."),
+    ] = None,
+    incident: Incident = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Export a period from: 2026-11-23T08:00.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="... up to (not including).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: fi, sv or en.")] = "fi",
+    include_personal: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal",
+            help="Show callers' numbers and addresses unmasked (this is logged).",
+        ),
+    ] = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Export an incident (or a period) as a dossier folder: report.pdf, events.csv,
+    events.jsonl, contacts.csv and a signed manifest.json. With --format, one file only."""
+    single = fmt is not None or output.suffix in (".jsonl", ".csv")
+    if single:
+        fmt = fmt or output.suffix[1:]
+        if fmt not in ("jsonl", "csv"):
+            raise UsageError(f"--format must be jsonl or csv, not {fmt!r}")
+    workspace = commands.Workspace.load(home, config)
+    log = open_log(workspace.home)
+    try:
+        if fmt is not None:
+            from notices.evidence.export import export
+
+            count, digest = export(log, output, fmt, incident)
+            out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
+            return
+        from notices.evidence.dossier import ExportSettings, export_dossier, parse_moment
+
+        cfg = workspace.config
+        settings = ExportSettings(
+            incident=incident,
+            since=parse_moment(since, cfg.zone) if since else None,
+            until=parse_moment(until, cfg.zone) if until else None,
+            lang=lang,
+            include_personal=include_personal,
+            zone=cfg.zone,
+            organisation=cfg.organisation.name if cfg.organisation else None,
+            mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
+        )
+        if incident is None and since is None and until is None:
+            raise UsageError("say what to export: --incident ID, or --since/--until")
+        manifest = export_dossier(log, output, settings)
+    finally:
+        log.database.close()
+    slice_ = manifest["slice"]
+    out.print(
+        f"Wrote the dossier to {output}: records {slice_['first_seq']}–{slice_['last_seq']},"
+        f" chain head {manifest['log_head']['link']}."
+    )
+    out.print(f"Check it with: notices log verify {output}")
+
+
+@command(log_app, "contacts")
+def log_contacts(
+    incident: Incident = None,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Fetch from every channel's provider the contacts received during an incident and
+    store them in the log (resume does this too)."""
+    workspace = commands.Workspace.load(home, config)
+    open_log(workspace.home).database.close()  # a mistyped --home must not start a new log
+    with commands.open_session(workspace) as session:
+        results = commands.collect_contacts(session, incident)
+    for result in results:
+        if result.error:
+            err.print(f"[bold red]{result.channel}[/bold red]: {result.error}")
+        elif not result.available:
+            out.print(f"{result.channel}: the provider keeps no record of contacts")
+        else:
+            out.print(f"{result.channel}: {result.received} contacts ({result.new} new)")
+    raise typer.Exit(1 if any(r.error for r in results) else 0)
+
+
+@command(log_app, "purge-personal")
+def log_purge_personal(
+    older_than: Annotated[
+        str,
+        typer.Option("--older-than", help="Erase values older than this: 36m (months), 3y, 90d."),
+    ] = "36m",
+    yes: Yes = False,
+    home: Home = None,
+) -> None:
+    """Erase callers' numbers and addresses older than the retention period (default 36
+    months). The chain keeps verifying; the erasure itself is logged."""
+    from notices.evidence.retention import purge_cutoff, purge_personal
+
+    cutoff = purge_cutoff(older_than)
+    confirm_or_refuse(f"Erase personal data recorded before {cutoff}?", yes)
+    log = open_log(home or default_home())
+    try:
+        erased = purge_personal(log, older_than, cutoff)
+    finally:
+        log.database.close()
+    out.print(f"Erased {len(erased)} personal data values recorded before {cutoff}.")
+
+
+@command()
+def callbacks(
+    incident: Incident = None,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """The people who tried to reach you during an incident, newest first: call them back."""
+    from notices.evidence.contacts import callbacks as list_callbacks
+    from notices.timeparse import from_stamp
+
+    workspace = commands.Workspace.load(home, config)
+    log = open_log(workspace.home)
+    try:
+        incident = incident or log.latest_incident()
+        people = list_callbacks(log, incident)
+        # Showing personal data is itself evidence (who looked, when, how many).
+        log.append(
+            "personal.shown", {"purpose": "callbacks", "count": len(people)}, incident=incident
+        )
+        log.anchor("callbacks")
+    finally:
+        log.database.close()
+    if json_output:
+        print_json([p.__dict__ for p in people])
+        return
+    if not people:
+        out.print(f"No contacts stored for incident {incident} (see `notices log contacts`).")
+        return
+    for person in people:
+        when = from_stamp(person.last).astimezone(workspace.config.zone)
+        out.print(
+            f"{when:%Y-%m-%d %H:%M}  {person.party or '(erased)':<20} {person.contacts:>3}x"
+            f"  {', '.join(person.kinds)} via {', '.join(person.channels)}",
+            markup=False,
+            highlight=False,
+        )

@@ -1,0 +1,264 @@
+"""Switching: evacuate, power-out (and any mode from notices.toml), resume, extend."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from notices import commands
+from notices.cli.app import (
+    ConfigFile,
+    DryRun,
+    For,
+    Home,
+    Json,
+    Reason,
+    Until,
+    Yes,
+    app,
+    command,
+    confirm_or_refuse,
+    err,
+    handled,
+    note,
+    out,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from notices.cli.display import LiveProgress
+    from notices.orchestrator import Result
+
+
+def _progress(json_output: bool) -> LiveProgress | None:
+    """A line per channel on screen while it switches; none for --json."""
+    if json_output:
+        return None
+    from notices.cli.display import LiveProgress
+
+    return LiveProgress(out)
+
+
+def _session(workspace: commands.Workspace, progress: LiveProgress | None) -> Any:
+    if progress is None:
+        return commands.open_session(workspace)
+    return commands.open_session(workspace, progress=progress)
+
+
+def run_switch(
+    mode: str,
+    *,
+    home: Any,
+    config_file: Any,
+    until: str | None,
+    for_: str | None,
+    reason: list[str] | None,
+    yes: bool,
+    dry_run: bool,
+    json_output: bool,
+) -> None:
+    workspace = commands.Workspace.load(home, config_file)
+    plan = commands.plan_switch(workspace, mode, until=until, for_=for_, reasons=reason)
+    progress = _progress(json_output)
+    with _session(workspace, progress) as session:
+        note(plan.note)
+        if dry_run:
+            preview = commands.switch(session, plan, arguments={}, dry_run=True)
+            _print(preview.result, json_output, workspace.config.zone)
+            return
+        commands.check_switch(session, plan)
+        names = ", ".join(session.channel_names())
+        confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
+        arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
+        if progress is not None:
+            out.print(f"[bold]Switching to {mode}[/bold]")
+        with progress or nullcontext():
+            outcome = commands.switch(session, plan, arguments=arguments)
+    _print(outcome.result, json_output, workspace.config.zone, outcome.schedule)
+    raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+def _print(
+    result: Result, json_output: bool, zone: ZoneInfo, schedule: dict[str, Any] | None = None
+) -> None:
+    from notices.cli.display import local, print_result
+
+    if json_output:
+        extra = {}
+        if schedule is not None:
+            extra = {k: schedule[k] for k in ("planned_resume", "scheduler", "warning")}
+        print_json(result.as_json() | extra)
+        return
+    print_result(out, result, zone)
+    if schedule is not None and schedule["planned_resume"]:
+        out.print(f"  automatic resume: {local(schedule['planned_resume'], zone)}")
+    if schedule is not None and schedule["warning"]:
+        err.print(f"[bold red]WARNING:[/bold red] {schedule['warning']}")
+
+
+def add_mode_command(mode: str, help_text: str) -> None:
+    def switch_command(
+        until: Until = None,
+        for_: For = None,
+        reason: Reason = None,
+        yes: Yes = False,
+        dry_run: DryRun = False,
+        json_output: Json = False,
+        home: Home = None,
+        config: ConfigFile = None,
+    ) -> None:
+        run_switch(
+            mode,
+            home=home,
+            config_file=config,
+            until=until,
+            for_=for_,
+            reason=reason,
+            yes=yes,
+            dry_run=dry_run,
+            json_output=json_output,
+        )
+
+    switch_command.__doc__ = help_text
+    app.command(name=mode)(handled(switch_command))
+
+
+add_mode_command(
+    "evacuate",
+    "The office is being evacuated: switch every channel to the evacuation notice.",
+)
+add_mode_command(
+    "power-out", "The office has lost power: switch every channel to the power-cut notice."
+)
+
+
+@command()
+def resume(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Do not resume now: (re)schedule the automatic resume for 17:00 or an ISO"
+            " time. Needs `notices serve` running.",
+        ),
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Back to normal: restore exactly what every channel showed before the incident.
+
+    Cancels any scheduled automatic resume. With --at, changes nothing now and schedules
+    the automatic resume for that time instead."""
+    workspace = commands.Workspace.load(home, config)
+    if at is not None:
+        _resume_at(workspace, at, dry_run, json_output)
+        return
+    progress = _progress(json_output)
+    with _session(workspace, progress) as session:
+        if not dry_run:
+            confirm_or_refuse("Restore every channel to what it showed before the incident?", yes)
+        live = progress is not None and not dry_run and session.open_incident() is not None
+        if live:
+            out.print("[bold]Resuming[/bold]")
+        with progress if live and progress is not None else nullcontext():
+            outcome = commands.resume(session, arguments={}, dry_run=dry_run)
+    zone = workspace.config.zone
+    _print(outcome.result, json_output, zone)
+    if outcome.cancelled and not json_output:
+        from notices.cli.display import local
+
+        out.print(
+            f"  the automatic resume planned for {local(outcome.cancelled.at, zone)} is cancelled"
+        )
+    raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_output: bool) -> None:
+    from notices.cli.display import local
+    from notices.timeparse import utc_stamp
+
+    zone = workspace.config.zone
+    with commands.open_session(workspace) as session:
+        outcome = commands.resume_at(session, at, dry_run=dry_run)
+    note(outcome.moment.note)
+    incident, planned = outcome.incident, utc_stamp(outcome.moment.utc)
+    report = outcome.schedule
+    if json_output:
+        print_json(
+            {
+                "command": "resume --at",
+                "dry_run": dry_run,
+                "incident": incident.id,
+                "planned_resume": planned,
+                "expected_return": incident.expected_return,
+                "scheduler": report["scheduler"],
+                "warning": report["warning"] if not dry_run else None,
+            }
+        )
+        raise typer.Exit(0)
+    verb = "Would schedule" if dry_run else "Scheduled"
+    out.print(
+        f"[bold]{verb} the automatic resume[/bold] of incident {incident.id} for"
+        f" {local(planned, zone)}; nothing else changed."
+    )
+    if incident.expected_return and incident.expected_return != planned:
+        out.print(
+            f"  the notices still say back {local(incident.expected_return, zone)};"
+            " `notices extend --until ...` changes what customers are told."
+        )
+    if not dry_run and report["warning"]:
+        err.print(f"[bold red]WARNING:[/bold red] {report['warning']}")
+    elif not dry_run and report["scheduler_alive"]:
+        out.print("  the scheduler (`notices serve`) has it.")
+    raise typer.Exit(0)
+
+
+@command()
+def extend(
+    until: Until = None,
+    for_: Annotated[
+        str | None, typer.Option("--for", help="The new expected return: 2h, 90m from now.")
+    ] = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    json_output: Json = False,
+    home: Home = None,
+    config: ConfigFile = None,
+) -> None:
+    """Move the expected return: every notice says the new time, the resume moves with it.
+
+    Re-renders and re-applies every channel's text, moves the automatic resume and the
+    provider-side end times. --for counts from now."""
+    workspace = commands.Workspace.load(home, config)
+    progress = _progress(json_output)
+    with _session(workspace, progress) as session:
+        plan = commands.plan_extend(session, until=until, for_=for_)
+        note(plan.note)
+        arguments = {"until": until, "for": for_, "dry_run": dry_run}
+        zone = workspace.config.zone
+        if dry_run:
+            preview = commands.switch(session, plan, arguments=arguments, dry_run=True)
+            _print(preview.result, json_output, zone)
+            return
+        from notices.cli.display import local
+        from notices.timeparse import utc_stamp
+
+        assert plan.returning is not None
+        confirm_or_refuse(
+            f"Move the expected return to {local(utc_stamp(plan.returning), zone)} and"
+            " update every channel?",
+            yes,
+        )
+        if progress is not None:
+            out.print(f"[bold]Extending {plan.mode}[/bold]")
+        with progress or nullcontext():
+            outcome = commands.switch(session, plan, arguments=arguments)
+    _print(outcome.result, json_output, zone, outcome.schedule)
+    raise typer.Exit(0 if outcome.result.ok else 1)

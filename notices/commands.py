@@ -1,0 +1,503 @@
+"""The one API every door calls: the CLI, the SMS gate, the staff line and the scheduler.
+
+    Workspace.load(home, config)            the data folder and its validated configuration
+    plan_switch / plan_extend               the request, parsed and checked; nothing touched
+    open_session(workspace, actor, progress)   the channels built, the log opened
+      check_switch(session, plan)           render everything, check credentials: nothing
+                                            touched (a door may then ask for confirmation)
+      switch(session, plan[, dry_run])      switch every channel; plan the automatic resume
+      resume(session, ...)                  restore every channel; cancel the planned resume
+      resume_at(session, at)                only (re)plan the automatic resume
+      status(session)                       each channel read back, the plan, the scheduler
+      collect_contacts(session, incident)   what providers recorded during an incident
+    check(workspace), preview(workspace, ...)
+
+A door parses its own input (words, digits, options), calls these and presents what comes
+back in its own way. Who asked, and through which door, is the session's actor: the log
+records it, so the same command reads the same in the evidence whichever door it came by.
+A fix to how a command works is made here, once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from notices.config import Config, load_config
+from notices.errors import StateError, UsageError
+from notices.evidence.contacts import ChannelContacts, incident_window
+from notices.incident import Incident
+from notices.orchestrator import (
+    ChannelOutcome,
+    Orchestrator,
+    Progress,
+    Result,
+    build_channels,
+    missing_credentials,
+    no_progress,
+)
+from notices.paths import config_path, default_home
+from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
+from notices.timeparse import (
+    Moment,
+    expected_return_explained,
+    parse_until_explained,
+    utc_stamp,
+)
+
+MAX_REASON = 500  # characters per language: a caller hears it read aloud in every language
+SCHEDULER_ACTOR = "scheduler"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A data folder and the configuration that applies to it."""
+
+    home: Path
+    config: Config
+    config_file: Path | None = None
+
+    @classmethod
+    def load(cls, home: Path | None = None, config_file: Path | None = None) -> Workspace:
+        """`--home` / `NOTICES_HOME` (else the platform default) and `--config` /
+        `NOTICES_CONFIG` (else the data folder's notices.toml, else the built-in default)."""
+        data = home or default_home()
+        return cls(data, load_config(config_path(data, config_file)), config_file)
+
+
+@dataclass
+class Session:
+    """A workspace's channels and log, open for one command. Close it (or use `with`)."""
+
+    workspace: Workspace
+    orchestrator: Orchestrator
+
+    @property
+    def config(self) -> Config:
+        return self.workspace.config
+
+    def open_incident(self) -> Incident | None:
+        return self.orchestrator.incidents.open_incident()
+
+    def channel_names(self) -> list[str]:
+        return [channel.name for channel in self.orchestrator.channels]
+
+    def close(self) -> None:
+        self.orchestrator.close()
+
+
+@contextmanager
+def open_session(
+    workspace: Workspace, actor: str | None = None, progress: Progress = no_progress
+) -> Iterator[Session]:
+    """Build every configured channel (validating its options; no provider is touched) and
+    open the log. `actor` is who asks (None: the person at this computer, from
+    NOTICES_ACTOR or the login name); `progress` hears of each channel as it goes."""
+    channels = build_channels(workspace.config, workspace.home)
+    session = Session(
+        workspace,
+        Orchestrator(workspace.config, workspace.home, channels, progress, actor=actor),
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+# -- switching ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SwitchPlan:
+    """A switch, parsed and checked: a mode's command, or `extend` of the open incident."""
+
+    mode: str
+    command: str
+    reasons: dict[str, str] | None
+    moment: Moment | None
+    require_open: bool = False
+
+    @property
+    def returning(self) -> datetime | None:
+        return self.moment.utc if self.moment else None
+
+    @property
+    def note(self) -> str | None:
+        """How a time the clocks skip or repeat (daylight saving) was read, if it was one."""
+        return self.moment.note if self.moment else None
+
+
+@dataclass
+class SwitchOutcome:
+    result: Result
+    # After a real switch with a return time: the planned resume, the scheduler, a warning.
+    schedule: dict[str, Any] | None = None
+
+
+def plan_switch(
+    workspace: Workspace,
+    mode: str,
+    *,
+    until: str | None = None,
+    for_: str | None = None,
+    reasons: list[str] | None = None,
+) -> SwitchPlan:
+    """Parse a switch to `mode`: its return time and reasons. Raises UsageError."""
+    config = workspace.config
+    moment = expected_return_explained(until, for_, config.zone)
+    parsed = parse_reasons(reasons, config.languages)
+    if mode not in config.all_modes():
+        raise UsageError(f"unknown mode {mode!r}")
+    return SwitchPlan(mode, mode, parsed, moment)
+
+
+def plan_extend(session: Session, *, until: str | None, for_: str | None) -> SwitchPlan:
+    """Parse an extension of the open incident: the same mode and reasons, a new return."""
+    if not until and not for_:
+        raise UsageError("say until when: --until 18:00 or --for 2h")
+    moment = expected_return_explained(until, for_, session.config.zone)
+    current = session.open_incident()
+    if current is None:
+        raise StateError("No incident is open: nothing to extend.")
+    return SwitchPlan(current.mode, "extend", None, moment, require_open=True)
+
+
+def check_switch(session: Session, plan: SwitchPlan) -> None:
+    """Render every notice and check every credential, touching nothing: a broken
+    template or a missing secret fails here, before anyone is asked to confirm. No provider
+    is read (that would only slow the switch); `switch` does all this again under the lock."""
+    orchestrator = session.orchestrator
+    orchestrator.build_all(plan.mode, plan.reasons, datetime.now(UTC), plan.returning)
+    missing = missing_credentials(session.config, orchestrator.channels)
+    if missing is not None:
+        raise missing
+
+
+def switch(
+    session: Session,
+    plan: SwitchPlan,
+    *,
+    arguments: dict[str, Any],
+    dry_run: bool = False,
+) -> SwitchOutcome:
+    """Switch every channel as `plan` says, and plan the automatic resume at its return
+    time (telling `serve`). With `dry_run`, render and compare only: nothing is touched
+    and nothing is logged. `arguments` is what the door was given, for the log."""
+    orchestrator = session.orchestrator
+    common: dict[str, Any] = {
+        "reasons": plan.reasons,
+        "expected_return": plan.returning,
+        "arguments": arguments,
+        "command": plan.command if plan.command != plan.mode else None,
+        "require_open": plan.require_open,
+    }
+    if dry_run:
+        return SwitchOutcome(orchestrator.switch(plan.mode, dry_run=True, **common))
+    planner = _resume_planner(orchestrator, plan.returning, source=plan.command)
+    result = orchestrator.switch(plan.mode, dry_run=False, before_finish=planner, **common)
+    schedule = None
+    if planner is not None and result.incident is not None and not result.incident.ended:
+        nudge(orchestrator.database)
+        schedule = _schedule(session, result.incident)
+    return SwitchOutcome(result, schedule)
+
+
+def _resume_planner(
+    orchestrator: Orchestrator, returning: datetime | None, source: str
+) -> Callable[[Incident], None] | None:
+    """With a return time, a switch also plans the automatic resume (under its lock)."""
+    if returning is None:
+        return None
+
+    def plan(incident: Incident) -> None:
+        Plans(orchestrator.database).schedule(incident.id, returning, source, orchestrator.log)
+
+    return plan
+
+
+def _schedule(session: Session, incident: Incident | None) -> dict[str, Any]:
+    orchestrator = session.orchestrator
+    report = schedule_report(
+        orchestrator.database,
+        incident,
+        {channel.name: channel.self_expiring for channel in orchestrator.channels},
+        session.workspace.home,
+        session.config.timezone,
+    )
+    beat = read_heartbeat(orchestrator.database)
+    report["scheduler_alive"] = bool(beat and beat.alive())
+    return report
+
+
+# -- resuming ----------------------------------------------------------------------------
+
+
+@dataclass
+class ResumeOutcome:
+    result: Result
+    cancelled: Plan | None = None  # the automatic resume this one made unnecessary
+
+
+def resume(
+    session: Session,
+    *,
+    arguments: dict[str, Any],
+    dry_run: bool = False,
+    only_if: Callable[[Incident], str | None] | None = None,
+) -> ResumeOutcome:
+    """Restore every channel to what it served before the incident, and cancel the planned
+    automatic resume. `only_if` (the scheduler's) is asked under the lock whether to go
+    ahead; a message back means no, and nothing is touched or logged."""
+    orchestrator = session.orchestrator
+    cancelled: list[Plan] = []
+
+    def cancel(incident: Incident) -> None:
+        reason = "resumed by hand"
+        plan = Plans(orchestrator.database).cancel(incident.id, reason, orchestrator.log)
+        cancelled.extend([plan] if plan else [])
+
+    result = orchestrator.resume(
+        dry_run=dry_run,
+        arguments=arguments,
+        only_if=only_if,
+        before_finish=None if only_if else cancel,
+    )
+    if cancelled:
+        nudge(orchestrator.database)
+    return ResumeOutcome(result, cancelled[0] if cancelled else None)
+
+
+@dataclass
+class ResumeAtOutcome:
+    incident: Incident
+    moment: Moment
+    schedule: dict[str, Any]
+    dry_run: bool
+
+
+def resume_at(session: Session, at: str, *, dry_run: bool = False) -> ResumeAtOutcome:
+    """Change nothing now: (re)plan the automatic resume of the open incident for `at`."""
+    moment = parse_until_explained(at, session.config.zone)
+    orchestrator = session.orchestrator
+    incident = session.open_incident()
+    if incident is None:
+        raise StateError("No incident is open: there is nothing to resume later.")
+    if not dry_run:
+        Plans(orchestrator.database).schedule(
+            incident.id, moment.utc, "resume --at", orchestrator.log
+        )
+        nudge(orchestrator.database)
+    return ResumeAtOutcome(incident, moment, _schedule(session, incident), dry_run)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def status(session: Session) -> dict[str, Any]:
+    """Mode, incident, times, each channel read back, the planned resume, the scheduler."""
+    report = session.orchestrator.status()
+    report |= _schedule(session, session.open_incident())
+    report.pop("scheduler_alive")
+    for entry in report["channels"]:
+        entry["self_expiring"] = report["safety_nets"].get(entry["name"], False)
+    return report
+
+
+def collect_contacts(session: Session, incident: str | None) -> list[ChannelContacts]:
+    """Ask every channel's provider for the contacts received during `incident` (default:
+    the latest) and store them in the log."""
+    log = session.orchestrator.log
+    incident = incident or log.latest_incident()
+    window = incident_window(log, incident)
+    if window is None:
+        raise UsageError(f"no incident {incident!r} in the log")
+    results = session.orchestrator.collect_contacts(incident, *window)
+    log.anchor("contacts collected")
+    return results
+
+
+@dataclass
+class CheckReport:
+    modes: list[str]
+    languages: list[str]
+    outcomes: list[ChannelOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome.ok for outcome in self.outcomes)
+
+
+def check(workspace: Workspace) -> CheckReport:
+    """Render every mode for every channel (with and without a return time) and probe every
+    channel's provider: credentials, targets, publish locations. Changes nothing."""
+    config = workspace.config
+    channels = build_channels(config, workspace.home)
+    orchestrator = Orchestrator(config, workspace.home, channels)
+    try:
+        now = datetime.now(UTC)
+        for mode in config.all_modes():
+            for returning in (None, now + timedelta(hours=4)):
+                orchestrator.build_all(mode, None, now, returning)
+        outcomes = orchestrator.probe()
+    finally:
+        orchestrator.close()
+    return CheckReport(list(config.all_modes()), list(config.languages), outcomes)
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    channel: str
+    kind: str
+    name: str
+    text: str
+
+
+def preview(
+    workspace: Workspace,
+    mode: str,
+    *,
+    channel: str | None = None,
+    lang: str | None = None,
+    until: str | None = None,
+    for_: str | None = None,
+    reasons: list[str] | None = None,
+) -> list[PreviewFile]:
+    """Exactly what each channel would publish for `mode`, touching nothing."""
+    from notices.render import Renderer
+
+    config = workspace.config
+    if lang is not None:
+        if lang not in config.languages:
+            raise UsageError(f"{lang!r} is not one of the configured languages {config.languages}")
+        config = config.model_copy(update={"languages": [lang]})
+    moment = expected_return_explained(until, for_, config.zone)
+    channels = build_channels(config, workspace.home)
+    if channel is not None:
+        channels = [c for c in channels if c.name == channel]
+        if not channels:
+            raise UsageError(f"no channel named {channel!r} (have: {', '.join(config.channels)})")
+    renderer = Renderer(config)
+    files = []
+    for target in channels:
+        notice = renderer.render(
+            mode,
+            target.medium,
+            reasons=parse_reasons(reasons, config.languages),
+            started=datetime.now(UTC),
+            expected_return=moment.utc if moment else None,
+        )
+        for name, text in target.build(notice).files.items():
+            files.append(PreviewFile(target.name, target.kind, name, text))
+    return files
+
+
+@dataclass(frozen=True)
+class Embedding:
+    snippet: str  # the <script> line to paste into every page
+    published_to: str | None  # where notices.js was uploaded, with --publish
+
+
+def embed(workspace: Workspace, channel: str | None, *, publish: bool = False) -> Embedding:
+    """The line a site's pages include for the banner of `channel` (default: the first
+    banner channel); with `publish`, upload notices.js now, before any incident."""
+    from notices.channels.banner import Banner, embed_snippet
+
+    banners = [
+        c for c in build_channels(workspace.config, workspace.home) if c.medium == "banner"
+    ]
+    chosen = [c for c in banners if channel is None or c.name == channel]
+    if not chosen:
+        raise UsageError(f"no banner channel named {channel!r}" if channel else "no banner channel")
+    target = chosen[0]
+    if not isinstance(target, Banner) or not target.public_url:
+        raise UsageError(
+            f'channel {target.name!r} has no public_url: set kind = "banner" and'
+            " public_url to the address its files are served from"
+        )
+    published_to = None
+    if publish:
+        try:
+            target.publish_script()
+        finally:
+            target.close()
+        published_to = target.identity()
+    return Embedding(embed_snippet(target.public_url), published_to)
+
+
+# -- input shared by every door ------------------------------------------------------------
+
+
+def check_reason(value: str) -> None:
+    """Refuse a reason that cannot be shown safely in every notice: control characters
+    (other than line breaks and tabs, which become spaces) and texts too long to be heard."""
+    for char in value:
+        if char in "\t\n\r":
+            continue
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise UsageError(
+                "--reason is not valid text (it holds bytes that are not UTF-8): type it again"
+                " in a terminal set to UTF-8. Nothing was switched."
+            )
+        if category == "Cc":
+            raise UsageError(
+                f"--reason contains the control character U+{ord(char):04X}, which no notice"
+                " can show (it may come from a copy-paste): type the reason again without it."
+                " Nothing was switched."
+            )
+    if len(value) > MAX_REASON:
+        raise UsageError(
+            f"--reason is {len(value)} characters long; at most {MAX_REASON} are accepted, as"
+            " callers hear it read aloud in every language: shorten it (details can go on"
+            " the notice page). Nothing was switched."
+        )
+
+
+def parse_reasons(values: list[str] | None, languages: list[str]) -> dict[str, str] | None:
+    """`fi:Palohälytys` for one language, a plain text for every language."""
+    if not values:
+        return None
+    reasons: dict[str, str] = {}
+    for value in values:
+        prefix, sep, rest = value.partition(":")
+        check_reason(rest if sep and prefix in languages else value)
+        if sep and prefix in languages:
+            reasons[prefix] = rest.strip()
+        else:
+            for lang in languages:
+                reasons.setdefault(lang, value.strip())
+    # A reason given only for some languages stands for the others too.
+    first = next(iter(reasons.values()))
+    return {lang: reasons.get(lang, first) for lang in languages}
+
+
+__all__ = [
+    "SCHEDULER_ACTOR",
+    "CheckReport",
+    "Embedding",
+    "PreviewFile",
+    "ResumeAtOutcome",
+    "ResumeOutcome",
+    "Session",
+    "SwitchOutcome",
+    "SwitchPlan",
+    "Workspace",
+    "check",
+    "check_switch",
+    "collect_contacts",
+    "embed",
+    "open_session",
+    "parse_reasons",
+    "plan_extend",
+    "plan_switch",
+    "preview",
+    "resume",
+    "resume_at",
+    "status",
+    "switch",
+]

@@ -1,0 +1,2 @@
+"""Network helpers shared by channels and publishers: deadlines, plain-words errors, HTTP
+status mapping and URL masking."""

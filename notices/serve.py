@@ -1,0 +1,251 @@
+"""`notices serve`: the long-lived process. One per data folder, on an always-on machine.
+
+It holds the scheduler (notices/schedule.py: automatic resumes, heartbeat, checkpoints) and
+serves on HTTP:
+
+- the data folder's site/ (notice.html, status.json, greeting.xml, notices.js), never
+  cached, and /sample.html, a page with the banner script;
+- POST /_notices/reconcile, the nudge commands send after changing a plan;
+- with `[sms]`, the staff webhooks /_notices/sms and /_notices/voice (notices/staff/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any
+
+from notices.db import Database
+from notices.errors import StateError, UsageError
+from notices.plans import read_heartbeat
+from notices.schedule import CHECKPOINT_SECONDS, RESUME_RETRY_SECONDS, Scheduler, resume_retry, say
+from notices.staff.gate import SMS_PATH, VOICE_PATH
+from notices.staff.webhook import StaffWebhook
+from notices.timeparse import utc_stamp
+
+DEFAULT_PORT = 8787
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+SAMPLE_PAGE = """<!doctype html>
+<html lang="fi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>notices: sample page</title>
+<script src="/notices.js" data-interval="5" defer></script>
+</head>
+<body>
+<main>
+<h1>Esimerkkisivu / Exempelsida / Sample page</h1>
+<p>This page includes <code>notices.js</code> once, as a real site would. While an incident is
+on, the banner appears above this text; after <code>notices resume</code> it goes away.</p>
+</main>
+</body>
+</html>
+"""
+
+INDEX_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>notices serve</title></head>
+<body>
+<h1>notices serve</h1>
+<ul>
+<li><a href="/sample.html">sample.html</a>: a page with the banner script</li>
+<li><a href="/notice.html">notice.html</a>: the standalone notice (while an incident is on)</li>
+<li><a href="/status.json">status.json</a>, <a href="/greeting.xml">greeting.xml</a></li>
+</ul>
+</body>
+</html>
+"""
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "text/xml; charset=utf-8",
+    ".sieve": "application/sieve; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """The data folder's site/, never cached; plus /sample.html and the reconcile nudge."""
+
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # noqa: RUF012
+    wake: Callable[[], None] = staticmethod(lambda: None)
+    health: Callable[[], dict[str, Any]] = staticmethod(dict)
+    staff: StaffWebhook | None = None
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/":
+            self._send(200, INDEX_PAGE.encode(), CONTENT_TYPES[".html"])
+        elif path == "/sample.html":
+            self._send(200, SAMPLE_PAGE.encode(), CONTENT_TYPES[".html"])
+        elif path == "/_notices/health":
+            body = json.dumps(type(self).health()).encode()
+            self._send(200, body, "application/json")
+        elif path == "/notices.js" and not (Path(self.directory) / "notices.js").exists():
+            # Before the first incident the site has no notices.js yet: serve ours.
+            script = package_files("notices").joinpath("static/notices.js").read_bytes()
+            self._send(200, script, CONTENT_TYPES[".js"])
+        else:
+            # Files change within a second; a 304 by mtime could serve a stale notice.
+            del self.headers["If-Modified-Since"]
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_POST(self) -> None:
+        if self.path == "/_notices/reconcile":
+            type(self).wake()
+            self.send_response(HTTPStatus.NO_CONTENT)
+            self.end_headers()
+        elif self.path.split("?", 1)[0] in (SMS_PATH, VOICE_PATH) and type(self).staff is not None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_WEBHOOK_BYTES:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return
+            staff = type(self).staff
+            assert staff is not None
+            signature = self.headers.get("X-Twilio-Signature")
+            status, body, content_type = staff.handle(self.path, signature, self.rfile.read(length))
+            self._send(status, body, content_type)
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        self.send_error(HTTPStatus.NOT_FOUND)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+
+class Server:
+    """`notices serve`: the scheduler, the heartbeat and the local site, in one process."""
+
+    def __init__(
+        self,
+        home: Path,
+        config: Path | None,
+        host: str,
+        port: int,
+        checkpoint_every: float = CHECKPOINT_SECONDS,
+        resume_retry_s: float = RESUME_RETRY_SECONDS,
+    ) -> None:
+        resume_retry.first_s = resume_retry_s  # read by the job function, in this process
+        self.checkpoint_every = checkpoint_every
+        self.home = home.resolve()
+        self.config = config.resolve() if config else None
+        self.host = host
+        self.port = port
+        self.started = utc_stamp(datetime.now(UTC))
+
+    def run(self) -> None:
+        from filelock import FileLock, Timeout
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.home / "serve.lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StateError(self._already_running()) from None
+        try:
+            self._run_locked()
+        finally:
+            lock.release()
+
+    def _already_running(self) -> str:
+        database = Database(self.home / "notices.db")
+        try:
+            beat = read_heartbeat(database)
+        finally:
+            database.close()
+        who = f" (pid {beat.pid} on {beat.host}, {beat.address})" if beat else ""
+        return (
+            f"another `notices serve` is already running for {self.home}{who}; only one may"
+            " run per data folder, so that no resume runs twice"
+        )
+
+    def _listen(self, handler: type[SiteHandler], site: Path) -> ThreadingHTTPServer:
+        try:
+            httpd = ThreadingHTTPServer((self.host, self.port), partial(handler, directory=site))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror}; choose another"
+                " port with --port"
+            ) from None
+        httpd.daemon_threads = True
+        return httpd
+
+    def _run_locked(self) -> None:
+        site = self.home / "site"
+        site.mkdir(parents=True, exist_ok=True)
+        scheduler = Scheduler(self.home, self.config, self.checkpoint_every, self.started)
+        staff = StaffWebhook(self.home, self.config)
+        handler = type(
+            "Handler",
+            (SiteHandler,),
+            {
+                "staff": staff,
+                "wake": staticmethod(scheduler.wake),
+                "health": staticmethod(
+                    lambda: {"pid": os.getpid(), "home": str(self.home), "started": self.started}
+                ),
+            },
+        )
+        try:
+            httpd = self._listen(handler, site)
+        except UsageError:
+            staff.close()
+            scheduler.close()
+            raise
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        address = f"http://{host}:{httpd.server_address[1]}/"
+        try:
+            scheduler.start(address)
+            self._install_signals(httpd)
+            say(
+                f"notices serve: data folder {self.home}; scheduler running;"
+                f" site at {address} (sample.html, notice.html)"
+            )
+            httpd.serve_forever(poll_interval=0.2)
+        finally:
+            # A resume in progress finishes before we go; so does an SMS command.
+            scheduler.stop()
+            httpd.server_close()
+            staff.close()
+            scheduler.close()
+            say("notices serve stopped")
+
+    def _install_signals(self, httpd: ThreadingHTTPServer) -> None:
+        def stop(signum: int, frame: Any) -> None:
+            # shutdown() waits for serve_forever, which runs on this (the main) thread.
+            threading.Thread(target=httpd.shutdown, daemon=True).start()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,248 @@
+"""The gate every staff command passes, by SMS or by a call to the staff line.
+
+    X-Twilio-Signature valid for [sms] public_url + path?   no: 403, logged
+    the message (or call step) never seen before?          no: refused (replay), logged
+    the number on the staff allowlist?                     no: refused, logged as a keyed
+                                                               digest, never the number
+    sender and total failures under the limits?            no: refused, logged
+
+Then the door's own second factor (an SMS code or a PIN; the staff line's PIN), and the
+command runs through `commands` like any other door's. Replies go out through the
+Messages API from the gate's workers. Failure counts live in memory only: a restarted
+`serve` forgets them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from notices.config import SmsConfig, StaffMember
+from notices.db import Database
+from notices.errors import NoticesError
+from notices.evidence.log import EvidenceLog
+from notices.timeparse import utc_stamp
+
+SMS_ACTOR = "sms"
+SMS_PATH = "/_notices/sms"
+VOICE_PATH = "/_notices/voice"
+_SENDER = {"sms": "sender", "voice": "caller"}
+EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+TWIML = "text/xml; charset=utf-8"
+MAX_SMS = 1500  # Twilio accepts 1,600 characters; leave room
+
+Response = tuple[int, bytes, str]
+
+
+@dataclass
+class Limits:
+    """Failures in the sliding window, per sender and in total (monotonic seconds)."""
+
+    per_sender: dict[str, deque[float]] = field(default_factory=dict)
+    total: deque[float] = field(default_factory=deque)
+    bad_signatures: deque[float] = field(default_factory=deque)
+    locked_told: dict[str, float] = field(default_factory=dict)
+
+
+class Form(dict[str, list[str]]):
+    """A parsed form for RequestValidator: `getall` lets it sign repeated keys as Twilio does."""
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+class StaffGate:
+    """Signature, replay, allowlist and failure limits, shared by SMS and the staff line;
+    the log and the replies they write. One per `serve`; its lock serialises requests."""
+
+    def __init__(self, home: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self.home = home
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.limits = Limits()
+        self.database = Database(home / "notices.db")
+        # Commands run one at a time (they take the command lock anyway); replies apart, so
+        # a long command never holds back another person's code.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staff-command")
+        self.replies = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sms-reply")
+
+    def close(self) -> None:
+        self.worker.shutdown(wait=True)
+        self.replies.shutdown(wait=True)
+        self.database.close()
+
+    def check_signature(
+        self,
+        sms: SmsConfig,
+        public_url: str,
+        target: str,
+        signature: str,
+        form: Form,
+        now: float,
+        channel: str,
+    ) -> Response | None:
+        """None if Twilio signed this request, else the refusal (403 or 503), logged."""
+        from twilio.request_validator import RequestValidator
+
+        token = os.environ.get(sms.auth_token_env)
+        if not token:
+            self.log(
+                f"{channel}.refused",
+                {
+                    "reason": f"no auth token: the environment variable {sms.auth_token_env} is"
+                    " not set, so no request can be validated"
+                },
+                channel=channel,
+            )
+            return 503, b"", "text/plain"
+        # The URL Twilio used, as configured: the Host header is the proxy's, or forged.
+        url = public_url.rstrip("/") + target
+        if RequestValidator(token).validate(url, form, signature):
+            return None
+        flood = self.count(self.limits.bad_signatures, now, sms) > sms.max_failures_total
+        if not flood or len(self.limits.bad_signatures) == sms.max_failures_total + 1:
+            self.log(
+                f"{channel}.refused",
+                {
+                    "reason": "invalid signature",
+                    "sender": self.ref(one(form, "From")),
+                    "more_not_logged": flood,
+                },
+                channel=channel,
+            )
+        return 403, b"", "text/plain"
+
+    def allowed(
+        self, sms: SmsConfig, sender: str | None, now: float, channel: str, about: dict[str, Any]
+    ) -> StaffMember | None:
+        """The staff member with this number; else None, counted as a failure and logged with
+        the number's keyed digest only (not logged once the total is over its limit)."""
+        staff = next((s for s in sms.staff if s.number == sender), None)
+        if staff is None:
+            flooding = len(self.window(self.limits.total, now, sms)) > sms.max_failures_total
+            self.fail(sender, now, sms)
+            if not flooding:
+                self.log(
+                    f"{channel}.refused",
+                    {"reason": f"unknown {_SENDER[channel]}", "sender": self.ref(sender), **about},
+                    channel=channel,
+                )
+        return staff
+
+    # -- limits --------------------------------------------------------------------------
+
+    def window(self, times: deque[float], now: float, sms: SmsConfig) -> deque[float]:
+        while times and now - times[0] > sms.failure_window_s:
+            times.popleft()
+        return times
+
+    def count(self, times: deque[float], now: float, sms: SmsConfig) -> int:
+        times.append(now)
+        return len(self.window(times, now, sms))
+
+    def fail(self, sender: str | None, now: float, sms: SmsConfig) -> None:
+        self.count(self.limits.total, now, sms)
+        if sender:
+            self.count(self.limits.per_sender.setdefault(sender, deque()), now, sms)
+
+    def blocked(self, sender: str, now: float, sms: SmsConfig) -> str | None:
+        mine = self.window(self.limits.per_sender.get(sender, deque()), now, sms)
+        if len(mine) >= sms.max_failures_per_sender:
+            return "sender"
+        if len(self.window(self.limits.total, now, sms)) >= sms.max_failures_total:
+            return "all senders"
+        return None
+
+    # -- log, replay, replies --------------------------------------------------------------
+
+    def log(
+        self, kind: str, payload: dict[str, Any], actor: str = SMS_ACTOR, channel: str = "sms"
+    ) -> None:
+        log = EvidenceLog(self.database, actor=actor)
+        log.append(kind, {"channel": channel, **payload})
+        log.anchor(kind)
+
+    def ref(self, number: str | None) -> str | None:
+        """A sender's number as personal data: the log holds only its keyed digest."""
+        if not number:
+            return None
+        from notices.evidence.personal import PersonalData
+
+        return PersonalData(self.database).remember(number, utc_stamp(datetime.now(UTC)))
+
+    def first_time(self, sid: str) -> bool:
+        import sqlite3
+
+        try:
+            with self.database.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sms_messages (sid, seen) VALUES (?, ?)",
+                    (sid, utc_stamp(datetime.now(UTC))),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def reply(
+        self, sms: SmsConfig, staff: StaffMember, message: str, purpose: str, log_text: bool = True
+    ) -> None:
+        """Send `message` to the staff member, from the reply workers."""
+        self.replies.submit(self.send, sms, staff, message[:MAX_SMS], purpose, log_text)
+
+    def send(
+        self,
+        sms: SmsConfig,
+        staff: StaffMember,
+        message: str,
+        purpose: str,
+        log_text: bool,
+        channel: str = "sms",
+    ) -> None:
+        try:
+            sid = twilio_client(sms).messages.create(to=staff.number, from_=sms.number, body=message)
+            payload: dict[str, Any] = {"to": staff.name, "purpose": purpose, "message": sid.sid}
+            if log_text:
+                payload["text"] = message
+            self.log("sms.replied", payload, actor=staff.name, channel=channel)
+        except Exception as exc:  # noqa: BLE001 - logged; nothing else can be done from here
+            error = (str(exc) or type(exc).__name__).replace(staff.number, staff.name)
+            token = os.environ.get(sms.auth_token_env)
+            if token:
+                error = error.replace(token, "***")
+            self.log(
+                "sms.reply_failed",
+                {"to": staff.name, "purpose": purpose, "error": error},
+                actor=staff.name,
+                channel=channel,
+            )
+
+
+
+def twilio_client(sms: SmsConfig) -> Any:
+    from twilio.rest import Client
+
+    account = os.environ.get(sms.account_sid_env)
+    token = os.environ.get(sms.auth_token_env)
+    if not account or not token:
+        raise NoticesError(
+            f"set {sms.account_sid_env} and {sms.auth_token_env}: Twilio credentials come from"
+            " the environment"
+        )
+    client = Client(account, token)
+    if sms.api_base:
+        client.api.base_url = sms.api_base.rstrip("/")
+    return client
+
+
+def one(form: Mapping[str, list[str]], name: str) -> str | None:
+    values = form.get(name)
+    return values[-1] if values else None
+

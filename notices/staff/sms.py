@@ -1,0 +1,469 @@
+"""Switching by SMS: authorised staff text the company's Twilio number; `serve` runs it.
+
+    POST /_notices/sms (Twilio's messaging webhook)
+      -> the gate (notices/staff/gate.py): signature, replay, allowlist, limits
+      -> `EVAKUOI 4h`: a one-time code goes back to that number (Messages API); the command
+         runs when the same number answers with it in time. `EVAKUOI 4h 1234`: the staff
+         member's PIN instead of the code, runs at once. TILA/STATUS needs the same.
+      -> `commands`, as every door: actor = the staff member's name, arguments
+         {"channel": "sms", ...}; the outcome per channel goes back by SMS.
+
+The webhook answers at once with empty TwiML (Twilio waits 15 s at most); commands run on
+the gate's worker and every reply is sent through the Messages API. Codes live in memory
+only: a restarted `serve` forgets pending codes (send the command again).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from notices import commands
+from notices.config import Config, SmsConfig, StaffMember, fold_keyword
+from notices.errors import NoticesError, TimeError
+from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
+from notices.timeparse import from_stamp, parse_duration, parse_until
+
+CODE = re.compile(r"^\d{6}$")
+PIN = re.compile(r"^\d{4,8}$")
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    "fi": {
+        "code": "notices: vahvista {command} vastaamalla koodilla {code} ({lifetime} kuluessa)."
+        " Jos et lähettänyt komentoa, älä vastaa.",
+        "wrong_code": "notices: väärä koodi, komentoa ei suoritettu.",
+        "expired": "notices: koodi vanheni, komentoa ei suoritettu. Lähetä komento uudelleen.",
+        "no_pending": "notices: ei vahvistettavaa komentoa. Lähetä ensin komento.",
+        "wrong_pin": "notices: väärä PIN, komentoa ei suoritettu.",
+        "locked": "notices: liian monta epäonnistunutta yritystä. Odota {minutes} min tai"
+        " käytä komentoriviä.",
+        "usage": "notices: komennot: {commands}. Aika: 4h tai 15:30.",
+        "bad_time": "notices: {error}",
+        "done": "notices: {command} tehty.",
+        "failed": "notices: {command} EI ONNISTUNUT kaikkialla.",
+        "not_run": "notices: {command} ei suoritettu: {error}",
+        "retry": "Lähetä komento uudelleen: vain puuttuva tehdään.",
+        "return": "Automaattinen paluu {when}.",
+        "no_return": "Paluuaikaa ei ole: lähetä {resume}, kun palaatte.",
+        "nothing_open": "notices: poikkeustila ei ole päällä, ei palautettavaa.",
+        "switched": "vaihdettu",
+        "restored": "palautettu",
+        "unchanged": "ennallaan",
+        "error": "VIRHE",
+        "normal": "normaali",
+        "status": "notices: tila {mode}{since}.",
+        "since": " alkaen {when}",
+        "scheduler_down": "AUTOMAATTINEN PALUU EI TOIMI: ajastin ei ole käynnissä.",
+    },
+    "sv": {
+        "code": "notices: bekräfta {command} genom att svara med koden {code} (inom {lifetime})."
+        " Svara inte om du inte skickade kommandot.",
+        "wrong_code": "notices: fel kod, kommandot utfördes inte.",
+        "expired": "notices: koden har gått ut, kommandot utfördes inte. Skicka det igen.",
+        "no_pending": "notices: inget kommando väntar på bekräftelse. Skicka först kommandot.",
+        "wrong_pin": "notices: fel PIN, kommandot utfördes inte.",
+        "locked": "notices: för många misslyckade försök. Vänta {minutes} min eller använd"
+        " kommandoraden.",
+        "usage": "notices: kommandon: {commands}. Tid: 4h eller 15:30.",
+        "bad_time": "notices: {error}",
+        "done": "notices: {command} klart.",
+        "failed": "notices: {command} MISSLYCKADES delvis.",
+        "not_run": "notices: {command} utfördes inte: {error}",
+        "retry": "Skicka kommandot igen: bara det som saknas görs.",
+        "return": "Automatisk återgång {when}.",
+        "no_return": "Ingen återgångstid: skicka {resume} när ni är tillbaka.",
+        "nothing_open": "notices: inget undantagsläge är på, inget att återställa.",
+        "switched": "ändrad",
+        "restored": "återställd",
+        "unchanged": "oförändrad",
+        "error": "FEL",
+        "normal": "normal",
+        "status": "notices: läge {mode}{since}.",
+        "since": " sedan {when}",
+        "scheduler_down": "AUTOMATISK ÅTERGÅNG FUNGERAR INTE: schemaläggaren körs inte.",
+    },
+    "en": {
+        "code": "notices: confirm {command} by replying with the code {code} (within"
+        " {lifetime}). If you did not send it, do not reply.",
+        "wrong_code": "notices: wrong code; the command was not run.",
+        "expired": "notices: the code expired; the command was not run. Send it again.",
+        "no_pending": "notices: no command is waiting for a code. Send the command first.",
+        "wrong_pin": "notices: wrong PIN; the command was not run.",
+        "locked": "notices: too many failed attempts. Wait {minutes} min or use the command line.",
+        "usage": "notices: commands: {commands}. Time: 4h or 15:30.",
+        "bad_time": "notices: {error}",
+        "done": "notices: {command} done.",
+        "failed": "notices: {command} FAILED on some channels.",
+        "not_run": "notices: {command} was not run: {error}",
+        "retry": "Send the command again: only what is missing is done.",
+        "return": "Automatic resume {when}.",
+        "no_return": "No return time: send {resume} when you are back.",
+        "nothing_open": "notices: no incident is open; nothing to resume.",
+        "switched": "switched",
+        "restored": "restored",
+        "unchanged": "already so",
+        "error": "FAILED",
+        "normal": "normal",
+        "status": "notices: mode {mode}{since}.",
+        "since": " since {when}",
+        "scheduler_down": "AUTOMATIC RESUME WILL NOT RUN: no scheduler is alive.",
+    },
+}
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    return TEXTS.get(lang, TEXTS["en"])[key].format(**values)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed SMS command. `typed` is what the log may hold: never the PIN."""
+
+    name: str  # a mode, "resume" or "status"
+    lang: str
+    typed: str
+    until: str | None = None
+    for_: str | None = None
+    pin: str | None = None
+
+
+@dataclass
+class Pending:
+    command: Command
+    code: str
+    expires: float
+    attempts_left: int
+
+
+
+def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
+    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `PALAA`, `TILA`; None if no keyword matches.
+    Raises TimeError for a time that cannot be read."""
+    words = body.split()
+    if not words:
+        return None
+    first = foldkeyword(words[0])
+    matches = [
+        (command, lang)
+        for command, by_lang in config.sms.all_keywords().items()
+        for lang, word in by_lang.items()
+        if foldkeyword(word) == first
+    ]
+    if not matches:
+        return None
+    name = matches[0][0]
+    langs = [lang for _, lang in matches]
+    # One word in several languages (STATUS): the person's own, else the configured order.
+    order = [staff.language, *config.languages, "en"]
+    lang = next((lang for lang in order if lang in langs), langs[0])
+    rest = words[1:]
+    pin = rest.pop() if rest and PIN.match(rest[-1]) else None
+    until = for_ = None
+    if rest and name not in ("resume", "status"):
+        moment = rest.pop(0)
+        try:
+            parse_duration(moment)
+            for_ = moment
+        except TimeError:
+            parse_until(moment, config.zone)  # raises TimeError if not a time either
+            until = moment
+    if rest:
+        raise TimeError(f"{' '.join(rest)!r} is not understood: write e.g. {words[0]} 4h")
+    moment_typed = until or for_
+    typed = f"{words[0].upper()} {moment_typed}" if moment_typed else words[0].upper()
+    return Command(name, lang, typed, until, for_, pin)
+
+
+
+class SmsLine:
+    """Staff commands by SMS: a command, then its code (or a PIN with it)."""
+
+    def __init__(self, gate: StaffGate) -> None:
+        self.gate = gate
+        self.pending: dict[str, Pending] = {}
+        self.last_lang: dict[str, str] = {}  # by number: the language of their last keyword
+
+    def handle(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        target: str,
+        signature: str,
+        form: Form,
+    ) -> Response:
+        now = self.gate.clock()
+        sender = one(form, "From")
+        refused = self.gate.check_signature(sms, public_url, target, signature, form, now, "sms")
+        if refused is not None:
+            return refused
+        sid = one(form, "MessageSid") or one(form, "SmsSid")
+        if not sid:
+            self.gate.log("sms.refused", {"reason": "not an incoming SMS (no MessageSid)"})
+            return 400, b"", "text/plain"
+        if not self.gate.first_time(sid):
+            self.gate.fail(sender, now, sms)
+            self.gate.log("sms.refused", {"reason": "replayed request", "message": sid})
+            return 200, EMPTY_TWIML, TWIML
+        if one(form, "To") != sms.number:
+            self.gate.log("sms.refused", {"reason": "sent to another number", "message": sid})
+            return 200, EMPTY_TWIML, TWIML
+        staff = self.gate.allowed(sms, sender, now, "sms", {"message": sid})
+        if staff is None:
+            return 200, EMPTY_TWIML, TWIML
+        self._accept_from(config, sms, staff, (one(form, "Body") or "").strip(), sid, now)
+        return 200, EMPTY_TWIML, TWIML
+
+    def _accept_from(
+        self, config: Config, sms: SmsConfig, staff: StaffMember, body: str, sid: str, now: float
+    ) -> None:
+        """A signed message from an allowlisted number: a command, a code, or nonsense."""
+        lang = self._lang(config, staff, body)
+        blocked = self.gate.blocked(staff.number, now, sms)
+        if blocked:
+            self.gate.log(
+                "sms.refused",
+                {"reason": "too many failed attempts", "scope": blocked, "message": sid},
+                actor=staff.name,
+            )
+            told = self.limits.locked_told.get(staff.number)
+            if told is None or now - told > sms.failure_window_s:
+                self.limits.locked_told[staff.number] = now
+                minutes = max(1, round(sms.failure_window_s / 60))
+                self.gate.reply(sms, staff, text(lang, "locked", minutes=minutes), "locked")
+            return
+        if CODE.match(body):
+            self._code(config, sms, staff, body, sid, now)
+            return
+        try:
+            command = parse_command(body, config, staff)
+        except TimeError as exc:
+            self.gate.log("sms.refused", {"reason": "bad time", "message": sid}, actor=staff.name)
+            self.gate.reply(sms, staff, text(lang, "bad_time", error=str(exc)), "bad time")
+            return
+        self.last_lang[staff.number] = lang
+        if command is None:
+            self.gate.log("sms.refused", {"reason": "not a command", "message": sid}, actor=staff.name)
+            self.gate.reply(sms, staff, _usage(config, lang), "usage")
+            return
+        expected_pin = os.environ.get(staff.pin_env) if staff.pin_env else None
+        received = {"message": sid, "command": command.name, "typed": command.typed}
+        if command.pin is not None and expected_pin:
+            if hmac.compare_digest(command.pin.encode(), expected_pin.encode()):
+                self.pending.pop(staff.number, None)
+                self.gate.log("sms.accepted", {**received, "factor": "pin"}, actor=staff.name)
+                self.gate.worker.submit(run_command, self.gate, config, sms, staff, command, "pin")
+            else:
+                self.gate.fail(staff.number, now, sms)
+                self.gate.log("sms.refused", {**received, "reason": "wrong PIN"}, actor=staff.name)
+                self.gate.reply(sms, staff, text(command.lang, "wrong_pin"), "wrong PIN")
+            return
+        code = f"{secrets.randbelow(10**6):06d}"
+        self.pending[staff.number] = Pending(
+            command, code, now + sms.code_lifetime_s, sms.code_attempts
+        )
+        self.gate.log(
+            "sms.received",
+            {
+                **received,
+                "second_factor": "code",
+                "code_lifetime_s": sms.code_lifetime_s,
+                "pin": "given but none configured" if command.pin is not None else None,
+            },
+            actor=staff.name,
+        )
+        lifetime = _lifetime(sms.code_lifetime_s)
+        message = text(command.lang, "code", command=command.typed, code=code, lifetime=lifetime)
+        self.gate.reply(sms, staff, message, "code", log_text=False)
+
+    def _code(
+        self, config: Config, sms: SmsConfig, staff: StaffMember, body: str, sid: str, now: float
+    ) -> None:
+        pending = self.pending.get(staff.number)
+        lang = self._lang(config, staff, body)
+        if pending is None:
+            self.gate.fail(staff.number, now, sms)
+            self.gate.log(
+                "sms.refused",
+                {"reason": "code without a command", "message": sid},
+                actor=staff.name,
+            )
+            self.gate.reply(sms, staff, text(lang, "no_pending"), "no command pending")
+            return
+        about = {"message": sid, "command": pending.command.name, "typed": pending.command.typed}
+        if now > pending.expires:
+            del self.pending[staff.number]
+            self.gate.fail(staff.number, now, sms)
+            self.gate.log("sms.refused", {**about, "reason": "expired code"}, actor=staff.name)
+            self.gate.reply(sms, staff, text(lang, "expired"), "expired code")
+            return
+        if not hmac.compare_digest(body.encode(), pending.code.encode()):
+            pending.attempts_left -= 1
+            if pending.attempts_left <= 0:
+                del self.pending[staff.number]
+            self.gate.fail(staff.number, now, sms)
+            self.gate.log(
+                "sms.refused",
+                {**about, "reason": "wrong code", "attempts_left": pending.attempts_left},
+                actor=staff.name,
+            )
+            self.gate.reply(sms, staff, text(lang, "wrong_code"), "wrong code")
+            return
+        del self.pending[staff.number]
+        self.gate.log("sms.accepted", {**about, "factor": "code"}, actor=staff.name)
+        self.gate.worker.submit(run_command, self.gate, config, sms, staff, pending.command, "code")
+
+    def _lang(self, config: Config, staff: StaffMember, body: str) -> str:
+        """Replies speak the language of the keyword texted, else of the command waiting for
+        a code, else of the person's last keyword, else theirs or the first configured."""
+        word = (body.split(maxsplit=1) or [""])[0]
+        folded = foldkeyword(word)
+        found = [
+            lang
+            for by_lang in config.sms.all_keywords().values()
+            for lang, keyword in by_lang.items()
+            if foldkeyword(keyword) == folded
+        ]
+        if found:
+            order = [staff.language, *config.languages]
+            return next((lang for lang in order if lang in found), found[0])
+        pending = self.pending.get(staff.number)
+        if pending is not None:
+            return pending.command.lang
+        return self.last_lang.get(staff.number) or staff.language or config.languages[0]
+
+
+
+# -- running: the same commands as every door ----------------------------------------------
+
+
+def run_command(
+    gate: StaffGate,
+    config: Config,
+    sms: SmsConfig,
+    staff: StaffMember,
+    command: Command,
+    factor: str,
+    channel: str = "sms",
+) -> str:
+    """Run `command` through `commands` as the staff member; the outcome goes to them by SMS
+    and is returned (a call speaks it)."""
+    arguments = {
+        "channel": channel,
+        "factor": factor,
+        "typed": command.typed,
+        "until": command.until,
+        "for": command.for_,
+        "reason": None,
+        "dry_run": False,
+    }
+    workspace = commands.Workspace(gate.home, config)
+    try:
+        with commands.open_session(workspace, actor=staff.name) as session:
+            try:
+                reply = _run(session, command, arguments)
+            except Exception as exc:  # noqa: BLE001 - the person must hear of any failure
+                reply = _not_run(command, exc)
+    except NoticesError as exc:
+        reply = _not_run(command, exc)
+        gate.send(sms, staff, reply[:MAX_SMS], "not run", True, channel)
+        return reply
+    # Sent from here, not queued: at shutdown the command's reply still goes out.
+    gate.send(sms, staff, reply[:MAX_SMS], "result", True, channel)
+    return reply
+
+
+def _run(session: commands.Session, command: Command, arguments: dict[str, Any]) -> str:
+    config = session.config
+    if command.name == "status":
+        return _status_text(commands.status(session), config, command)
+    if command.name == "resume":
+        result = commands.resume(session, arguments=arguments).result
+        if result.message:
+            return text(command.lang, "nothing_open")
+        return _result_text(result, config, command, "restored")
+    plan = commands.plan_switch(
+        session.workspace, command.name, until=command.until, for_=command.for_
+    )
+    result = commands.switch(session, plan, arguments=arguments).result
+    reply = _result_text(result, config, command, "switched")
+    # A time the clocks skip or repeat: say how it was read, as the CLI does.
+    return f"{reply}\n{plan.note}" if plan.note else reply
+
+
+def _status_text(report: dict[str, Any], config: Config, command: Command) -> str:
+    lang = command.lang
+    mode = report["mode"]
+    shown = text(lang, "normal") if mode == "normal" else keyword(config, mode, lang)
+    started = report["started"]
+    since = text(lang, "since", when=_when(started, lang, config)) if started else ""
+    lines = [text(lang, "status", mode=shown, since=since)]
+    for entry in report["channels"]:
+        state = entry["state"]
+        if not entry["ok"]:
+            state = f"{text(lang, 'error')} ({entry.get('error')})"
+        elif state == "normal":
+            state = text(lang, "normal")
+        else:
+            state = keyword(config, state, lang)
+        lines.append(f"{entry['name']}: {state}")
+    if report["planned_resume"]:
+        lines.append(text(lang, "return", when=_when(report["planned_resume"], lang, config)))
+        if not report["scheduler"]["alive"]:
+            lines.append(text(lang, "scheduler_down"))
+    return "\n".join(lines)
+
+
+def keyword(config: Config, command: str, lang: str) -> str:
+    words = config.sms.all_keywords().get(command, {})
+    return words.get(lang) or words.get("en") or command
+
+
+def _usage(config: Config, lang: str) -> str:
+    commands = []
+    for command in config.sms.all_keywords():
+        word = keyword(config, command, lang)
+        commands.append(word + (" [4h|15:30]" if command not in ("resume", "status") else ""))
+    return text(lang, "usage", commands=", ".join(commands))
+
+
+def _lifetime(seconds: float) -> str:
+    return f"{seconds:g} s" if seconds < 60 else f"{round(seconds / 60)} min"
+
+
+def _when(stamp: str, lang: str, config: Config) -> str:
+    from notices.render import when
+
+    return when(from_stamp(stamp), lang, config.zone, datetime.now(UTC))
+
+
+def _not_run(command: Command, exc: BaseException) -> str:
+    error = str(exc) or type(exc).__name__
+    return text(command.lang, "not_run", command=command.typed, error=error)
+
+
+def _result_text(result: Any, config: Config, command: Command, verb: str) -> str:
+    lang = command.lang
+    head = "done" if result.ok else "failed"
+    lines = [text(lang, head, command=command.typed)]
+    for outcome in result.outcomes:
+        if not outcome.ok:
+            state = f"{text(lang, 'error')}: {outcome.error}"
+        else:
+            state = text(lang, verb if outcome.changed else "unchanged")
+        lines.append(f"{outcome.name}: {state}")
+    incident = result.incident
+    if command.name != "resume" and incident is not None:
+        if incident.expected_return:
+            lines.append(text(lang, "return", when=_when(incident.expected_return, lang, config)))
+        else:
+            lines.append(text(lang, "no_return", resume=keyword(config, "resume", lang)))
+    if not result.ok:
+        lines.append(text(lang, "retry"))
+    return "\n".join(lines)
