@@ -47,7 +47,6 @@ from notices.timeparse import (
     Moment,
     expected_return_explained,
     parse_until_explained,
-    utc_stamp,
 )
 
 MAX_REASON = 500  # characters per language: a caller hears it read aloud in every language
@@ -407,9 +406,7 @@ def embed(workspace: Workspace, channel: str | None, *, publish: bool = False) -
     banner channel); with `publish`, upload notices.js now, before any incident."""
     from notices.channels.banner import Banner, embed_snippet
 
-    banners = [
-        c for c in build_channels(workspace.config, workspace.home) if c.medium == "banner"
-    ]
+    banners = [c for c in build_channels(workspace.config, workspace.home) if c.medium == "banner"]
     chosen = [c for c in banners if channel is None or c.name == channel]
     if not chosen:
         raise UsageError(f"no banner channel named {channel!r}" if channel else "no banner channel")

@@ -34,9 +34,9 @@ from notices.errors import (
     StorageError,
 )
 from notices.evidence.contacts import ChannelContacts, record_collection, store_contacts
+from notices.evidence.log import EvidenceLog
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
-from notices.evidence.log import EvidenceLog
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:

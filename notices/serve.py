@@ -143,7 +143,6 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
-
 class Server:
     """`notices serve`: the scheduler, the heartbeat and the local site, in one process."""
 

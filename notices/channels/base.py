@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-# Kept importable from here: a channel's `contacts` returns them.
+
 from notices.evidence.contacts import Contact
 
 Medium = Literal["ivr", "banner", "email"]
@@ -207,3 +207,18 @@ class Channel(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+__all__ = [
+    "Artefacts",
+    "Channel",
+    "ChannelContext",
+    "ChannelOptions",
+    "Contact",
+    "Medium",
+    "Notice",
+    "Receipt",
+    "RenderedText",
+    "Setting",
+    "fingerprint",
+]

@@ -27,7 +27,6 @@ from notices.evidence.export import open_log
 from notices.paths import default_home
 
 
-
 @command(log_app, "show")
 def log_show(
     incident: Incident = None,

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from notices.net.network import within
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.net.http import is_transient, retry_after
+from notices.net.network import within
 from notices.publishers.base import Publisher, content_type_for, decode_text, known_or_read
 
 T = TypeVar("T")

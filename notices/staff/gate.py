@@ -207,7 +207,9 @@ class StaffGate:
         channel: str = "sms",
     ) -> None:
         try:
-            sid = twilio_client(sms).messages.create(to=staff.number, from_=sms.number, body=message)
+            sid = twilio_client(sms).messages.create(
+                to=staff.number, from_=sms.number, body=message
+            )
             payload: dict[str, Any] = {"to": staff.name, "purpose": purpose, "message": sid.sid}
             if log_text:
                 payload["text"] = message
@@ -223,7 +225,6 @@ class StaffGate:
                 actor=staff.name,
                 channel=channel,
             )
-
 
 
 def twilio_client(sms: SmsConfig) -> Any:
@@ -245,4 +246,3 @@ def twilio_client(sms: SmsConfig) -> Any:
 def one(form: Mapping[str, list[str]], name: str) -> str | None:
     values = form.get(name)
     return values[-1] if values else None
-
