@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-
 from notices.evidence.contacts import Contact
 
 Medium = Literal["ivr", "banner", "email"]
