@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,9 @@ from notices.cli.app import (
 from notices.errors import UsageError
 from notices.evidence.export import open_log
 from notices.paths import default_home
+
+if TYPE_CHECKING:
+    from notices.evidence.dossier import ExportSettings
 
 
 @command(log_app, "show")
@@ -142,21 +145,11 @@ def log_export(
             count, digest = export(log, output, fmt, incident)
             out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
             return
-        from notices.evidence.dossier import ExportSettings, export_dossier, parse_moment
+        from notices.evidence.dossier import export_dossier
 
-        cfg = workspace.config
-        settings = ExportSettings(
-            incident=incident,
-            since=parse_moment(since, cfg.zone) if since else None,
-            until=parse_moment(until, cfg.zone) if until else None,
-            lang=lang,
-            include_personal=include_personal,
-            zone=cfg.zone,
-            organisation=cfg.organisation.name if cfg.organisation else None,
-            mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
-        )
         if incident is None and since is None and until is None:
             raise UsageError("say what to export: --incident ID, or --since/--until")
+        settings = _dossier_settings(workspace, incident, since, until, lang, include_personal)
         manifest = export_dossier(log, output, settings)
     finally:
         log.database.close()
@@ -166,6 +159,29 @@ def log_export(
         f" chain head {manifest['log_head']['link']}."
     )
     out.print(f"Check it with: notices log verify {output}")
+
+
+def _dossier_settings(
+    workspace: commands.Workspace,
+    incident: str | None,
+    since: str | None,
+    until: str | None,
+    lang: str,
+    include_personal: bool,
+) -> ExportSettings:
+    from notices.evidence.dossier import ExportSettings, parse_moment
+
+    cfg = workspace.config
+    return ExportSettings(
+        incident=incident,
+        since=parse_moment(since, cfg.zone) if since else None,
+        until=parse_moment(until, cfg.zone) if until else None,
+        lang=lang,
+        include_personal=include_personal,
+        zone=cfg.zone,
+        organisation=cfg.organisation.name if cfg.organisation else None,
+        mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
+    )
 
 
 @command(log_app, "contacts")

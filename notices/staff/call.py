@@ -135,19 +135,29 @@ class StaffLine:
         signature: str,
         form: Any,
     ) -> Response:
-        gate = self.gate
-        now = gate.clock()
-        refused = gate.check_signature(sms, public_url, target, signature, form, now, "voice")
+        now = self.gate.clock()
+        refused = self.gate.check_signature(sms, public_url, target, signature, form, now, "voice")
         if refused is not None:
             return refused
         call_sid = one(form, "CallSid")
-        caller = one(form, "From")
         if not call_sid:
             self._log("voice.refused", {"reason": "not a call (no CallSid)"})
             return 400, b"", "text/plain"
         query = parse_qs(urlsplit(target).query)
         step = query.get("step", ["call"])[-1]
         n = query.get("n", ["0"])[-1]
+        staff = self._caller(sms, form, call_sid, step, n, now)
+        if isinstance(staff, tuple):
+            return staff
+        return self._step(config, sms, public_url, form, call_sid, staff, step, n, now)
+
+    def _caller(
+        self, sms: SmsConfig, form: Any, call_sid: str, step: str, n: str, now: float
+    ) -> StaffMember | Response:
+        """The staff member calling, or the refusal: a replayed step, another number called,
+        a caller not on the allowlist."""
+        gate = self.gate
+        caller = one(form, "From")
         about = {"call": call_sid, "step": step}
         # Each step of a call has its own URL, so a recorded request cannot be played again.
         if not gate.first_time(f"{call_sid}:{step}:{n}"):
@@ -158,8 +168,23 @@ class StaffLine:
             self._log("voice.refused", {**about, "reason": "called another number"})
             return _twiml(_reject())
         staff = gate.allowed(sms, caller, now, "voice", about)
-        if staff is None:
-            return _twiml(_reject())
+        return _twiml(_reject()) if staff is None else staff
+
+    def _step(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        public_url: str,
+        form: Any,
+        call_sid: str,
+        staff: StaffMember,
+        step: str,
+        n: str,
+        now: float,
+    ) -> Response:
+        """The call's next step, if it is the one expected, in time and under the limits."""
+        gate = self.gate
+        about = {"call": call_sid, "step": step}
         self._forget_old(now, sms)
         lang = staff.language or config.languages[0]
         call = self.calls.get(call_sid)
@@ -178,11 +203,8 @@ class StaffLine:
         blocked = gate.blocked(staff.number, now, sms)
         if blocked:
             self.calls.pop(call_sid, None)
-            self._log(
-                "voice.refused",
-                {**about, "reason": "too many failed attempts", "scope": blocked},
-                staff,
-            )
+            about |= {"reason": "too many failed attempts", "scope": blocked}
+            self._log("voice.refused", about, staff)
             return _twiml(self._locked(_response(), sms, lang))
         if call is None:
             return self._answer(config, sms, public_url, call_sid, staff, lang, now)

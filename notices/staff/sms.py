@@ -252,6 +252,18 @@ class SmsLine:
             )
             self.gate.reply(sms, staff, _usage(config, lang), "usage")
             return
+        self._second_factor(config, sms, staff, command, sid, now)
+
+    def _second_factor(
+        self,
+        config: Config,
+        sms: SmsConfig,
+        staff: StaffMember,
+        command: Command,
+        sid: str,
+        now: float,
+    ) -> None:
+        """A command with the staff member's PIN runs at once; without, a code goes back."""
         expected_pin = os.environ.get(staff.pin_env) if staff.pin_env else None
         received = {"message": sid, "command": command.name, "typed": command.typed}
         if command.pin is not None and expected_pin:
