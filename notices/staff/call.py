@@ -35,7 +35,6 @@ from notices.staff.gate import SMS_ACTOR, TWIML, VOICE_PATH, Response, StaffGate
 from notices.staff.sms import Command, keyword, run_command
 from notices.timeparse import parse_duration
 
-
 MAX_TRIES = 3  # per step of one call: a wrong key, a wrong PIN
 MAX_POLLS = 90  # result polls, a second's pause each: then the SMS brings the outcome
 MAX_SAY = 1500

@@ -141,19 +141,18 @@ class Pending:
     attempts_left: int
 
 
-
 def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
     """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `PALAA`, `TILA`; None if no keyword matches.
     Raises TimeError for a time that cannot be read."""
     words = body.split()
     if not words:
         return None
-    first = foldkeyword(words[0])
+    first = fold_keyword(words[0])
     matches = [
         (command, lang)
         for command, by_lang in config.sms.all_keywords().items()
         for lang, word in by_lang.items()
-        if foldkeyword(word) == first
+        if fold_keyword(word) == first
     ]
     if not matches:
         return None
@@ -178,7 +177,6 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     moment_typed = until or for_
     typed = f"{words[0].upper()} {moment_typed}" if moment_typed else words[0].upper()
     return Command(name, lang, typed, until, for_, pin)
-
 
 
 class SmsLine:
@@ -232,9 +230,9 @@ class SmsLine:
                 {"reason": "too many failed attempts", "scope": blocked, "message": sid},
                 actor=staff.name,
             )
-            told = self.limits.locked_told.get(staff.number)
+            told = self.gate.limits.locked_told.get(staff.number)
             if told is None or now - told > sms.failure_window_s:
-                self.limits.locked_told[staff.number] = now
+                self.gate.limits.locked_told[staff.number] = now
                 minutes = max(1, round(sms.failure_window_s / 60))
                 self.gate.reply(sms, staff, text(lang, "locked", minutes=minutes), "locked")
             return
@@ -249,7 +247,9 @@ class SmsLine:
             return
         self.last_lang[staff.number] = lang
         if command is None:
-            self.gate.log("sms.refused", {"reason": "not a command", "message": sid}, actor=staff.name)
+            self.gate.log(
+                "sms.refused", {"reason": "not a command", "message": sid}, actor=staff.name
+            )
             self.gate.reply(sms, staff, _usage(config, lang), "usage")
             return
         expected_pin = os.environ.get(staff.pin_env) if staff.pin_env else None
@@ -323,12 +323,12 @@ class SmsLine:
         """Replies speak the language of the keyword texted, else of the command waiting for
         a code, else of the person's last keyword, else theirs or the first configured."""
         word = (body.split(maxsplit=1) or [""])[0]
-        folded = foldkeyword(word)
+        folded = fold_keyword(word)
         found = [
             lang
             for by_lang in config.sms.all_keywords().values()
             for lang, keyword in by_lang.items()
-            if foldkeyword(keyword) == folded
+            if fold_keyword(keyword) == folded
         ]
         if found:
             order = [staff.language, *config.languages]
@@ -337,7 +337,6 @@ class SmsLine:
         if pending is not None:
             return pending.command.lang
         return self.last_lang.get(staff.number) or staff.language or config.languages[0]
-
 
 
 # -- running: the same commands as every door ----------------------------------------------
