@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from notices import locales
+from notices.config import Config, builtin_modes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -60,3 +61,13 @@ def test_the_files_are_package_data():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert "locales/*.toml" in pyproject["tool"]["setuptools"]["package-data"]["notices"]
 
+
+def test_built_in_modes_take_their_words_from_the_locales_and_a_site_overrides_them():
+    evacuate = builtin_modes()["evacuate"]
+    assert evacuate.title["sv"] == locales.text("sv", "modes.evacuate.title")
+    assert evacuate.default_reason["fi"] == locales.text("fi", "modes.evacuate.default_reason")
+    config = Config.model_validate({"modes": {"evacuate": {"title": {"fi": "Oma otsikko"}}}})
+    mode = config.all_modes()["evacuate"]
+    assert mode.title["fi"] == "Oma otsikko"
+    assert mode.title["en"] == locales.text("en", "modes.evacuate.title")
+    assert mode.default_reason == evacuate.default_reason
