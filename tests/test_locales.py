@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import string
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from notices import locales
 from notices.config import Config, builtin_modes
+from notices.render import when
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,3 +74,37 @@ def test_built_in_modes_take_their_words_from_the_locales_and_a_site_overrides_t
     assert mode.title["fi"] == "Oma otsikko"
     assert mode.title["en"] == locales.text("en", "modes.evacuate.title")
     assert mode.default_reason == evacuate.default_reason
+
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+NOW = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)  # Monday 23:00 in Helsinki
+
+
+WEEKS = {
+    # Finnish in the essive ("on Monday"), as the templates use it: "palaamme maanantaina".
+    "fi": "maanantaina tiistaina keskiviikkona torstaina perjantaina lauantaina sunnuntaina",
+    "sv": "måndagen tisdagen onsdagen torsdagen fredagen lördagen söndagen",
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(WEEKS))
+def test_every_weekday_in_the_form_a_notice_says_it(lang):
+    monday = datetime(2026, 11, 30, 8, 5, tzinfo=UTC)
+    for offset, day in enumerate(WEEKS[lang].split()):
+        said = when(monday + timedelta(days=offset), lang, HELSINKI, NOW)
+        assert said.removeprefix("on ").startswith(f"{day} "), said
+
+
+def test_the_year_only_when_it_is_not_this_one_in_every_language():
+    moment = datetime(2027, 3, 1, 6, 5, tzinfo=UTC)  # Monday 08:05 in Helsinki
+    assert when(moment, "fi", HELSINKI, NOW) == "maanantaina 1.3.2027 klo 8.05"
+    assert when(moment, "sv", HELSINKI, NOW) == "måndagen den 1 mars 2027 kl. 8.05"
+    assert when(moment, "en", HELSINKI, NOW) == "on Monday 1 March 2027 at 08:05"
+    this_year = datetime(2026, 12, 1, 6, 5, tzinfo=UTC)
+    assert when(this_year, "sv", HELSINKI, NOW) == "tisdagen den 1 december kl. 8.05"
+
+
+def test_a_language_without_a_file_says_a_moment_in_english():
+    moment = datetime(2026, 12, 1, 6, 5, tzinfo=UTC)
+    assert when(moment, "de", HELSINKI, NOW) == when(moment, "en", HELSINKI, NOW)
