@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,32 +63,24 @@ class RetryConfig(StrictModel):
     )
 
 
-BUILTIN_MODES: dict[str, ModeConfig] = {
-    "evacuate": ModeConfig(
-        title={
-            "fi": "Poikkeustilanne: toimipisteemme on tyhjennetty",
-            "sv": "Undantagsläge: vårt kontor har utrymts",
-            "en": "Exceptional situation: our office has been evacuated",
-        },
-        default_reason={
-            "fi": "Jouduimme tyhjentämään toimitilamme turvallisuussyistä.",
-            "sv": "Vi har av säkerhetsskäl varit tvungna att utrymma våra lokaler.",
-            "en": "We have had to evacuate our premises for safety reasons.",
-        },
-    ),
-    "power-out": ModeConfig(
-        title={
-            "fi": "Poikkeustilanne: sähkökatko toimipisteessämme",
-            "sv": "Undantagsläge: strömavbrott på vårt kontor",
-            "en": "Exceptional situation: power cut at our office",
-        },
-        default_reason={
-            "fi": "Toimitilassamme on sähkökatko.",
-            "sv": "Det är strömavbrott i våra lokaler.",
-            "en": "There is a power cut at our premises.",
-        },
-    ),
-}
+BUILTIN_MODE_NAMES = ("evacuate", "power-out")
+
+
+@cache
+def builtin_modes() -> Mapping[str, ModeConfig]:
+    """The built-in modes, their titles and default reasons from notices/locales (every
+    language with a file there); a site's `[modes.NAME]` completes or overrides them."""
+    from notices import locales
+
+    return MappingProxyType(
+        {
+            name: ModeConfig(
+                title=locales.every_language(f"modes.{name}.title"),
+                default_reason=locales.every_language(f"modes.{name}.default_reason"),
+            )
+            for name in BUILTIN_MODE_NAMES
+        }
+    )
 
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -351,7 +346,7 @@ class Config(StrictModel):
 
     def all_modes(self) -> dict[str, ModeConfig]:
         """Built-in modes, completed or overridden by the config's own."""
-        merged = dict(BUILTIN_MODES)
+        merged = dict(builtin_modes())
         for name, mode in self.modes.items():
             base = merged.get(name)
             if base is None:

@@ -13,26 +13,13 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from notices import locales
 from notices.channels.base import Medium, Notice, RenderedText
 from notices.config import Config
 from notices.errors import RenderError
 from notices.timeparse import utc_stamp
 
 EXTENSIONS: dict[Medium, str] = {"ivr": "txt", "banner": "html", "email": "txt"}
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def environment(site_templates: Path | None) -> jinja2.Environment:
@@ -50,46 +37,22 @@ def environment(site_templates: Path | None) -> jinja2.Environment:
     )
 
 
-WEEKDAYS = {
-    # Finnish in the essive ("on Monday"), as the templates use it: "palaamme maanantaina".
-    "fi": "maanantaina tiistaina keskiviikkona torstaina perjantaina lauantaina sunnuntaina",
-    "sv": "måndagen tisdagen onsdagen torsdagen fredagen lördagen söndagen",
-    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
-}
-MONTHS_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
-    """A moment in words, with weekday and date, e.g. 'maanantaina 24.11. klo 9.00',
-    'måndag den 24 november kl. 9.00', 'on Monday 24 November at 09:00'.
+    """A moment in words, with weekday and date, e.g. 'tiistaina 24.11. klo 9.00',
+    'tisdagen den 24 november kl. 9.00', 'on Tuesday 24 November at 09:00'.
 
     Never "today" or "tomorrow": a greeting or auto-reply published at 23:00 is still
     heard and read after midnight. The year is said only when it is not the current one.
+    Words and order come from Babel's CLDR data, by the patterns in `[dates]` of
+    notices/locales/<lang>.toml (English for a language without a file).
     """
+    from babel.dates import format_datetime
+
+    lang = locales.resolve(lang)
     local = moment.astimezone(zone)
-    weekday = WEEKDAYS.get(lang, WEEKDAYS["en"]).split()[local.weekday()]
-    year = local.year != now.astimezone(zone).year
-    if lang == "fi":
-        date = f"{local.day}.{local.month}." + (f"{local.year}" if year else "")
-        return f"{weekday} {date} klo {local.hour}.{local.minute:02d}"
-    if lang == "sv":
-        date = f"den {local.day} {MONTHS_SV[local.month - 1]}" + (f" {local.year}" if year else "")
-        return f"{weekday} {date} kl. {local.hour}.{local.minute:02d}"
-    date = f"{local.day} {MONTHS_EN[local.month - 1]}" + (f" {local.year}" if year else "")
-    return f"on {weekday} {date} at {local.hour:02d}:{local.minute:02d}"
+    this_year = local.year == now.astimezone(zone).year
+    pattern = locales.template(lang, "dates.moment" if this_year else "dates.moment_with_year")
+    return format_datetime(local, pattern, tzinfo=zone, locale=lang)
 
 
 class Renderer:

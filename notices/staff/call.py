@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from notices import locales
 from notices.config import Config, SmsConfig, StaffMember
 from notices.errors import TimeError
 from notices.staff.gate import SMS_ACTOR, TWIML, VOICE_PATH, Response, StaffGate, one
@@ -40,67 +41,10 @@ MAX_POLLS = 90  # result polls, a second's pause each: then the SMS brings the o
 MAX_SAY = 1500
 SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 
-SPOKEN: dict[str, dict[str, str]] = {
-    "fi": {
-        "bye": "Näkemiin.",
-        "choice": "{name}: paina {digit}.",
-        "hours": "Monenko tunnin kuluttua palataan normaaliin? Näppäile tunnit ja risuaita,"
-        " tai pelkkä risuaita, jos paluuaikaa ei ole.",
-        "pin": "Näppäile PIN-koodisi ja risuaita.",
-        "unknown_choice": "Tuntematon valinta.",
-        "bad_hours": "Tuntimäärää ei voi käyttää.",
-        "wrong_pin": "Väärä PIN.",
-        "no_input": "Valintaa ei tullut. Näkemiin.",
-        "locked": "Liian monta epäonnistunutta yritystä. Odota {minutes} minuuttia tai käytä"
-        " komentoriviä. Näkemiin.",
-        "no_pin": "Tällä linjalla tarvitaan PIN-koodi, eikä sinulle ole asetettu sellaista."
-        " Käytä tekstiviestiä. Näkemiin.",
-        "lost": "Puhelu vanheni. Soita uudelleen. Näkemiin.",
-        "running": "Hetki. {command}.",
-        "still_running": "Komento on yhä käynnissä. Tulos tulee tekstiviestinä. Näkemiin.",
-        "goodbye": "Vahvistus lähetetään myös tekstiviestinä. Näkemiin.",
-    },
-    "sv": {
-        "bye": "Hej då.",
-        "choice": "{name}: tryck {digit}.",
-        "hours": "Om hur många timmar återgår allt till det normala? Slå antalet timmar och"
-        " fyrkant, eller bara fyrkant om ingen tid finns.",
-        "pin": "Slå din PIN-kod och fyrkant.",
-        "unknown_choice": "Okänt val.",
-        "bad_hours": "Antalet timmar kan inte användas.",
-        "wrong_pin": "Fel PIN.",
-        "no_input": "Inget val gjordes. Hej då.",
-        "locked": "För många misslyckade försök. Vänta {minutes} minuter eller använd"
-        " kommandoraden. Hej då.",
-        "no_pin": "Den här linjen kräver en PIN-kod, och du har ingen. Använd sms. Hej då.",
-        "lost": "Samtalet har gått ut. Ring igen. Hej då.",
-        "running": "Ett ögonblick. {command}.",
-        "still_running": "Kommandot pågår fortfarande. Resultatet kommer som sms. Hej då.",
-        "goodbye": "Bekräftelsen skickas också som sms. Hej då.",
-    },
-    "en": {
-        "bye": "Goodbye.",
-        "choice": "{name}: press {digit}.",
-        "hours": "In how many hours should everything return to normal? Enter the hours and"
-        " the hash key, or just the hash key for no return time.",
-        "pin": "Enter your PIN, then the hash key.",
-        "unknown_choice": "Unknown choice.",
-        "bad_hours": "That number of hours cannot be used.",
-        "wrong_pin": "Wrong PIN.",
-        "no_input": "No key was pressed. Goodbye.",
-        "locked": "Too many failed attempts. Wait {minutes} minutes or use the command line."
-        " Goodbye.",
-        "no_pin": "This line needs a PIN, and none is set for you. Use SMS instead. Goodbye.",
-        "lost": "This call has timed out. Please call again. Goodbye.",
-        "running": "One moment. {command}.",
-        "still_running": "The command is still running. The result will come by SMS. Goodbye.",
-        "goodbye": "The confirmation is also sent by SMS. Goodbye.",
-    },
-}
-
 
 def spoken(lang: str, key: str, **values: Any) -> str:
-    return SPOKEN.get(lang, SPOKEN["en"])[key].format(**values)
+    """What the staff line says: `[call]` in notices/locales/<lang>.toml."""
+    return locales.text(lang, f"call.{key}", **values)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from notices import commands
+from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
 from notices.errors import NoticesError, TimeError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
@@ -33,92 +33,9 @@ CODE = re.compile(r"^\d{6}$")
 PIN = re.compile(r"^\d{4,8}$")
 
 
-TEXTS: dict[str, dict[str, str]] = {
-    "fi": {
-        "code": "notices: vahvista {command} vastaamalla koodilla {code} ({lifetime} kuluessa)."
-        " Jos et lähettänyt komentoa, älä vastaa.",
-        "wrong_code": "notices: väärä koodi, komentoa ei suoritettu.",
-        "expired": "notices: koodi vanheni, komentoa ei suoritettu. Lähetä komento uudelleen.",
-        "no_pending": "notices: ei vahvistettavaa komentoa. Lähetä ensin komento.",
-        "wrong_pin": "notices: väärä PIN, komentoa ei suoritettu.",
-        "locked": "notices: liian monta epäonnistunutta yritystä. Odota {minutes} min tai"
-        " käytä komentoriviä.",
-        "usage": "notices: komennot: {commands}. Aika: 4h tai 15:30.",
-        "bad_time": "notices: {error}",
-        "done": "notices: {command} tehty.",
-        "failed": "notices: {command} EI ONNISTUNUT kaikkialla.",
-        "not_run": "notices: {command} ei suoritettu: {error}",
-        "retry": "Lähetä komento uudelleen: vain puuttuva tehdään.",
-        "return": "Automaattinen paluu {when}.",
-        "no_return": "Paluuaikaa ei ole: lähetä {resume}, kun palaatte.",
-        "nothing_open": "notices: poikkeustila ei ole päällä, ei palautettavaa.",
-        "switched": "vaihdettu",
-        "restored": "palautettu",
-        "unchanged": "ennallaan",
-        "error": "VIRHE",
-        "normal": "normaali",
-        "status": "notices: tila {mode}{since}.",
-        "since": " alkaen {when}",
-        "scheduler_down": "AUTOMAATTINEN PALUU EI TOIMI: ajastin ei ole käynnissä.",
-    },
-    "sv": {
-        "code": "notices: bekräfta {command} genom att svara med koden {code} (inom {lifetime})."
-        " Svara inte om du inte skickade kommandot.",
-        "wrong_code": "notices: fel kod, kommandot utfördes inte.",
-        "expired": "notices: koden har gått ut, kommandot utfördes inte. Skicka det igen.",
-        "no_pending": "notices: inget kommando väntar på bekräftelse. Skicka först kommandot.",
-        "wrong_pin": "notices: fel PIN, kommandot utfördes inte.",
-        "locked": "notices: för många misslyckade försök. Vänta {minutes} min eller använd"
-        " kommandoraden.",
-        "usage": "notices: kommandon: {commands}. Tid: 4h eller 15:30.",
-        "bad_time": "notices: {error}",
-        "done": "notices: {command} klart.",
-        "failed": "notices: {command} MISSLYCKADES delvis.",
-        "not_run": "notices: {command} utfördes inte: {error}",
-        "retry": "Skicka kommandot igen: bara det som saknas görs.",
-        "return": "Automatisk återgång {when}.",
-        "no_return": "Ingen återgångstid: skicka {resume} när ni är tillbaka.",
-        "nothing_open": "notices: inget undantagsläge är på, inget att återställa.",
-        "switched": "ändrad",
-        "restored": "återställd",
-        "unchanged": "oförändrad",
-        "error": "FEL",
-        "normal": "normal",
-        "status": "notices: läge {mode}{since}.",
-        "since": " sedan {when}",
-        "scheduler_down": "AUTOMATISK ÅTERGÅNG FUNGERAR INTE: schemaläggaren körs inte.",
-    },
-    "en": {
-        "code": "notices: confirm {command} by replying with the code {code} (within"
-        " {lifetime}). If you did not send it, do not reply.",
-        "wrong_code": "notices: wrong code; the command was not run.",
-        "expired": "notices: the code expired; the command was not run. Send it again.",
-        "no_pending": "notices: no command is waiting for a code. Send the command first.",
-        "wrong_pin": "notices: wrong PIN; the command was not run.",
-        "locked": "notices: too many failed attempts. Wait {minutes} min or use the command line.",
-        "usage": "notices: commands: {commands}. Time: 4h or 15:30.",
-        "bad_time": "notices: {error}",
-        "done": "notices: {command} done.",
-        "failed": "notices: {command} FAILED on some channels.",
-        "not_run": "notices: {command} was not run: {error}",
-        "retry": "Send the command again: only what is missing is done.",
-        "return": "Automatic resume {when}.",
-        "no_return": "No return time: send {resume} when you are back.",
-        "nothing_open": "notices: no incident is open; nothing to resume.",
-        "switched": "switched",
-        "restored": "restored",
-        "unchanged": "already so",
-        "error": "FAILED",
-        "normal": "normal",
-        "status": "notices: mode {mode}{since}.",
-        "since": " since {when}",
-        "scheduler_down": "AUTOMATIC RESUME WILL NOT RUN: no scheduler is alive.",
-    },
-}
-
-
 def text(lang: str, key: str, **values: Any) -> str:
-    return TEXTS.get(lang, TEXTS["en"])[key].format(**values)
+    """A reply to staff by SMS: `[sms]` in notices/locales/<lang>.toml."""
+    return locales.text(lang, f"sms.{key}", **values)
 
 
 @dataclass(frozen=True)
