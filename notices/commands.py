@@ -335,16 +335,12 @@ def check(workspace: Workspace) -> CheckReport:
     """Render every mode for every channel (with and without a return time) and probe every
     channel's provider: credentials, targets, publish locations. Changes nothing."""
     config = workspace.config
-    channels = build_channels(config, workspace.home)
-    orchestrator = Orchestrator(config, workspace.home, channels)
-    try:
+    with open_session(workspace) as session:
         now = datetime.now(UTC)
         for mode in config.all_modes():
             for returning in (None, now + timedelta(hours=4)):
-                orchestrator.build_all(mode, None, now, returning)
-        outcomes = orchestrator.probe()
-    finally:
-        orchestrator.close()
+                session.orchestrator.build_all(mode, None, now, returning)
+        outcomes = session.orchestrator.probe()
     return CheckReport(list(config.all_modes()), list(config.languages), outcomes)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,17 +72,16 @@ def run_scheduled_resume(home: str, config: str | None, incident_id: str, planne
         _running.add(incident_id)
     try:
         data = Path(home)
-        try:
-            workspace = commands.Workspace.load(data, Path(config) if config else None)
-            session_context = commands.open_session(workspace, actor=commands.SCHEDULER_ACTOR)
-            session = session_context.__enter__()
-        except NoticesError as exc:
-            _fail_before_start(data, incident_id, planned, str(exc))
-            return
-        try:
+        with ExitStack() as stack:
+            try:
+                workspace = commands.Workspace.load(data, Path(config) if config else None)
+                session = stack.enter_context(
+                    commands.open_session(workspace, actor=commands.SCHEDULER_ACTOR)
+                )
+            except NoticesError as exc:
+                _fail_before_start(data, incident_id, planned, str(exc))
+                return
             _resume(session, incident_id, planned)
-        finally:
-            session_context.__exit__(None, None, None)
     finally:
         with _running_lock:
             _running.discard(incident_id)
