@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from notices.evidence.contacts import Contact
+from notices.evidence.contact import Contact
 
 Medium = Literal["ivr", "banner", "email"]
 

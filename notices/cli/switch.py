@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from notices import commands
 from notices.cli.app import (
     ConfigFile,
     DryRun,
@@ -30,6 +29,7 @@ from notices.cli.app import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from notices import commands
     from notices.cli.display import LiveProgress
     from notices.orchestrator import Result
 
@@ -44,6 +44,8 @@ def _progress(json_output: bool) -> LiveProgress | None:
 
 
 def _session(workspace: commands.Workspace, progress: LiveProgress | None) -> Any:
+    from notices import commands
+
     if progress is None:
         return commands.open_session(workspace)
     return commands.open_session(workspace, progress=progress)
@@ -61,6 +63,8 @@ def run_switch(
     dry_run: bool,
     json_output: bool,
 ) -> None:
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config_file)
     plan = commands.plan_switch(workspace, mode, until=until, for_=for_, reasons=reason)
     progress = _progress(json_output)
@@ -156,6 +160,8 @@ def resume(
 
     Cancels any scheduled automatic resume. With --at, changes nothing now and schedules
     the automatic resume for that time instead."""
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config)
     if at is not None:
         _resume_at(workspace, at, dry_run, json_output)
@@ -181,6 +187,7 @@ def resume(
 
 
 def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_output: bool) -> None:
+    from notices import commands
     from notices.cli.display import local
     from notices.timeparse import utc_stamp
 
@@ -236,6 +243,8 @@ def extend(
 
     Re-renders and re-applies every channel's text, moves the automatic resume and the
     provider-side end times. --for counts from now."""
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config)
     progress = _progress(json_output)
     with _session(workspace, progress) as session:
