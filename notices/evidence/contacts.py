@@ -163,9 +163,9 @@ def callbacks(log: EvidenceLog, incident: str) -> list[Callback]:
         )
         entry["n"] += 1
         entry["last"] = max(entry["last"], at)
-        for field, item in (("ch", channel), ("k", kind)):
-            if item not in entry[field]:
-                entry[field].append(item)
+        for column, item in (("ch", channel), ("k", kind)):
+            if item not in entry[column]:
+                entry[column].append(item)
     result = [
         Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"]) for e in grouped.values()
     ]

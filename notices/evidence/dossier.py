@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from notices import __version__
+from notices.errors import UsageError
 from notices.evidence.anchor import (
     CHECKPOINT_DOMAIN,
     MANIFEST_DOMAIN,
@@ -34,7 +35,6 @@ from notices.evidence.anchor import (
     read_checkpoints,
     signature_valid,
 )
-from notices.errors import UsageError
 from notices.evidence.export import CSV_COLUMNS
 from notices.evidence.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
 from notices.evidence.personal import PersonalData, mask

@@ -22,9 +22,9 @@ from typing import Any
 
 import rfc8785
 
-from notices.evidence.anchor import Head, check_checkpoints, write_checkpoint
 from notices.db import Database
 from notices.errors import UsageError
+from notices.evidence.anchor import Head, check_checkpoints, write_checkpoint
 from notices.evidence.personal import check_personal
 from notices.timeparse import utc_stamp
 
@@ -225,8 +225,6 @@ class EvidenceLog:
 
     def latest_incident(self) -> str:
         """The incident opened last; UsageError when the log holds none."""
-        from notices.errors import UsageError
-
         rows = self.database.query(
             "SELECT incident FROM log WHERE kind = 'incident.opened' ORDER BY seq DESC LIMIT 1"
         )

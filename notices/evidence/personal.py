@@ -21,8 +21,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from notices.evidence.anchor import _write_private
 from notices.db import Database
+from notices.evidence.anchor import _write_private
 
 KEY_FILE = "keys/personal-hmac.key"
 DEFAULT_RETENTION = "36m"
