@@ -294,21 +294,21 @@ class EvidenceLog:
             previous = link
             expected_seq += 1
             count += 1
+        head = previous.hex() if count else None
+        problem = self._protection_problem(count)
+        if problem:
+            return Verification(False, count, head, problem)
+        return Verification(True, count, head)
+
+    def _protection_problem(self, count: int) -> str | None:
+        """What is wrong around an intact chain of `count` records: the append-only triggers
+        removed, the chain behind its signed checkpoints, or the personal data tampered."""
         triggers = {
             row[0]
             for row in self.database.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
             )
         }
-        head = previous.hex() if count else None
         if triggers != {"log_refuse_update", "log_refuse_delete"}:
-            return Verification(
-                False, count, head, "the log's append-only protection (triggers) was removed"
-            )
-        problem = check_checkpoints(self.home, self.link_at, count)
-        if problem:
-            return Verification(False, count, head, problem)
-        problem = check_personal(self.database)
-        if problem:
-            return Verification(False, count, head, problem)
-        return Verification(True, count, head)
+            return "the log's append-only protection (triggers) was removed"
+        return check_checkpoints(self.home, self.link_at, count) or check_personal(self.database)
