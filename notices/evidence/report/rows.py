@@ -4,7 +4,7 @@ provider-corroborated number change, durations, and long lists cut to their two 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from notices.evidence.log import Record
@@ -49,43 +49,87 @@ def corroboration_row(entry: str, update: dict[str, Any], t: ReportText) -> list
 
 
 def brief(record: Record, t: ReportText) -> str:
-    """A record's detail in one line, for the timeline and the lists."""
-    p = record.payload
-    kind = record.kind
-    if kind == "command.started":
-        args = {k: v for k, v in (p.get("arguments") or {}).items() if v}
-        return (
-            f"{p.get('command')} {json.dumps(args, ensure_ascii=False)}"
-            if args
-            else str(p.get("command"))
-        )
-    if kind == "incident.opened":
-        return f"{p.get('mode')}; {t('planned')}: {t.when(p.get('expected_return'), False)}"
-    if kind == "incident.updated":
-        ret = p.get("expected_return") or {}
-        return f"{t('planned')}: {t.when(ret.get('from'), False)} → {t.when(ret.get('to'), False)}"
-    if kind in ("channel.snapshot", "channel.restored"):
-        return str((p.get("setting") or {}).get("summary", ""))
-    if kind == "channel.applied":
-        return ", ".join(f"{n} {a['sha256'][:12]}" for n, a in p.get("artefacts", {}).items())
-    if kind == "channel.verified":
-        summary = (p.get("read_back") or {}).get("summary", "")
-        return f"{t('holds') if p.get('holds') else t('differs')}: {summary}"
-    if kind == "channel.retry":
-        return f"{p.get('step')} #{p.get('attempt')}: {p.get('error')}"
-    if kind in ("channel.failed", "contacts.failed"):
-        return str(p.get("error"))
-    if kind == "incident.closed":
-        return t.when(p.get("ended"))
-    if kind == "command.finished":
-        return f"{p.get('command')}: {'OK' if p.get('ok') else 'FAILED'}"
-    if kind == "contact.received":
-        detail = p.get("detail") or {}
-        extra = " ".join(f"{k}={detail[k]}" for k in ("status", "duration") if k in detail)
-        return f"{p.get('contact')} {t.party(str(p.get('party')))} {extra}".strip()
-    if kind == "contacts.collected":
-        return ", ".join(
-            f"{name}: {c['received'] if c['available'] else '—'}"
-            for name, c in p.get("channels", {}).items()
-        )
-    return json.dumps(p, ensure_ascii=False)
+    """A record's detail in one line, for the timeline and the lists; a kind without its
+    own wording shows its payload as JSON."""
+    wording = BRIEF_OF_KIND.get(record.kind)
+    if wording is None:
+        return json.dumps(record.payload, ensure_ascii=False)
+    return wording(record.payload, t)
+
+
+def _command_started(p: dict[str, Any], t: ReportText) -> str:
+    args = {k: v for k, v in (p.get("arguments") or {}).items() if v}
+    return (
+        f"{p.get('command')} {json.dumps(args, ensure_ascii=False)}"
+        if args
+        else str(p.get("command"))
+    )
+
+
+def _command_finished(p: dict[str, Any], t: ReportText) -> str:
+    return f"{p.get('command')}: {'OK' if p.get('ok') else 'FAILED'}"
+
+
+def _incident_opened(p: dict[str, Any], t: ReportText) -> str:
+    return f"{p.get('mode')}; {t('planned')}: {t.when(p.get('expected_return'), False)}"
+
+
+def _incident_updated(p: dict[str, Any], t: ReportText) -> str:
+    ret = p.get("expected_return") or {}
+    return f"{t('planned')}: {t.when(ret.get('from'), False)} → {t.when(ret.get('to'), False)}"
+
+
+def _incident_closed(p: dict[str, Any], t: ReportText) -> str:
+    return t.when(p.get("ended"))
+
+
+def _setting_summary(p: dict[str, Any], t: ReportText) -> str:
+    return str((p.get("setting") or {}).get("summary", ""))
+
+
+def _artefact_hashes(p: dict[str, Any], t: ReportText) -> str:
+    return ", ".join(f"{n} {a['sha256'][:12]}" for n, a in p.get("artefacts", {}).items())
+
+
+def _read_back(p: dict[str, Any], t: ReportText) -> str:
+    summary = (p.get("read_back") or {}).get("summary", "")
+    return f"{t('holds') if p.get('holds') else t('differs')}: {summary}"
+
+
+def _retry(p: dict[str, Any], t: ReportText) -> str:
+    return f"{p.get('step')} #{p.get('attempt')}: {p.get('error')}"
+
+
+def _error(p: dict[str, Any], t: ReportText) -> str:
+    return str(p.get("error"))
+
+
+def _contact(p: dict[str, Any], t: ReportText) -> str:
+    detail = p.get("detail") or {}
+    extra = " ".join(f"{k}={detail[k]}" for k in ("status", "duration") if k in detail)
+    return f"{p.get('contact')} {t.party(str(p.get('party')))} {extra}".strip()
+
+
+def _contacts_collected(p: dict[str, Any], t: ReportText) -> str:
+    return ", ".join(
+        f"{name}: {c['received'] if c['available'] else '—'}"
+        for name, c in p.get("channels", {}).items()
+    )
+
+
+BRIEF_OF_KIND: dict[str, Callable[[dict[str, Any], ReportText], str]] = {
+    "command.started": _command_started,
+    "command.finished": _command_finished,
+    "incident.opened": _incident_opened,
+    "incident.updated": _incident_updated,
+    "incident.closed": _incident_closed,
+    "channel.snapshot": _setting_summary,
+    "channel.restored": _setting_summary,
+    "channel.applied": _artefact_hashes,
+    "channel.verified": _read_back,
+    "channel.retry": _retry,
+    "channel.failed": _error,
+    "contacts.failed": _error,
+    "contact.received": _contact,
+    "contacts.collected": _contacts_collected,
+}
