@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from notices import cli
+from tests.support.loopback import QuietHandler, WebRoot
+from tests.support.twilio import ACCOUNT, TOKEN, description_path
+from tests.support.twilio_standin import TwilioStandIn
 
 
 @dataclass
@@ -88,3 +95,49 @@ def log_count(home: Path) -> int:
         return 0
     with sqlite3.connect(db) as conn:
         return int(conn.execute("SELECT count(*) FROM log").fetchone()[0])
+
+
+# -- Twilio's stateful stand-in, and a web host for the greeting (phone, evidence, reliability)
+
+
+@pytest.fixture(scope="session")
+def standin_server() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(description_path()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio(standin_server: TwilioStandIn, monkeypatch: pytest.MonkeyPatch) -> TwilioStandIn:
+    """The stand-in, emptied, with our account and its credentials in the environment."""
+    standin_server.reset()
+    standin_server.add_account(ACCOUNT, TOKEN)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    for name in ("TWILIO_EDGE", "TWILIO_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    return standin_server
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRoot]:
+    root = tmp_path_factory.mktemp("webroot")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield WebRoot(root, f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def web(web_server: WebRoot, request: pytest.FixtureRequest) -> WebRoot:
+    """A folder of its own for this test, and the URL it is served at."""
+    name = request.node.name.replace("[", "-").replace("]", "")
+    folder = web_server.root / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    return WebRoot(folder, f"{web_server.url}/{name}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.email_cloud.standins import Google, Microsoft, make_tls, service_account_key
+from tests.support.cloudmail_standins import Google, Microsoft, make_tls, service_account_key
 
 GRAPH_SECRET = "s3cr3t-graph-client-secret~value"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -20,7 +20,7 @@ from tests.email_cloud.conftest import (
     log_records,
     write_config,
 )
-from tests.email_cloud.standins import GMAIL_SCOPE
+from tests.support.cloudmail_standins import GMAIL_SCOPE
 
 pytestmark = pytest.mark.integration
 

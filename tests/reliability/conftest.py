@@ -23,20 +23,13 @@ from tests.email_cloud.conftest import (  # noqa: F401 - fixtures
     tls,
     trust,
 )
-from tests.email_cloud.standins import Google, Microsoft
-from tests.phone.conftest import (  # noqa: F401 - fixtures
-    ACCOUNT,
-    TOKEN,
-    WebRoot,
-    free_port,
-    standin_server,
-    twilio,
-    web,
-    web_server,
-)
-from tests.phone.standin import Fault, TwilioStandIn
-from tests.reliability.catalogue import ATTEMPTS, ProviderFault
-from tests.reliability.faultproxy import FaultProxy, ProxyFault
+from tests.support.catalogue import ATTEMPTS, ProviderFault
+from tests.support.cloudmail_standins import Google, Microsoft
+from tests.support.faultproxy import FaultProxy, ProxyFault
+from tests.support.loopback import WebRoot
+from tests.support.net import free_port
+from tests.support.twilio import ACCOUNT, TOKEN
+from tests.support.twilio_standin import Fault, TwilioStandIn
 from tests.website.conftest import S3Server, s3_server  # noqa: F401 - fixtures
 
 PN = "PN" + "7" * 32
@@ -250,8 +243,8 @@ def fault_proxy(s3_server: S3Server) -> Iterator[FaultProxy]:  # noqa: F811
 
 @pytest.fixture
 def providers(
-    twilio: TwilioStandIn,  # noqa: F811
-    web: WebRoot,  # noqa: F811
+    twilio: TwilioStandIn,
+    web: WebRoot,
     microsoft: Microsoft,  # noqa: F811
     google: Google,  # noqa: F811
     s3_server: S3Server,  # noqa: F811

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from tests.reliability.catalogue import ATTEMPTS, PROVIDER_FAULTS, ProviderFault
 from tests.reliability.conftest import (
     BUCKET,
     CHANNEL_OF,
@@ -16,6 +15,7 @@ from tests.reliability.conftest import (
     records,
     switches,
 )
+from tests.support.catalogue import ATTEMPTS, PROVIDER_FAULTS, ProviderFault
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

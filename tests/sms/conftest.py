@@ -16,9 +16,9 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.phone.conftest import ACCOUNT, TOKEN, description_path
-from tests.phone.standin import TwilioStandIn
 from tests.scheduler.conftest import query, wait_until
+from tests.support.twilio import ACCOUNT, TOKEN, description_path
+from tests.support.twilio_standin import TwilioStandIn
 
 COMPANY = "+358931234567"
 PUBLIC = "https://notices.example.test/hooks"  # what Twilio calls, behind the HTTPS proxy

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import site_files
-from tests.phone.conftest import TOKEN
 from tests.scheduler.conftest import query, records, wait_until
 from tests.sms.conftest import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER
+from tests.support.twilio import TOKEN
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,9 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.phone.conftest import ACCOUNT, TOKEN
-
 # The SMS tests' fixtures: serve with the SMS gate, and the Twilio stand-in it replies through.
 from tests.sms.conftest import PUBLIC, Gateway, gateway, sms_twilio  # noqa: F401
+from tests.support.twilio import ACCOUNT, TOKEN
 
 LINE = "+358931239999"  # the private staff line
 VOICE_URL = f"{PUBLIC}/_notices/voice"
