@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -11,14 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from notices import cli
+from tests.support.log import query
 from tests.support.loopback import QuietHandler, WebRoot
+from tests.support.sms import PIN, Gateway, sms_config
 from tests.support.twilio import ACCOUNT, TOKEN, description_path
 from tests.support.twilio_standin import TwilioStandIn
+from tests.support.wait import wait_until
 
 
 @dataclass
@@ -78,25 +82,6 @@ def notices_process() -> Callable[..., subprocess.Popen[str]]:
     return start
 
 
-def site_files(home: Path) -> dict[str, bytes]:
-    site = home / "site"
-    if not site.exists():
-        return {}
-    return {
-        str(path.relative_to(site)): path.read_bytes()
-        for path in sorted(site.rglob("*"))
-        if path.is_file()
-    }
-
-
-def log_count(home: Path) -> int:
-    db = home / "notices.db"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM log").fetchone()[0])
-
-
 # -- Twilio's stateful stand-in, and a web host for the greeting (phone, evidence, reliability)
 
 
@@ -141,3 +126,64 @@ def web(web_server: WebRoot, request: pytest.FixtureRequest) -> WebRoot:
         shutil.rmtree(folder)
     folder.mkdir()
     return WebRoot(folder, f"{web_server.url}/{name}")
+
+
+# -- `notices serve` with the SMS gate, and the Twilio stand-in it replies through (sms, voice)
+
+
+@pytest.fixture(scope="session")
+def sms_twilio() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(description_path()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gateway]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(**overrides: Any) -> Gateway:
+        sms_twilio.reset()
+        sms_twilio.add_account(ACCOUNT, TOKEN)
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "notices.toml").write_text(sms_config(sms_twilio.url, **overrides), "utf-8")
+        env = {
+            **os.environ,
+            "NOTICES_HOME": str(home),
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "NOTICES_PIN_OSKARI": PIN,
+        }
+        for name in ("TWILIO_EDGE", "TWILIO_REGION", "NOTICES_ACTOR"):
+            env.pop(name, None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notices", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        started.append(process)
+        rows = wait_until(
+            lambda: (
+                process.poll() is None
+                and query(
+                    home / "notices.db",
+                    "SELECT address FROM scheduler_heartbeat WHERE pid = ? AND stopped IS NULL",
+                    (process.pid,),
+                )
+            ),
+            15,
+            "notices serve to start",
+        )
+        return Gateway(process, home, rows[0][0], sms_twilio)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=10)

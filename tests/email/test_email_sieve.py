@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import site_files
 from tests.email.conftest import PASSWORD
+from tests.support.site import site_files
 
 pytestmark = pytest.mark.integration
 

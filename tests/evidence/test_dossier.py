@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.evidence.conftest import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, Recorded
-from tests.test_log import tamper
+from tests.support.log import tamper
 
 
 def export(notices, recorded: Recorded, folder: Path, *extra: str):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import log_count, site_files
 from tests.email.conftest import PASSWORD, dovecot, smtp_sink  # noqa: F401 - fixtures
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 def refused(run, *words: str) -> None:  # type: ignore[no-untyped-def]
