@@ -1,11 +1,19 @@
+"""Fixtures for every folder: a data folder of its own and the CLI, in-process or as a
+process. Below them, the servers several folders share (the Twilio stand-in and a web host,
+the SMS gateway, Microsoft 365 and Gmail, moto's S3, Dovecot), so that each starts once per
+session. The stand-ins and helpers themselves are in tests/support/."""
+
 from __future__ import annotations
 
 import functools
 import json
 import os
+import pwd
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,12 +25,25 @@ import pytest
 from typer.testing import CliRunner
 
 from notices import cli
+from tests.support.cloudmail import CLIENT_ID, GRAPH_SECRET
+from tests.support.cloudmail_standins import Google, Microsoft, make_tls, service_account_key
+from tests.support.dovecot import (
+    CONFIG,
+    DOMAIN,
+    MAILBOXES,
+    PASSWORD,
+    Dovecot,
+    Sink,
+    wait_for_greeting,
+)
 from tests.support.log import query
 from tests.support.loopback import QuietHandler, WebRoot
+from tests.support.net import free_port
 from tests.support.sms import PIN, Gateway, sms_config
 from tests.support.twilio import ACCOUNT, TOKEN, description_path
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.wait import wait_until
+from tests.support.website import S3Server
 
 
 @dataclass
@@ -187,3 +208,123 @@ def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gat
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate(timeout=10)
+
+
+# -- Microsoft 365 and Gmail stand-ins over TLS, reset for each test (email_cloud, reliability)
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def microsoft_server(tls: tuple[Path, Path, Path]) -> Iterator[Microsoft]:
+    server = Microsoft(tls[1], tls[2])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def google_server(tls: tuple[Path, Path, Path]) -> Iterator[Google]:
+    server = Google(tls[1], tls[2])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trust(tls: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our HTTP client (httpx) trusts the throw-away CA through SSL_CERT_FILE, as it would a
+    company's own CA bundle."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls[0]))
+
+
+@pytest.fixture
+def microsoft(
+    microsoft_server: Microsoft, trust: None, monkeypatch: pytest.MonkeyPatch
+) -> Microsoft:
+    microsoft_server.reset()
+    microsoft_server.clients[CLIENT_ID] = GRAPH_SECRET
+    monkeypatch.setenv("TEST_GRAPH_SECRET", GRAPH_SECRET)
+    return microsoft_server
+
+
+@pytest.fixture
+def google(
+    google_server: Google, trust: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Google:
+    google_server.reset()
+    path, info = service_account_key(tmp_path, f"{google_server.url}/token")
+    google_server.register(info)
+    google_server.key_info = info  # type: ignore[attr-defined]
+    monkeypatch.setenv("TEST_GMAIL_KEY", str(path))
+    return google_server
+
+
+# -- moto's S3 server (website, reliability)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    yield S3Server(port)
+    server.stop()
+
+
+# -- Dovecot with ManageSieve and an SMTP sink for its vacation replies (email, reliability)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot(smtp_sink: tuple[Sink, int]) -> Iterator[Dovecot]:
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not Path(binary).exists():
+        pytest.fail("dovecot is not installed: run scripts/install-test-deps")
+    if os.geteuid() != 0:
+        pytest.skip("the Dovecot tests start Dovecot as root (it switches to its own users)")
+    # Not under pytest's temporary folder: that is private to root, and Dovecot's own users
+    # must reach the files.
+    folder = tempfile.TemporaryDirectory(prefix="notices-dovecot-")
+    base = Path(folder.name)
+    base.chmod(0o755)
+    internal = pwd.getpwnam("dovecot")
+    (base / "home").mkdir()
+    os.chown(base / "home", internal.pw_uid, internal.pw_gid)
+    (base / "users").write_text(
+        "".join(f"palvelu{n}@{DOMAIN}:{{PLAIN}}{PASSWORD}\n" for n in range(1, MAILBOXES + 1))
+    )
+    server = Dovecot(base, free_port(), free_port())
+    conf = base / "dovecot.conf"
+    conf.write_text(
+        CONFIG.format(base=base, smtp=smtp_sink[1], lmtp=server.lmtp_port, sieve=server.sieve_port)
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(conf), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_greeting(server.sieve_port, b"OK", process, base)
+        wait_for_greeting(server.lmtp_port, b"220", process, base)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        folder.cleanup()

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.email_cloud.conftest import (
+from tests.support.cloudmail import (
     database_text,
     gmail_channel,
     graph_channel,

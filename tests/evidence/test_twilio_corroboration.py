@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notices.timeparse import from_stamp
-from tests.evidence.test_dossier import pdf_text, squash
+from tests.support.pdf import pdf_text, squash
 from tests.support.twilio import PN_HOOK, PN_STUDIO, add_numbers, write_config
 from tests.support.twilio_standin import Fault
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
-from tests.reliability.conftest import records
 from tests.support.loopback import WebRoot
+from tests.support.providers import records
 from tests.support.twilio import ACCOUNT
 from tests.support.twilio_standin import TwilioStandIn
 
