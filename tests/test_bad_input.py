@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 @pytest.mark.parametrize(
