@@ -62,6 +62,20 @@ def _lines(text: str | None) -> str | None:
     return None if text is None else "\n".join(text.splitlines())
 
 
+def _connect_error(exc: Exception, where: str, opts: EmailSieveOptions) -> Exception:
+    """sievelib's error as ours: permanent where trying again will not mend it."""
+    text = str(exc)
+    if any(permanent in text for permanent in PERMANENT_CONNECT_ERRORS):
+        hint = " (set starttls = false only on a trusted link)" if opts.starttls else ""
+        return PermanentChannelError(f"ManageSieve server {where}: {exc}{hint}")
+    if text.startswith(CONNECT_FAILED):
+        reason = text.removeprefix(CONNECT_FAILED).lstrip(": ")
+        return TransientChannelError(f"cannot reach the ManageSieve server {where}: {reason}")
+    if text.startswith("Failed to read"):
+        text = f"no answer within {opts.timeout:g} s ({exc})"
+    return TransientChannelError(f"ManageSieve server {where}: {text}")
+
+
 def _message(raw: Any) -> str:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
@@ -207,20 +221,7 @@ class EmailSieve(Channel):
                 raise PermanentChannelError(self._refused)
             yield client
         except Error as exc:
-            if any(text in str(exc) for text in PERMANENT_CONNECT_ERRORS):
-                raise PermanentChannelError(
-                    f"ManageSieve server {where}: {exc}"
-                    + (" (set starttls = false only on a trusted link)" if opts.starttls else "")
-                ) from None
-            text = str(exc)
-            if text.startswith(CONNECT_FAILED):
-                reason = text.removeprefix(CONNECT_FAILED).lstrip(": ")
-                raise TransientChannelError(
-                    f"cannot reach the ManageSieve server {where}: {reason}"
-                ) from None
-            if text.startswith("Failed to read"):
-                text = f"no answer within {opts.timeout:g} s ({exc})"
-            raise TransientChannelError(f"ManageSieve server {where}: {text}") from None
+            raise _connect_error(exc, where, opts) from None
         except OSError as exc:
             raise TransientChannelError(
                 f"ManageSieve server {where}: {exc.strerror or exc}"
