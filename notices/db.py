@@ -172,6 +172,32 @@ class Database:
                 " Nothing was switched."
             ) from None
 
+    @classmethod
+    def read_only(cls, path: Path) -> Database:
+        """Open for reading only (`log verify`): no migration, no journal change. When no
+        process has the database open (no `-wal` file beside it), it is opened as immutable,
+        so that not even SQLite's `-wal`/`-shm` files appear: the data folder is left byte
+        for byte as it was found."""
+        if not path.exists():
+            raise StorageError(f"no evidence log at {path}")
+        self = cls.__new__(cls)
+        self.path = path
+        wal = path.with_name(path.name + "-wal")
+        mode = "mode=ro" if wal.exists() else "immutable=1"
+        try:
+            self.conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{mode}",
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=30,
+            )
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot read the evidence log {path}: {exc}") from None
+        self.lock = threading.RLock()
+        self._depth = 0
+        return self
+
     def _open_retrying(self, path: Path, seconds: float = 30.0) -> None:
         """Open, waiting while another process holds the database: two commands started at
         the same moment on a new data folder both create it, and switching a new database

@@ -28,7 +28,7 @@ from typing import Any
 from notices import commands
 from notices.db import Database
 from notices.errors import NoticesError
-from notices.evidence.anchor import last_checkpoint_time, write_checkpoint
+from notices.evidence.anchor import last_checkpoint_time
 from notices.evidence.log import EvidenceLog
 from notices.incident import Incident, IncidentStore
 from notices.plans import Plans, record_heartbeat
@@ -262,9 +262,7 @@ class Scheduler:
         now = datetime.now(UTC)
         if last is not None and (now - last).total_seconds() < self.checkpoint_every:
             return
-        head = EvidenceLog(database).head()
-        if head is not None:
-            write_checkpoint(self.home, head, CHECKPOINT_REASON)
+        EvidenceLog(database).anchor(CHECKPOINT_REASON)
 
     def _reconcile(self, database: Database) -> None:
         """Make the job store hold exactly one job per pending plan, at the planned time."""

@@ -135,9 +135,10 @@ def test_log_records_who_what_and_the_verbatim_text(notices, home):
     assert notices("evacuate", "--for", "2h", "--reason", "Palohälytys", "--yes").exit_code == 0
     records = [json.loads(line) for line in notices("log", "show", "--json").stdout.splitlines()]
     kinds = [r["kind"] for r in records]
-    assert kinds[0] == "command.started" and kinds[-1] == "command.finished"
-    assert records[0]["actor"] == "test-operator"
-    assert records[0]["payload"]["arguments"]["reason"] == ["Palohälytys"]
+    assert kinds[:2] == ["log.started", "command.started"]
+    assert kinds[-2:] == ["command.finished", "checkpoint.written"]
+    assert records[1]["actor"] == "test-operator"
+    assert records[1]["payload"]["arguments"]["reason"] == ["Palohälytys"]
     applied = next(r for r in records if r["kind"] == "channel.applied" and r["channel"] == "phone")
     artefact = applied["payload"]["artefacts"]["greeting.xml"]
     published = (home / "site" / "greeting.xml").read_text()
@@ -147,7 +148,8 @@ def test_log_records_who_what_and_the_verbatim_text(notices, home):
 
 def test_export_jsonl_and_csv(notices, home, tmp_path):
     evacuate_and_resume(notices)
-    incident = json.loads(notices("log", "show", "--json").stdout.splitlines()[1])["incident"]
+    shown = [json.loads(line) for line in notices("log", "show", "--json").stdout.splitlines()]
+    incident = next(r["incident"] for r in shown if r["incident"])
     jsonl = tmp_path / "out.jsonl"
     run = notices("log", "export", "--format", "jsonl", "-o", str(jsonl), "--incident", incident)
     assert run.exit_code == 0

@@ -66,18 +66,17 @@ def log_verify(
     json_output: Json = False,
     home: Home = None,
 ) -> None:
-    """Walk the hash chain and compare its head with the head file; or, given a folder, check
-    an exported dossier offline (file hashes, signature, chain continuity)."""
+    """Walk the hash chain and compare it with the head file; or, given a folder, check an
+    exported dossier offline (file hashes, signature, chain continuity). Reads only: it
+    never writes a checkpoint (that is `notices log checkpoint`)."""
     from notices.evidence.export import open_log
 
     if folder is not None:
         _verify_dossier(folder, expect_key, json_output)
         return
-    log = open_log(home or default_home())
+    log = open_log(home or default_home(), read_only=True)
     try:
-        result = log.verify()
-        if result.ok:
-            log.anchor("verify")
+        result = log.verify(expect_key)
     finally:
         log.database.close()
     if json_output:
@@ -87,6 +86,40 @@ def log_verify(
     else:
         err.print(f"[bold red]FAILED[/bold red]: {result.problem}")
     raise typer.Exit(0 if result.ok else 1)
+
+
+@command(log_app, "checkpoint")
+def log_checkpoint(home: Home = None) -> None:
+    """Write a signed checkpoint of the log's head to heads.jsonl now, and record it in the
+    log (commands and `serve` do this by themselves)."""
+    from notices.evidence.export import open_log
+
+    log = open_log(home or default_home())
+    try:
+        if log.head() is None:
+            raise UsageError("the log is empty: there is no head to checkpoint")
+        log.anchor("log checkpoint")
+        head = log.head()
+    finally:
+        log.database.close()
+    assert head is not None
+    out.print(
+        f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."
+    )
+
+
+@command(log_app, "key")
+def log_key(json_output: Json = False, home: Home = None) -> None:
+    """The fingerprint of the data folder's signing key: compare it with the copy kept
+    elsewhere (the company's letter, the dossier's cover), or give it to --expect-key."""
+    from notices.evidence.anchor import SigningKey
+
+    key = SigningKey(home or default_home())
+    if json_output:
+        print_json(key.public_json())
+        return
+    out.print(f"Signing key fingerprint (SHA-256 of the Ed25519 public key): {key.fingerprint}")
+    out.print(f"Public key (base64): {key.public_json()['public_key']}", highlight=False)
 
 
 def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:

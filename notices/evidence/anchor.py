@@ -100,14 +100,23 @@ class Head:
     link: str
 
 
-def write_checkpoint(home: Path, head: Head | None, reason: str) -> dict[str, Any] | None:
-    """Append a signed checkpoint of `head` to the head file; return it (None: empty log)."""
+def write_checkpoint(
+    home: Path,
+    head: Head | None,
+    reason: str,
+    record: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any] | None:
+    """Append a signed checkpoint of `head` to the head file; return it (None: empty log).
+
+    `record`, while the head file is still locked, is given what the chain must remember of
+    the line (its number, its SHA-256, the sequence and head it covers, the key)."""
     if head is None:
         return None
     key = SigningKey(home)
     path = home / HEADS_FILE
     with FileLock(str(path) + ".lock"):
         previous = None
+        lines: list[bytes] = []
         if path.exists():
             lines = path.read_bytes().splitlines()
             if lines:
@@ -126,6 +135,18 @@ def write_checkpoint(home: Path, head: Head | None, reason: str) -> dict[str, An
             handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
+        if record is not None:
+            line = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+            record(
+                {
+                    "line": len(lines) + 1,
+                    "line_sha256": hashlib.sha256(line).hexdigest(),
+                    "last_seq": head.seq,
+                    "head": head.link,
+                    "key": key.fingerprint,
+                    "reason": reason,
+                }
+            )
     return entry
 
 
@@ -160,39 +181,3 @@ def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
         except json.JSONDecodeError:
             raise ValueError(f"{HEADS_FILE} line {number} is not valid JSON") from None
     return entries
-
-
-def check_checkpoints(
-    home: Path, link_at: Callable[[int], str | None], last_seq: int
-) -> str | None:
-    """Compare the head file with the database's links; return the first problem, if any."""
-    try:
-        entries = read_checkpoints(home)
-    except ValueError as exc:
-        return str(exc)
-    if not entries:
-        return None
-    key = SigningKey(home)
-    public = key.public_json()["public_key"]
-    previous: str | None = None
-    for number, (line, entry) in enumerate(entries, start=1):
-        body = entry.get("checkpoint", {})
-        if body.get("previous") != previous:
-            return f"{HEADS_FILE} line {number} does not follow the line before it (lines removed?)"
-        previous = hashlib.sha256(line).hexdigest()
-        if body.get("key") == key.fingerprint and not signature_valid(
-            public, entry.get("signature", ""), CHECKPOINT_DOMAIN, body
-        ):
-            return f"{HEADS_FILE} line {number}: the checkpoint's signature does not verify"
-        seq = int(body.get("last_seq", 0))
-        if seq > last_seq:
-            return (
-                f"the log ends at record {last_seq}, but on {body.get('time')} it had already"
-                f" reached record {seq} ({HEADS_FILE} line {number}): records were cut off the end"
-            )
-        if link_at(seq) != body.get("head"):
-            return (
-                f"record {seq} no longer has the chain head recorded in {HEADS_FILE} line"
-                f" {number}: the log was rewritten"
-            )
-    return None

@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,12 +26,19 @@ import rfc8785
 
 from notices.db import Database
 from notices.errors import UsageError
-from notices.evidence.anchor import Head, check_checkpoints, write_checkpoint
+from notices.evidence.anchor import Head, SigningKey, write_checkpoint
+from notices.evidence.checkpoints import (
+    CHECKPOINT_RECORD,
+    KEY_RECORD,
+    check_checkpoints,
+    check_expected_key,
+)
 from notices.evidence.personal import check_personal
 from notices.timeparse import utc_stamp
 
 GENESIS = bytes(32)
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
+TAIL_SETTLE_SECONDS = 0.4
 RECORD_FIELDS = ("seq", "ts", "actor", "host", "incident", "kind", "channel", "payload")
 
 
@@ -154,50 +163,67 @@ class EvidenceLog:
         incident: str | None = None,
         channel: str | None = None,
     ) -> Record:
-        # Round-trip through JSON so the stored payload is exactly what was hashed; it is
-        # stored in its canonical (RFC 8785) form, so verification need not re-encode it.
-        clean_payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
-        payload_jcs = rfc8785.dumps(clean_payload).decode("utf-8")
         with self.database.transaction() as conn:
             row = conn.execute(
                 "SELECT seq, link_hash FROM log ORDER BY seq DESC LIMIT 1"
             ).fetchone()
+            if row is None and kind != KEY_RECORD:
+                # Record 1 of every data folder names the key that signs its checkpoints.
+                key = SigningKey(self.home).public_json()
+                first = self._insert(conn, 1, GENESIS, KEY_RECORD, {"signing_key": key}, None, None)
+                row = (first.seq, first.link_hash)
             seq = (row[0] + 1) if row else 1
             previous = bytes.fromhex(row[1]) if row else GENESIS
-            record = {
-                "seq": seq,
-                "ts": utc_stamp(datetime.now(UTC)),
-                "actor": self.actor,
-                "host": self.host,
-                "incident": incident,
-                "kind": kind,
-                "channel": channel,
-                "payload": clean_payload,
-            }
-            hashed = hashlib.sha256(
-                b"\x00"
-                + canonical_record(
-                    seq, record["ts"], self.actor, self.host, incident, kind, channel, payload_jcs
-                )
-            ).digest()
-            link = link_hash(previous, hashed)
-            conn.execute(
-                "INSERT INTO log (seq, ts, actor, host, incident, kind, channel, payload,"
-                " record_hash, link_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    seq,
-                    record["ts"],
-                    self.actor,
-                    self.host,
-                    incident,
-                    kind,
-                    channel,
-                    payload_jcs,
-                    hashed.hex(),
-                    link.hex(),
-                ),
-            )
-        return Record(**record, record_hash=hashed.hex(), link_hash=link.hex())
+            return self._insert(conn, seq, previous, kind, payload, incident, channel)
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        seq: int,
+        previous: bytes,
+        kind: str,
+        payload: dict[str, Any],
+        incident: str | None,
+        channel: str | None,
+    ) -> Record:
+        # Round-trip through JSON so the stored payload is exactly what was hashed; it is
+        # stored in its canonical (RFC 8785) form, so verification need not re-encode it.
+        clean_payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+        payload_jcs = rfc8785.dumps(clean_payload).decode("utf-8")
+        ts = utc_stamp(datetime.now(UTC))
+        hashed = hashlib.sha256(
+            b"\x00"
+            + canonical_record(seq, ts, self.actor, self.host, incident, kind, channel, payload_jcs)
+        ).digest()
+        link = link_hash(previous, hashed)
+        conn.execute(
+            "INSERT INTO log (seq, ts, actor, host, incident, kind, channel, payload,"
+            " record_hash, link_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                ts,
+                self.actor,
+                self.host,
+                incident,
+                kind,
+                channel,
+                payload_jcs,
+                hashed.hex(),
+                link.hex(),
+            ),
+        )
+        return Record(
+            seq,
+            ts,
+            self.actor,
+            self.host,
+            incident,
+            kind,
+            channel,
+            clean_payload,
+            hashed.hex(),
+            link.hex(),
+        )
 
     def records(
         self, incident: str | None = None, since: str | None = None, until: str | None = None
@@ -245,11 +271,19 @@ class EvidenceLog:
         return self.database.path.parent
 
     def anchor(self, reason: str) -> None:
-        """Write the chain head, signed, to the head file outside the database."""
-        write_checkpoint(self.home, self.head(), reason)
+        """Write the chain head, signed, to the head file outside the database, and record
+        in the chain that it was written (`checkpoint.written`)."""
 
-    def verify(self) -> Verification:
-        """Walk the whole chain; name the first record that does not fit.
+        def remember(line: dict[str, Any]) -> None:
+            self.append(CHECKPOINT_RECORD, line)
+
+        write_checkpoint(self.home, self.head(), reason, remember)
+
+    def verify(self, expect_key: str | None = None, attempts: int = 5) -> Verification:
+        """Walk the whole chain; name the first record that does not fit. With `expect_key`,
+        record 1 must name the signing key of that fingerprint (given from outside). A
+        problem at the tail of the head file is looked at again `attempts` times, a moment
+        apart: another process may be between writing a checkpoint and recording it.
 
         Reads raw rows (the payload is never parsed): this must stay fast on large logs.
         """
@@ -305,7 +339,11 @@ class EvidenceLog:
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
             )
-        problem = check_checkpoints(self.home, self.link_at, count)
+        found = check_checkpoints(self.home, self.database, self.link_at, count)
+        if found is not None and found.at_tail and attempts > 1:
+            time.sleep(TAIL_SETTLE_SECONDS)  # a checkpoint being written: look once more
+            return self.verify(expect_key, attempts - 1)
+        problem = found.text if found else check_expected_key(self.database, expect_key)
         if problem:
             return Verification(False, count, head, problem)
         problem = check_personal(self.database)

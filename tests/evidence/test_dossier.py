@@ -179,6 +179,7 @@ def test_removed_csv_row_is_detected_even_with_the_hash_updated(notices, recorde
 
 
 def test_truncating_the_database_tail_is_detected(notices, recorded, home):
+    assert notices("log", "checkpoint").exit_code == 0
     assert notices("log", "verify").exit_code == 0
     with sqlite3.connect(home / "notices.db") as conn:
         last = conn.execute("SELECT max(seq) FROM log").fetchone()[0]
