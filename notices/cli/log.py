@@ -123,7 +123,7 @@ def log_key(json_output: Json = False, home: Home = None) -> None:
 
 
 def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:
-    from notices.evidence.dossier import verify_dossier
+    from notices.evidence.dossier_check import verify_dossier
 
     checks = verify_dossier(folder, expect_key)
     ok = all(check.ok for check in checks)

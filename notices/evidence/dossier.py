@@ -1,4 +1,5 @@
-"""The evidence dossier: one folder that answers an inquiry on its own, and its offline check.
+"""The evidence dossier: one folder that answers an inquiry on its own (its offline check is
+`dossier_check`).
 
     report.pdf     the report (PDF/A-3B; events.jsonl and the manifest attached inside)
     events.jsonl   the slice of the log, one record per line, exactly as hashed
@@ -14,7 +15,6 @@ so `verify_dossier` can recompute every link from the stated previous one.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -28,15 +28,12 @@ from zoneinfo import ZoneInfo
 from notices import __version__
 from notices.errors import UsageError
 from notices.evidence.anchor import (
-    CHECKPOINT_DOMAIN,
     MANIFEST_DOMAIN,
     SigningKey,
-    public_fingerprint,
     read_checkpoints,
-    signature_valid,
 )
 from notices.evidence.export import CSV_COLUMNS
-from notices.evidence.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
+from notices.evidence.log import GENESIS, EvidenceLog, Record
 from notices.evidence.personal import PersonalData, mask
 from notices.timeparse import from_stamp, utc_stamp
 
@@ -130,6 +127,43 @@ def _events_csv(records: list[Record]) -> bytes:
     return _csv(CSV_COLUMNS, rows)
 
 
+CONTACT_COLUMNS = (
+    "at_utc",
+    "at_local",
+    "channel",
+    "contact",
+    "party",
+    "provider_id",
+    "status",
+    "duration",
+    "detail",
+    "seq",
+    "party_ref",
+)
+
+
+def contact_row(
+    seq: int, channel: str | None, payload: dict[str, Any], shown: str, zone: ZoneInfo
+) -> list[Any]:
+    """One line of contacts.csv, from a contact.received record and the party as shown
+    (masked, erased or in full): the export writes it, `log verify DIR` recomputes it."""
+    detail = payload.get("detail") or {}
+    local = from_stamp(str(payload.get("at"))).astimezone(zone)
+    return [
+        payload.get("at"),
+        f"{local:%Y-%m-%d %H:%M:%S}",
+        channel,
+        payload.get("contact"),
+        shown,
+        payload.get("provider_id"),
+        detail.get("status", ""),
+        detail.get("duration", ""),
+        json.dumps(detail, ensure_ascii=False),
+        seq,
+        payload.get("party"),
+    ]
+
+
 def _contacts_csv(
     records: list[Record], values: dict[str, str], include: bool, zone: ZoneInfo
 ) -> bytes:
@@ -137,41 +171,18 @@ def _contacts_csv(
     for record in records:
         if record.kind != "contact.received":
             continue
-        p = record.payload
-        ref = str(p.get("party"))
-        value = values.get(ref)
+        value = values.get(str(record.payload.get("party")))
         shown = "(erased)" if value is None else (value if include else mask(value))
-        detail = p.get("detail") or {}
-        local = from_stamp(str(p.get("at"))).astimezone(zone)
-        rows.append(
-            [
-                p.get("at"),
-                f"{local:%Y-%m-%d %H:%M:%S}",
-                record.channel,
-                p.get("contact"),
-                shown,
-                p.get("provider_id"),
-                detail.get("status", ""),
-                detail.get("duration", ""),
-                json.dumps(detail, ensure_ascii=False),
-                record.seq,
-                ref,
-            ]
-        )
-    header = [
-        "at_utc",
-        "at_local",
-        "channel",
-        "contact",
-        "party",
-        "provider_id",
-        "status",
-        "duration",
-        "detail",
-        "seq",
-        "party_ref",
-    ]
-    return _csv(header, rows)
+        rows.append(contact_row(record.seq, record.channel, record.payload, shown, zone))
+    return _csv(list(CONTACT_COLUMNS), rows)
+
+
+def pdf_manifest(manifest: dict[str, Any]) -> bytes:
+    """The manifest attached inside the PDF: without the PDF's own entry (a file cannot
+    hold its own hash) and without the signature."""
+    inner = {k: v for k, v in manifest.items() if k != "signature"}
+    inner["files"] = {k: v for k, v in manifest.get("files", {}).items() if k != "report.pdf"}
+    return json.dumps(inner, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _file_entry(content: bytes) -> dict[str, Any]:
@@ -266,6 +277,7 @@ def _manifest(
         "exported_by": {"actor": log.actor, "host": log.host},
         "scope": scope,
         "language": settings.lang,
+        "zone": settings.zone.key,
         "personal_data": "included" if settings.include_personal else "masked",
         "slice": {
             "first_seq": first,
@@ -294,7 +306,7 @@ def _report_pdf(
     """The PDF carries the manifest of the other files (it cannot hold its own hash)."""
     from notices.evidence.report import ReportInput, build_report
 
-    inner = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    inner = pdf_manifest(manifest)
     return build_report(
         ReportInput(
             records=records,
@@ -310,199 +322,4 @@ def _report_pdf(
             generated=manifest["exported_at"],
             version=__version__,
         )
-    )
-
-
-# -- offline verification -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-
-def _recompute(rows: list[dict[str, Any]], previous: str) -> str | None:
-    """Check each record's hash and link from `previous`; return the first problem."""
-    link = bytes.fromhex(previous)
-    expected_seq = rows[0]["seq"] if rows else 0
-    for row in rows:
-        if row["seq"] != expected_seq:
-            return f"record {expected_seq} is missing (the next one is {row['seq']})"
-        hashed = record_hash(row)
-        if hashed.hex() != row["record_hash"]:
-            return f"record {row['seq']} was altered: its content does not match its hash"
-        link = link_hash(link, hashed)
-        if link.hex() != row["link_hash"]:
-            return f"record {row['seq']} does not follow the record before it in the chain"
-        expected_seq += 1
-    return None
-
-
-def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
-    """Check an exported dossier with nothing but its own files."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        return [Check("manifest", False, f"manifest.json cannot be read: {exc}")]
-    if manifest.get("format") != FORMAT:
-        return [Check("manifest", False, f"not a notices dossier ({manifest.get('format')!r})")]
-    checks = _signature_checks(manifest, expect_key)
-    contents = _read_listed_files(folder, manifest, checks)
-    rows: list[dict[str, Any]] = []
-    if "events.jsonl" in contents:
-        rows = _check_chain(contents["events.jsonl"], manifest.get("slice", {}), checks)
-    if "events.csv" in contents:
-        checks.append(_check_csv(contents["events.csv"], rows))
-    if manifest.get("checkpoint"):
-        checks.append(_check_checkpoint(manifest, rows))
-    return checks
-
-
-def _public_key(manifest: dict[str, Any]) -> str:
-    return str(manifest.get("signing_key", {}).get("public_key", ""))
-
-
-def _signature_checks(manifest: dict[str, Any], expect_key: str | None) -> list[Check]:
-    """The manifest's signature, and (if one is expected) whose key made it."""
-    body = {k: v for k, v in manifest.items() if k != "signature"}
-    public = _public_key(manifest)
-    try:
-        fingerprint = public_fingerprint(base64.b64decode(public))
-    except ValueError:
-        fingerprint = ""
-    signed = signature_valid(public, str(manifest.get("signature", "")), MANIFEST_DOMAIN, body)
-    checks = [
-        Check(
-            "manifest signature",
-            signed and fingerprint == manifest.get("signing_key", {}).get("fingerprint_sha256"),
-            f"signed by the Ed25519 key with fingerprint {fingerprint}"
-            if signed
-            else "the manifest's signature does not verify: the manifest was changed",
-        )
-    ]
-    if expect_key:
-        checks.append(
-            Check(
-                "signing key",
-                fingerprint == expect_key.lower(),
-                f"key {fingerprint} {'is' if fingerprint == expect_key.lower() else 'is NOT'}"
-                f" the expected {expect_key}",
-            )
-        )
-    return checks
-
-
-def _read_listed_files(
-    folder: Path, manifest: dict[str, Any], checks: list[Check]
-) -> dict[str, bytes]:
-    """The files the manifest lists, each checked against its hash and size (appended to
-    `checks`, as is every expected file the manifest leaves out)."""
-    contents: dict[str, bytes] = {}
-    for name, entry in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.is_file():
-            checks.append(Check(f"file {name}", False, "missing"))
-            continue
-        content = path.read_bytes()
-        contents[name] = content
-        digest = hashlib.sha256(content).hexdigest()
-        checks.append(
-            Check(
-                f"file {name}",
-                digest == entry.get("sha256") and len(content) == entry.get("bytes"),
-                f"SHA-256 {digest}"
-                if digest == entry.get("sha256")
-                else f"SHA-256 {digest} differs from the manifest's {entry.get('sha256')}",
-            )
-        )
-    for name in FILES:
-        if name not in manifest.get("files", {}):
-            checks.append(Check(f"file {name}", False, "not listed in the manifest"))
-    return contents
-
-
-def _check_chain(raw: bytes, slice_: dict[str, Any], checks: list[Check]) -> list[dict[str, Any]]:
-    """The records of events.jsonl (none if it cannot be read), their chain checked from the
-    manifest's previous link to its last link (the result appended to `checks`)."""
-    try:
-        rows = [json.loads(line) for line in raw.splitlines() if line]
-    except ValueError:
-        checks.append(Check("chain", False, "events.jsonl is not valid JSON Lines"))
-        return []
-    if not rows:
-        return rows
-    try:
-        problem = _recompute(rows, str(slice_.get("previous_link")))
-    except (KeyError, TypeError, ValueError) as exc:
-        problem = f"events.jsonl holds a malformed record: {exc}"
-    ends = (
-        rows[0]["seq"] == slice_.get("first_seq")
-        and rows[-1]["seq"] == slice_.get("last_seq")
-        and len(rows) == slice_.get("count")
-        and rows[0]["record_hash"] == slice_.get("first_record_hash")
-        and rows[-1]["link_hash"] == slice_.get("last_link")
-    )
-    if problem is None and not ends:
-        problem = "the records do not start and end where the manifest says"
-    checks.append(
-        Check(
-            "chain",
-            problem is None,
-            problem
-            or f"records {rows[0]['seq']}–{rows[-1]['seq']}: every hash recomputes and"
-            f" the first links to the stated previous link {slice_.get('previous_link')}",
-        )
-    )
-    return rows
-
-
-def _check_checkpoint(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> Check:
-    """The latest signed checkpoint: signed by the same key, naming the log's head, and
-    agreeing with the slice's link where it falls inside the slice."""
-    checkpoint = manifest["checkpoint"]
-    cp = checkpoint.get("checkpoint", {})
-    good = signature_valid(
-        _public_key(manifest), checkpoint.get("signature", ""), CHECKPOINT_DOMAIN, cp
-    )
-    in_slice = {row["seq"]: row["link_hash"] for row in rows}
-    matches = cp.get("last_seq") not in in_slice or in_slice[cp["last_seq"]] == cp.get("head")
-    head = manifest.get("log_head", {})
-    # The export's own checkpoint is followed by the record of it, the log's head.
-    before_head = isinstance(cp.get("last_seq"), int) and cp["last_seq"] < head.get("seq", 0)
-    return Check(
-        "checkpoint",
-        good and matches and (before_head or cp.get("head") == head.get("link")),
-        f"signed checkpoint of record {cp.get('last_seq')}, head {cp.get('head')}"
-        if good
-        else "the checkpoint's signature does not verify",
-    )
-
-
-def _check_csv(raw: bytes, rows: list[dict[str, Any]]) -> Check:
-    if not raw.startswith(b"\xef\xbb\xbf"):
-        return Check("events.csv", False, "no UTF-8 byte-order mark")
-    try:
-        table = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
-        parsed = []
-        for line in table:
-            record: dict[str, Any] = {c: (line[c] if line[c] != "" else None) for c in CSV_COLUMNS}
-            record["seq"] = int(line["seq"])
-            record["payload"] = json.loads(line["payload"])
-            parsed.append(record)
-    except (ValueError, KeyError, TypeError) as exc:
-        return Check("events.csv", False, f"cannot be read: {exc}")
-    if [r["seq"] for r in parsed] != [r["seq"] for r in rows]:
-        return Check("events.csv", False, "its rows are not the records of events.jsonl")
-    for record in parsed:
-        if record_hash(record).hex() != record["record_hash"]:
-            return Check("events.csv", False, f"row of record {record['seq']} was altered")
-    same = all(a["link_hash"] == b["link_hash"] for a, b in zip(parsed, rows, strict=True))
-    return Check(
-        "events.csv",
-        same,
-        f"{len(parsed)} rows, the same records as events.jsonl"
-        if same
-        else "its links differ from events.jsonl",
     )

@@ -4,8 +4,15 @@ uses (notices.evidence.contacts.store_contacts)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import rfc8785
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from notices.channels.base import Contact
 from notices.evidence.contacts import store_contacts
@@ -51,3 +58,24 @@ def add_contacts(home: Path, incident: str, contacts: list[Contact]) -> int:
         return store_contacts(log, "phone", incident, contacts)
     finally:
         log.database.close()
+
+
+def resign(folder: Path, home: Path) -> None:
+    """What an insider holding the data folder's key can do after editing a dossier: hash
+    every listed file again and sign the manifest again (as docs/evidence.md says)."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    for name in manifest["files"]:
+        content = (folder / name).read_bytes()
+        manifest["files"][name] = {
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "bytes": len(content),
+        }
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    key = serialization.load_pem_private_key(
+        (home / "keys" / "signing-ed25519.pem").read_bytes(), password=None
+    )
+    assert isinstance(key, Ed25519PrivateKey)
+    signature = key.sign(b"notices manifest v1\x00" + rfc8785.dumps(body))
+    manifest["signature"] = base64.b64encode(signature).decode("ascii")
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")

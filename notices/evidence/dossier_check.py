@@ -1,0 +1,333 @@
+"""Checking an exported dossier offline, with nothing but its own files.
+
+Every file of the folder must be listed in the signed manifest with its SHA-256 (an extra
+file is refused); events.jsonl's records recompute their hashes and links from the stated
+previous link, and carry no key the hash does not cover; events.csv and contacts.csv are
+checked row by row against those records; the files attached inside report.pdf are compared
+byte for byte with the files of the same name (the PDF's manifest.json being the manifest
+without the PDF's own entry and the signature).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from notices.evidence.anchor import (
+    CHECKPOINT_DOMAIN,
+    MANIFEST_DOMAIN,
+    public_fingerprint,
+    signature_valid,
+)
+from notices.evidence.dossier import (
+    CONTACT_COLUMNS,
+    FILES,
+    FORMAT,
+    contact_row,
+    pdf_manifest,
+)
+from notices.evidence.export import CSV_COLUMNS
+from notices.evidence.log import RECORD_FIELDS, link_hash, record_hash
+
+BOM = b"\xef\xbb\xbf"
+JSONL_KEYS = frozenset((*RECORD_FIELDS, "record_hash", "link_hash"))
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
+    """Check an exported dossier with nothing but its own files."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        return [Check("manifest", False, f"manifest.json cannot be read: {exc}")]
+    if manifest.get("format") != FORMAT:
+        return [Check("manifest", False, f"not a notices dossier ({manifest.get('format')!r})")]
+    checks = _signature_checks(manifest, expect_key)
+    contents = _read_listed_files(folder, manifest, checks)
+    checks.extend(_unlisted_files(folder, manifest))
+    rows: list[dict[str, Any]] = []
+    if "events.jsonl" in contents:
+        rows = _check_chain(contents["events.jsonl"], manifest.get("slice", {}), checks)
+    if "events.csv" in contents:
+        checks.append(_check_csv(contents["events.csv"], rows))
+    if "contacts.csv" in contents:
+        checks.append(_check_contacts(contents["contacts.csv"], rows, manifest))
+    if "report.pdf" in contents:
+        checks.append(_check_attachments(contents, manifest))
+    if manifest.get("checkpoint"):
+        checks.append(_check_checkpoint(manifest, rows))
+    return checks
+
+
+def _recompute(rows: list[dict[str, Any]], previous: str) -> str | None:
+    """Check each record's keys, hash and link from `previous`; return the first problem."""
+    link = bytes.fromhex(previous)
+    expected_seq = rows[0]["seq"] if rows else 0
+    for row in rows:
+        extra, lacking = sorted(set(row) - JSONL_KEYS), sorted(JSONL_KEYS - set(row))
+        if extra:
+            return f"record {row.get('seq')} carries keys no hash covers: {', '.join(extra)}"
+        if lacking:
+            return f"record {row.get('seq')} lacks keys: {', '.join(lacking)}"
+        if row["seq"] != expected_seq:
+            return f"record {expected_seq} is missing (the next one is {row['seq']})"
+        hashed = record_hash(row)
+        if hashed.hex() != row["record_hash"]:
+            return f"record {row['seq']} was altered: its content does not match its hash"
+        link = link_hash(link, hashed)
+        if link.hex() != row["link_hash"]:
+            return f"record {row['seq']} does not follow the record before it in the chain"
+        expected_seq += 1
+    return None
+
+
+def _public_key(manifest: dict[str, Any]) -> str:
+    return str(manifest.get("signing_key", {}).get("public_key", ""))
+
+
+def _signature_checks(manifest: dict[str, Any], expect_key: str | None) -> list[Check]:
+    """The manifest's signature, and (if one is expected) whose key made it."""
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    public = _public_key(manifest)
+    try:
+        fingerprint = public_fingerprint(base64.b64decode(public))
+    except ValueError:
+        fingerprint = ""
+    signed = signature_valid(public, str(manifest.get("signature", "")), MANIFEST_DOMAIN, body)
+    checks = [
+        Check(
+            "manifest signature",
+            signed and fingerprint == manifest.get("signing_key", {}).get("fingerprint_sha256"),
+            f"signed by the Ed25519 key with fingerprint {fingerprint}"
+            if signed
+            else "the manifest's signature does not verify: the manifest was changed",
+        )
+    ]
+    if expect_key:
+        same = fingerprint == expect_key.strip().lower()
+        checks.append(
+            Check(
+                "signing key",
+                same,
+                f"key {fingerprint} {'is' if same else 'is NOT'} the expected {expect_key}",
+            )
+        )
+    return checks
+
+
+def _read_listed_files(
+    folder: Path, manifest: dict[str, Any], checks: list[Check]
+) -> dict[str, bytes]:
+    """The files the manifest lists, each checked against its hash and size (appended to
+    `checks`, as is every expected file the manifest leaves out)."""
+    contents: dict[str, bytes] = {}
+    for name, entry in manifest.get("files", {}).items():
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            checks.append(Check(f"file {name}", False, "missing"))
+            continue
+        content = path.read_bytes()
+        contents[name] = content
+        digest = hashlib.sha256(content).hexdigest()
+        checks.append(
+            Check(
+                f"file {name}",
+                digest == entry.get("sha256") and len(content) == entry.get("bytes"),
+                f"SHA-256 {digest}"
+                if digest == entry.get("sha256")
+                else f"SHA-256 {digest} differs from the manifest's {entry.get('sha256')}",
+            )
+        )
+    for name in FILES:
+        if name not in manifest.get("files", {}):
+            checks.append(Check(f"file {name}", False, "not listed in the manifest"))
+    return contents
+
+
+def _unlisted_files(folder: Path, manifest: dict[str, Any]) -> list[Check]:
+    """Anything in the folder that no hash covers is refused, not ignored."""
+    listed = set(manifest.get("files", {})) | {"manifest.json"}
+    return [
+        Check(
+            f"file {path.name}", False, "no hash in the manifest covers it: not part of the dossier"
+        )
+        for path in sorted(folder.iterdir())
+        if path.name not in listed
+    ]
+
+
+def _check_chain(raw: bytes, slice_: dict[str, Any], checks: list[Check]) -> list[dict[str, Any]]:
+    """The records of events.jsonl (none if it cannot be read), their chain checked from the
+    manifest's previous link to its last link (the result appended to `checks`)."""
+    try:
+        rows = [json.loads(line) for line in raw.splitlines() if line]
+    except ValueError:
+        checks.append(Check("chain", False, "events.jsonl is not valid JSON Lines"))
+        return []
+    if not rows:
+        return rows
+    try:
+        problem = _recompute(rows, str(slice_.get("previous_link")))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        problem = f"events.jsonl holds a malformed record: {exc}"
+    ends = (
+        rows[0].get("seq") == slice_.get("first_seq")
+        and rows[-1].get("seq") == slice_.get("last_seq")
+        and len(rows) == slice_.get("count")
+        and rows[0].get("record_hash") == slice_.get("first_record_hash")
+        and rows[-1].get("link_hash") == slice_.get("last_link")
+    )
+    if problem is None and not ends:
+        problem = "the records do not start and end where the manifest says"
+    checks.append(
+        Check(
+            "chain",
+            problem is None,
+            problem
+            or f"records {rows[0]['seq']}–{rows[-1]['seq']}: every hash recomputes and"
+            f" the first links to the stated previous link {slice_.get('previous_link')}",
+        )
+    )
+    return rows if problem is None else []
+
+
+def _check_checkpoint(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> Check:
+    """The latest signed checkpoint: signed by the same key, naming the log's head (or a
+    record before it: the export's checkpoint is followed by the record of it), and agreeing
+    with the slice's link where it falls inside the slice."""
+    checkpoint = manifest["checkpoint"]
+    cp = checkpoint.get("checkpoint", {})
+    good = signature_valid(
+        _public_key(manifest), checkpoint.get("signature", ""), CHECKPOINT_DOMAIN, cp
+    )
+    in_slice = {row["seq"]: row["link_hash"] for row in rows}
+    matches = cp.get("last_seq") not in in_slice or in_slice[cp["last_seq"]] == cp.get("head")
+    head = manifest.get("log_head", {})
+    before_head = isinstance(cp.get("last_seq"), int) and cp["last_seq"] < head.get("seq", 0)
+    return Check(
+        "checkpoint",
+        good and matches and (before_head or cp.get("head") == head.get("link")),
+        f"signed checkpoint of record {cp.get('last_seq')}, head {cp.get('head')}"
+        if good
+        else "the checkpoint's signature does not verify",
+    )
+
+
+def _csv_rows(raw: bytes) -> list[list[str]]:
+    if not raw.startswith(BOM):
+        raise ValueError("no UTF-8 byte-order mark")
+    return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+
+
+def _check_csv(raw: bytes, rows: list[dict[str, Any]]) -> Check:
+    try:
+        table = _csv_rows(raw)
+        if table[0] != list(CSV_COLUMNS):
+            raise ValueError(f"its columns are not {', '.join(CSV_COLUMNS)}")
+        parsed = []
+        for line in table[1:]:
+            record: dict[str, Any] = dict(zip(CSV_COLUMNS, line, strict=True))
+            record = {c: (v if v != "" else None) for c, v in record.items()}
+            record["seq"] = int(line[0])
+            record["payload"] = json.loads(record["payload"])
+            parsed.append(record)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        return Check("events.csv", False, f"cannot be read: {exc}")
+    if [r["seq"] for r in parsed] != [r["seq"] for r in rows]:
+        return Check("events.csv", False, "its rows are not the records of events.jsonl")
+    for record in parsed:
+        if record_hash(record).hex() != record["record_hash"]:
+            return Check("events.csv", False, f"row of record {record['seq']} was altered")
+    same = all(a["link_hash"] == b["link_hash"] for a, b in zip(parsed, rows, strict=True))
+    return Check(
+        "events.csv",
+        same,
+        f"{len(parsed)} rows, the same records as events.jsonl"
+        if same
+        else "its links differ from events.jsonl",
+    )
+
+
+def _check_contacts(raw: bytes, rows: list[dict[str, Any]], manifest: dict[str, Any]) -> Check:
+    """contacts.csv row by row: what the contact.received records say, the number masked
+    unless the manifest says personal data was included."""
+    try:
+        table = _csv_rows(raw)
+        zone = ZoneInfo(str(manifest.get("zone", "UTC")))
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        return Check("contacts.csv", False, f"cannot be read: {exc}")
+    if not table or table[0] != list(CONTACT_COLUMNS):
+        return Check("contacts.csv", False, f"its columns are not {', '.join(CONTACT_COLUMNS)}")
+    received = [r for r in rows if r.get("kind") == "contact.received"]
+    if len(table) - 1 != len(received):
+        return Check(
+            "contacts.csv",
+            False,
+            f"{len(table) - 1} rows for {len(received)} contact.received records",
+        )
+    masked = manifest.get("personal_data") != "included"
+    for number, (line, record) in enumerate(zip(table[1:], received, strict=True), start=2):
+        party = line[CONTACT_COLUMNS.index("party")] if len(line) == len(CONTACT_COLUMNS) else ""
+        expected = contact_row(record["seq"], record["channel"], record["payload"], party, zone)
+        shown_masked = party in ("(erased)", "—") or "***" in party
+        if line != [("" if v is None else str(v)) for v in expected] or (
+            masked and not shown_masked
+        ):
+            return Check(
+                "contacts.csv",
+                False,
+                f"line {number} (record {record['seq']}) is not what the record says"
+                + (
+                    " (an unmasked number in a masked dossier)"
+                    if masked and not shown_masked
+                    else ""
+                ),
+            )
+    return Check("contacts.csv", True, f"{len(received)} rows, each as its record says")
+
+
+def _check_attachments(contents: dict[str, bytes], manifest: dict[str, Any]) -> Check:
+    """The files inside report.pdf, byte for byte: events.jsonl as the file of that name,
+    manifest.json as the manifest without the PDF's entry and the signature."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        attached = PdfReader(io.BytesIO(contents["report.pdf"])).attachments
+        inside = {name: b"".join(parts) for name, parts in attached.items()}
+    except (PyPdfError, ValueError, KeyError) as exc:
+        return Check("report.pdf attachments", False, f"cannot be read: {exc}")
+    expected = {
+        "events.jsonl": contents.get("events.jsonl"),
+        "manifest.json": pdf_manifest(manifest),
+    }
+    for name in sorted(set(inside) | set(expected)):
+        if name not in expected:
+            return Check("report.pdf attachments", False, f"{name}: no hash covers it")
+        if name not in inside:
+            return Check("report.pdf attachments", False, f"{name} is not attached")
+        if inside[name] != expected[name]:
+            return Check(
+                "report.pdf attachments",
+                False,
+                f"{name} inside the PDF differs from "
+                + ("the file events.jsonl" if name == "events.jsonl" else "the signed manifest"),
+            )
+    return Check(
+        "report.pdf attachments",
+        True,
+        "events.jsonl and manifest.json inside the PDF are byte for byte the dossier's",
+    )
