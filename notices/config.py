@@ -261,6 +261,20 @@ def _default_channels() -> dict[str, ChannelEntry]:
     }
 
 
+class EvidenceConfig(StrictModel):
+    tsa_url: str | None = Field(
+        default=None,
+        description="An RFC 3161 timestamping authority: every checkpoint is stamped by it.",
+    )
+    tsa_ca_file: Path | None = Field(
+        default=None,
+        description="The authority's CA certificate (PEM): `log verify` checks tokens against it.",
+    )
+    tsa_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long to wait for the authority before stamping later."
+    )
+
+
 class Config(StrictModel):
     timezone: str = Field(default="Europe/Helsinki", description="Zone for times shown and typed.")
     languages: list[str] = Field(
@@ -277,6 +291,7 @@ class Config(StrictModel):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     channels: dict[str, ChannelEntry] = Field(default_factory=_default_channels, min_length=1)
     sms: SmsConfig = Field(default_factory=SmsConfig)
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     _source: Path | None = PrivateAttr(default=None)
 
     @property

@@ -790,6 +790,18 @@ class Orchestrator:
             if closed and result.incident
             else f"{result.command} finished"
         )
+        self._stamp()
+
+    def _stamp(self) -> None:
+        """The checkpoints stamped by the outside clock, if one is set; an authority that
+        does not answer is logged and stamps later, never failing the command."""
+        evidence = self.config.evidence
+        if evidence.tsa_url:
+            from notices.evidence.timestamp import stamp_and_record
+
+            stamp_and_record(
+                self.log, evidence.tsa_url, evidence.tsa_timeout_s, newest_is_fresh=True
+            )
 
     def probe(self) -> list[ChannelOutcome]:
         """Every channel's `probe`, concurrently; nothing is changed and nothing is logged."""

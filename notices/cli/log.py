@@ -63,8 +63,13 @@ def log_verify(
         str | None,
         typer.Option("--expect-key", help="The signing key fingerprint the dossier must carry."),
     ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option("--tsa-ca", help="The timestamp authority's CA (default: tsa_ca_file)."),
+    ] = None,
     json_output: Json = False,
     home: Home = None,
+    config: ConfigFile = None,
 ) -> None:
     """Walk the hash chain and compare it with the head file; or, given a folder, check an
     exported dossier offline (file hashes, signature, chain continuity). Reads only: it
@@ -74,15 +79,21 @@ def log_verify(
     if folder is not None:
         _verify_dossier(folder, expect_key, json_output)
         return
+    from notices import commands
+
+    if tsa_ca is None:
+        tsa_ca = commands.Workspace.load(home, config).config.evidence.tsa_ca_file
     log = open_log(home or default_home(), read_only=True)
     try:
-        result = log.verify(expect_key)
+        result = log.verify(expect_key, tsa_ca=tsa_ca)
     finally:
         log.database.close()
     if json_output:
         out.print_json(json.dumps(result.__dict__))
     elif result.ok:
         out.print(f"[green]OK[/green]: {result.records} records, chain head {result.head}")
+        if result.note:
+            out.print(result.note, markup=False, highlight=False)
     else:
         err.print(f"[bold red]FAILED[/bold red]: {result.problem}")
     raise typer.Exit(0 if result.ok else 1)
@@ -106,6 +117,32 @@ def log_checkpoint(home: Home = None) -> None:
     out.print(
         f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."
     )
+
+
+@command(log_app, "stamp")
+def log_stamp(home: Home = None, config: ConfigFile = None) -> None:
+    """Have the timestamp authority ([evidence] tsa_url) stamp every checkpoint still
+    waiting for a stamp (commands do this by themselves; this catches up after an outage)."""
+    from notices import commands
+    from notices.evidence.export import open_log
+    from notices.evidence.timestamp import stamp_and_record
+
+    workspace = commands.Workspace.load(home, config)
+    evidence = workspace.config.evidence
+    if not evidence.tsa_url:
+        raise UsageError("no timestamp authority: set [evidence] tsa_url in notices.toml")
+    log = open_log(workspace.home)
+    try:
+        outcome = stamp_and_record(
+            log, evidence.tsa_url, evidence.tsa_timeout_s, newest_is_fresh=False
+        )
+    finally:
+        log.database.close()
+    out.print(f"Stamped {len(outcome.stamped)} checkpoints.")
+    if outcome.error:
+        err.print(f"[bold red]{evidence.tsa_url}[/bold red]: {outcome.error}", markup=True)
+        err.print(f"{outcome.pending} checkpoints still wait for a stamp.")
+    raise typer.Exit(1 if outcome.error else 0)
 
 
 @command(log_app, "key")

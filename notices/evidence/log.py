@@ -34,6 +34,7 @@ from notices.evidence.checkpoints import (
     check_expected_key,
 )
 from notices.evidence.personal import check_personal
+from notices.evidence.timestamp import STAMPED_RECORD, check_stamps
 from notices.timeparse import utc_stamp
 
 GENESIS = bytes(32)
@@ -146,6 +147,7 @@ class Verification:
     head: str | None
     problem: str | None = None
     bad_seq: int | None = None
+    note: str | None = None
 
 
 class EvidenceLog:
@@ -279,7 +281,9 @@ class EvidenceLog:
 
         write_checkpoint(self.home, self.head(), reason, remember)
 
-    def verify(self, expect_key: str | None = None, attempts: int = 5) -> Verification:
+    def verify(
+        self, expect_key: str | None = None, attempts: int = 5, tsa_ca: Path | None = None
+    ) -> Verification:
         """Walk the whole chain; name the first record that does not fit. With `expect_key`,
         record 1 must name the signing key of that fingerprint (given from outside). A
         problem at the tail of the head file is looked at again `attempts` times, a moment
@@ -342,11 +346,19 @@ class EvidenceLog:
         found = check_checkpoints(self.home, self.database, self.link_at, count)
         if found is not None and found.at_tail and attempts > 1:
             time.sleep(TAIL_SETTLE_SECONDS)  # a checkpoint being written: look once more
-            return self.verify(expect_key, attempts - 1)
+            return self.verify(expect_key, attempts - 1, tsa_ca)
         problem = found.text if found else check_expected_key(self.database, expect_key)
         if problem:
             return Verification(False, count, head, problem)
         problem = check_personal(self.database)
         if problem:
             return Verification(False, count, head, problem)
-        return Verification(True, count, head)
+        problem, note = check_stamps(self.home, tsa_ca, self._late_stamps())
+        if problem:
+            return Verification(False, count, head, problem)
+        return Verification(True, count, head, note=note)
+
+    def _late_stamps(self) -> set[int]:
+        """The head file's lines whose timestamp the chain records as made late."""
+        rows = self.database.query("SELECT payload FROM log WHERE kind = ?", (STAMPED_RECORD,))
+        return {int(json.loads(row[0]).get("line", 0)) for row in rows}

@@ -1,0 +1,210 @@
+"""An outside clock: RFC 3161 timestamps of the checkpoints, from an authority (TSA).
+
+With `[evidence] tsa_url`, each line written to `heads.jsonl` is sent to the authority as
+SHA-256 of the line's bytes (the `line_sha256` of its `checkpoint.written` record); the
+authority's signed reply (a TimeStampResp, DER) is kept in `stamps.jsonl`, one line per
+stamped checkpoint: `{"line", "line_sha256", "token" (base64 of the DER reply), "gen_time",
+"delay_s"}`. An authority that cannot be reached never stops a switch: the lines left
+unstamped are stamped at the next command or by `notices log stamp`, and a late stamp is
+recorded in the chain (`checkpoint.stamped`, with its delay). Requests, parsing and
+verification are rfc3161-client's (no ASN.1 is written here).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock
+
+from notices.evidence.anchor import HEADS_FILE, read_checkpoints
+
+if TYPE_CHECKING:
+    from notices.evidence.log import EvidenceLog
+
+STAMPS_FILE = "stamps.jsonl"
+STAMPED_RECORD = "checkpoint.stamped"
+CLOCK_TOLERANCE_S = 120.0  # our clock against the authority's, for a stamp made at once
+
+
+@dataclass(frozen=True)
+class StampOutcome:
+    stamped: list[dict[str, Any]]
+    pending: int
+    error: str | None = None
+
+
+def read_stamps(home: Path) -> dict[int, dict[str, Any]]:
+    path = home / STAMPS_FILE
+    if not path.exists():
+        return {}
+    stamps: dict[int, dict[str, Any]] = {}
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            stamps[int(entry["line"])] = entry
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{STAMPS_FILE} line {number} is not a stamp") from None
+    return stamps
+
+
+def request_token(url: str, line: bytes, timeout: float) -> bytes:
+    """The authority's DER reply for SHA-256(line); raises OSError-like errors in words."""
+    import httpx
+    from rfc3161_client import (
+        HashAlgorithm,
+        PKIStatus,
+        TimestampRequestBuilder,
+        decode_timestamp_response,
+    )
+
+    query = (
+        TimestampRequestBuilder()
+        .data(line)
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .cert_request(cert_request=True)
+        .build()
+    )
+    reply = httpx.post(
+        url,
+        content=query.as_bytes(),
+        headers={"Content-Type": "application/timestamp-query"},
+        timeout=timeout,
+    )
+    reply.raise_for_status()
+    decoded = decode_timestamp_response(reply.content)
+    if decoded.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
+        raise ValueError(f"the authority refused: status {decoded.status}")
+    return reply.content
+
+
+def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
+    """Stamp every line of the head file that has no token yet, oldest first; stop at the
+    first failure (the rest wait for the next time)."""
+    from rfc3161_client import decode_timestamp_response
+
+    with FileLock(str(home / STAMPS_FILE) + ".lock"):
+        done = read_stamps(home)
+        lines = [line for line, _ in read_checkpoints(home)]
+        todo = [n for n in range(1, len(lines) + 1) if n not in done]
+        stamped: list[dict[str, Any]] = []
+        for number in todo:
+            line = lines[number - 1]
+            try:
+                token = request_token(url, line, timeout)
+            except Exception as exc:  # noqa: BLE001 - any failure: stamp later, say why
+                return StampOutcome(stamped, len(todo) - len(stamped), _plain(exc))
+            gen_time = decode_timestamp_response(token).tst_info.gen_time
+            written = _checkpoint_time(line)
+            entry = {
+                "line": number,
+                "line_sha256": hashlib.sha256(line).hexdigest(),
+                "token": base64.b64encode(token).decode("ascii"),
+                "gen_time": gen_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "delay_s": round((gen_time - written).total_seconds(), 3),
+            }
+            with (home / STAMPS_FILE).open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry) + "\n")
+            stamped.append(entry)
+    return StampOutcome(stamped, 0)
+
+
+def stamp_and_record(
+    log: EvidenceLog, url: str, timeout: float, *, newest_is_fresh: bool
+) -> StampOutcome:
+    """Stamp what waits; record in the chain each stamp made late, with its delay (all of
+    them, or all but the newest line's when it was written just now), and a failure to
+    reach the authority (the switch itself goes on)."""
+    newest = len(read_checkpoints(log.home))
+    outcome = stamp_pending(log.home, url, timeout)
+    for entry in outcome.stamped:
+        if not (newest_is_fresh and entry["line"] == newest):
+            log.append(
+                STAMPED_RECORD,
+                {k: entry[k] for k in ("line", "line_sha256", "gen_time", "delay_s")},
+            )
+    if outcome.error:
+        log.append(
+            "checkpoint.stamp_failed",
+            {"authority": url, "error": outcome.error, "waiting": outcome.pending},
+        )
+    return outcome
+
+
+def _checkpoint_time(line: bytes) -> datetime:
+    stamp = str(json.loads(line)["checkpoint"]["time"])
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _plain(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def check_stamps(
+    home: Path, ca_file: Path | None, late_lines: set[int]
+) -> tuple[str | None, str | None]:
+    """Every token: it covers its line's SHA-256, its signature verifies, it chains to the
+    authority's CA (`ca_file`), and its time agrees with the checkpoint's (within the clock
+    tolerance, or later when the chain records a late stamp). (problem, note)."""
+    try:
+        stamps = read_stamps(home)
+    except ValueError as exc:
+        return str(exc), None
+    if not stamps:
+        return None, None
+    lines = [line for line, _ in read_checkpoints(home)]
+    verifier = _verifier(ca_file) if ca_file else None
+    for number, entry in sorted(stamps.items()):
+        problem = _check_stamp(number, entry, lines, verifier, number in late_lines)
+        if problem:
+            return problem, None
+    unstamped = len(lines) - len(stamps)
+    note = f"{len(stamps)} timestamp tokens" + (
+        f" checked against {ca_file}" if ca_file else " (their authority not checked: no CA)"
+    )
+    return None, note + (f"; {unstamped} checkpoints wait for a stamp" if unstamped else "")
+
+
+def _verifier(ca_file: Path) -> Any:
+    from cryptography import x509
+    from rfc3161_client import VerifierBuilder
+
+    builder = VerifierBuilder()
+    for cert in x509.load_pem_x509_certificates(ca_file.read_bytes()):
+        builder = builder.add_root_certificate(cert)
+    return builder.build()
+
+
+def _check_stamp(
+    number: int, entry: dict[str, Any], lines: list[bytes], verifier: Any, late: bool
+) -> str | None:
+    from rfc3161_client import VerificationError, decode_timestamp_response
+
+    where = f"{STAMPS_FILE}: the timestamp of {HEADS_FILE} line {number}"
+    if number > len(lines):
+        return f"{where}: there is no such line"
+    line = lines[number - 1]
+    try:
+        token = decode_timestamp_response(base64.b64decode(entry["token"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"{where} cannot be read: {exc}"
+    digest = hashlib.sha256(line).digest()
+    if token.tst_info.message_imprint.message != digest:
+        return f"{where} covers another hash, not SHA-256 of the line"
+    if verifier is not None:
+        try:
+            verifier.verify_message(token, line)
+        except VerificationError as exc:
+            return f"{where} is not from an authority of the given CA, or not validly signed: {exc}"
+    gap = (token.tst_info.gen_time - _checkpoint_time(line)).total_seconds()
+    if gap < -CLOCK_TOLERANCE_S or (gap > CLOCK_TOLERANCE_S and not late):
+        return (
+            f"{where} says {token.tst_info.gen_time:%Y-%m-%d %H:%M:%S} UTC, {gap:+.0f} s from the"
+            " checkpoint's own time, and the log records no late stamp of it"
+        )
+    return None

@@ -1,0 +1,107 @@
+"""The outside clock: every checkpoint stamped by a real RFC 3161 authority on loopback
+(`openssl ts -reply`, CA and TSA certificates made by the test), an unreachable authority
+never stopping a switch, and `log verify` checking every token."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.log import records
+from tests.support.net import free_port
+from tests.support.tsa import Authority
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def authority(tmp_path: Path) -> Iterator[Authority]:
+    made = Authority.make(tmp_path / "tsa").serve()
+    yield made
+    made.stop()
+
+
+def configure(home: Path, url: str, ca: Path, timeout: float = 5) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "notices.toml").write_text(
+        f'[evidence]\ntsa_url = "{url}"\ntsa_ca_file = "{ca}"\ntsa_timeout_s = {timeout}\n',
+        "utf-8",
+    )
+
+
+def stamps(home: Path) -> list[dict[str, Any]]:
+    path = home / "stamps.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def heads(home: Path) -> list[bytes]:
+    return (home / "heads.jsonl").read_bytes().splitlines()
+
+
+def switch(notices: Callable[..., Any]) -> None:
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    assert notices("resume", "--yes").exit_code == 0
+
+
+def test_every_checkpoint_is_stamped_and_verified(notices, home, authority, tmp_path):
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    lines, tokens = heads(home), stamps(home)
+    assert [t["line"] for t in tokens] == list(range(1, len(lines) + 1)) and len(lines) >= 2
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    assert f"{len(tokens)} timestamp tokens checked against {authority.ca_file}" in run.stdout
+    # An independent check of the last token with OpenSSL itself.
+    reply = tmp_path / "reply.tsr"
+    reply.write_bytes(base64.b64decode(tokens[-1]["token"]))
+    (tmp_path / "line").write_bytes(lines[-1])
+    checked = subprocess.run(
+        ["openssl", "ts", "-verify", "-in", str(reply), "-data", str(tmp_path / "line"),
+         "-CAfile", str(authority.ca_file), "-untrusted", str(authority.folder / "tsa.pem")],
+        check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    assert "Verification: OK" in checked.stdout, checked.stderr
+
+
+def test_an_unreachable_authority_never_stops_a_switch_and_stamps_later(notices, home, authority):
+    configure(home, f"http://127.0.0.1:{free_port()}/tsa", authority.ca_file, timeout=1)
+    switch(notices)
+    assert stamps(home) == []
+    failures = records(home, "checkpoint.stamp_failed")
+    assert failures and "waiting" in failures[-1]["payload"]
+    configure(home, authority.url, authority.ca_file)
+    run = notices("log", "stamp")
+    assert run.exit_code == 0, run.stderr
+    assert len(stamps(home)) == len(heads(home))
+    late = records(home, "checkpoint.stamped")
+    assert [r["payload"]["line"] for r in late] == [t["line"] for t in stamps(home)]
+    assert all(r["payload"]["delay_s"] > -1 for r in late)  # the authority counts seconds
+    assert notices("log", "verify").exit_code == 0
+
+
+def test_a_token_for_another_hash_is_detected(notices, home, authority):
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    tokens = stamps(home)
+    tokens[1]["token"] = tokens[0]["token"]
+    (home / "stamps.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tokens))
+    run = notices("log", "verify")
+    assert run.exit_code == 1
+    assert "the timestamp of heads.jsonl line 2 covers another hash" in run.stderr
+
+
+def test_a_token_from_an_authority_outside_the_ca_is_detected(notices, home, authority, tmp_path):
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    other = Authority.make(tmp_path / "other", "Other")
+    run = notices("log", "verify", "--tsa-ca", str(other.ca_file))
+    assert run.exit_code == 1
+    assert "the timestamp of heads.jsonl line 1 is not from an authority of the given CA" in (
+        run.stderr.replace("\n", " ")
+    )
