@@ -157,7 +157,7 @@ def contact_row(
         shown,
         payload.get("provider_id"),
         detail.get("status", ""),
-        detail.get("duration", ""),
+        detail.get("duration_s", detail.get("duration", "")),
         json.dumps(detail, ensure_ascii=False),
         seq,
         payload.get("party"),

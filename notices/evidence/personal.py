@@ -135,14 +135,45 @@ def retention_cutoff(text: str, now: datetime) -> datetime:
             day -= 1
 
 
+def _mask_number(compact: str) -> str | None:
+    """An international number masked with the `phonenumbers` library's knowledge of its
+    country's grouping: the country code and the last two digits kept, every other digit a
+    `*` (`+46701234598` -> `+46 ** *** ** 98`). None if it is not a valid number."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(compact if compact.startswith("+") else f"+{compact}")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    prefix = f"+{parsed.country_code} "
+    if not formatted.startswith(prefix):
+        return None
+    rest = formatted[len(prefix) :]
+    keep = sum(c.isdigit() for c in rest) - 2
+    shown = []
+    for char in rest:
+        if char.isdigit():
+            shown.append("*" if keep > 0 else char)
+            keep -= 1
+        else:
+            shown.append(char)
+    return prefix + "".join(shown)
+
+
 def mask(value: str | None) -> str:
-    """`+358401234567` -> `+358 40 *** **67`; `matti@example.fi` -> `m***@example.fi`."""
+    """`+358401234567` -> `+358 ** *****67`; `matti@example.fi` -> `m***@example.fi`."""
     if value is None:
         return "—"
     if "@" in value:
         local, _, domain = value.rpartition("@")
         return f"{local[:1]}***@{domain}"
     compact = re.sub(r"[\s\-().]", "", value)
+    masked_number = _mask_number(compact)
+    if masked_number:
+        return masked_number
     if re.fullmatch(r"\+?\d{5,}", compact):
         if compact.startswith("+358"):
             head = f"+358 {compact[4:6]}"

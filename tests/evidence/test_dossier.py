@@ -48,7 +48,7 @@ def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recor
         "Tiivisteet ja tarkistaminen",
         SPECIAL,
     ):
-        assert phrase in text, phrase
+        assert squash(phrase) in squash(text), phrase  # a label may wrap in its column
     flat = squash(text)
     assert recorded.texts  # greeting.xml, active.sieve, banner files
     for name, published in recorded.texts.items():
@@ -195,7 +195,7 @@ def test_contacts_are_masked_by_default_and_disclosure_is_logged(notices, record
     masked = tmp_path / "masked"
     export(notices, recorded, masked)
     text = pdf_text(masked / "report.pdf")
-    assert "+358 40 *** **67" in text
+    assert "+358 ** *****67" in text
     contacts = (masked / "contacts.csv").read_text("utf-8-sig")
     for number in NEW_CALLERS + OLD_CALLERS:
         assert number not in text and number not in contacts

@@ -60,5 +60,5 @@ def test_calls_during_the_incident_are_collected_at_resume_and_exported(
     )
     assert run.exit_code == 0, run.stderr
     contacts = (folder / "contacts.csv").read_text("utf-8-sig")
-    assert "+358 40 *** **67" in contacts and "+358401234567" not in contacts
+    assert "+358 ** *****67" in contacts and "+358401234567" not in contacts
     assert notices("log", "verify", str(folder)).exit_code == 0

@@ -24,7 +24,10 @@ def records(notices, config) -> list[dict]:
 
 
 def local(stamp: str) -> str:
-    return f"{from_stamp(stamp).astimezone(HELSINKI):%d.%m.%Y %H:%M:%S}"
+    """As the Finnish report writes a time: `1.12.2026 klo 14.05.09 (UTC+2)`."""
+    moment = from_stamp(stamp).astimezone(HELSINKI)
+    offset = int(moment.utcoffset().total_seconds() // 3600)
+    return f"{moment.day}.{moment.month}.{moment.year} klo {moment:%H.%M.%S} (UTC+{offset})"
 
 
 def test_each_switch_stores_twilios_own_record_and_the_report_shows_both_times(

@@ -43,43 +43,68 @@ class ReportPdf(FPDF):
     def heading(self, text: str, size: int = 13) -> None:
         self.ln(2)
         self.set_font("DejaVu", "B", size)
-        self.multi_cell(self.epw, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(self.epw, 7, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("DejaVu", "", 9)
 
     def labelled_value(self, label: str, value: str) -> None:
+        """The label wrapped in its own column, the value beside it: a long label never
+        prints over its value."""
+        top = self.get_y()
+        if top + 10 > self.page_break_trigger:
+            self.add_page()
+            top = self.get_y()
         self.set_font("DejaVu", "B", 9)
-        self.cell(LABEL_WIDTH, 5, label)
+        self.multi_cell(LABEL_WIDTH - 2, 5, label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        label_bottom, label_page = self.get_y(), self.page
+        self.set_xy(self.l_margin + LABEL_WIDTH, top)
         self.set_font("DejaVu", "", 9)
-        self.multi_cell(self.epw - LABEL_WIDTH, 5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            self.epw - LABEL_WIDTH, 5, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        if self.page == label_page:
+            self.set_y(max(self.get_y(), label_bottom))
 
     def paragraph(self, text: str, size: float = 9) -> None:
         self.set_font("DejaVu", "", size)
-        self.multi_cell(self.epw, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(self.epw, 4.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def framed_text(self, text: str) -> None:
         """A published text verbatim, in a box."""
         self.set_font("DejaVu", "", 7.5)
-        self.multi_cell(self.epw, 3.6, text, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            self.epw, 3.6, text, border=1, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
 
-    def text_table(self, columns: list[tuple[float, str]], rows: Iterable[list[str]]) -> None:
+    def text_table(
+        self, columns: list[tuple[float, str]], rows: Iterable[list[str]], size: float = 6.5
+    ) -> None:
         """A table drawn with plain text runs: thousands of rows stay fast. `columns` are
-        (width in mm, header); the last one takes the rest of the page's width."""
+        (width in mm, header); the last one takes the rest of the page's width; `size` is
+        the rows' font size in points."""
         widths = [w for w, _ in columns[:-1]]
         columns = [*columns[:-1], (self.epw - sum(widths), columns[-1][1])]
-        fits = [int(w / MM_PER_CHARACTER) for w, _ in columns]
-        self._table_header(columns)
+        fits = [int(w / (MM_PER_CHARACTER * size / 6.5)) for w, _ in columns]
+        self._table_header(columns, size)
         for cells in rows:
             if self.get_y() + ROW_HEIGHT > self.page_break_trigger:
                 self.add_page()
-                self._table_header(columns)
+                self._table_header(columns, size)
             self._table_row([w for w, _ in columns], fits, cells)
 
-    def _table_header(self, columns: list[tuple[float, str]]) -> None:
+    def _table_header(self, columns: list[tuple[float, str]], size: float) -> None:
         self.set_font("DejaVu", "B", 7)
         for w, label in columns:
-            self.cell(w, 5, label, border="B")
+            self.cell(w, 5, self._fit(label, w - 1), border="B")
         self.ln(5)
-        self.set_font("DejaVu", "", 6.5)
+        self.set_font("DejaVu", "", size)
+
+    def _fit(self, text: str, width: float) -> str:
+        """`text` cut with "…" to what the current font prints within `width` mm."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
+        return text + "…"
 
     def _table_row(self, widths: list[float], fits: list[int], cells: list[str]) -> None:
         """One row of cells on one line, each cut with "…" to what fits its column."""
@@ -87,7 +112,8 @@ class ReportPdf(FPDF):
         for w, limit, raw in zip(widths, fits, cells, strict=True):
             text = raw.replace("\n", " ")
             if text:
-                self.text(x + 0.3, y + 2.9, text if len(text) <= limit else text[: limit - 1] + "…")
+                cut = text if len(text) <= limit else text[: limit - 1] + "…"
+                self.text(x + 0.3, y + 2.9, self._fit(cut, w - 1))
             x += w
         self.set_y(y + ROW_HEIGHT)
 

@@ -28,7 +28,7 @@ def timeline_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     if n_contacts:
         pdf.paragraph(t("timeline_contacts", n=n_contacts), 8)
     pdf.text_table(
-        [(30, t("time")), (22, t("who")), (30, t("event")), (18, t("channel")), (0, t("detail"))],
+        [(40, t("time")), (22, t("who")), (32, t("event")), (16, t("channel")), (0, t("detail"))],
         _timeline_rows([r for r in data.records if r.kind != "contact.received"], t),
     )
 
@@ -96,8 +96,9 @@ def provider_record_section(pdf: ReportPdf, t: ReportText, data: ReportInput) ->
     if corroborated:
         pdf.heading(t("provider_record"), 10)
         pdf.text_table(
-            [(44, t("number")), (27, t("ours")), (27, t("theirs")), (16, t("difference")), (0, "")],
+            [(45, t("number")), (34, t("ours")), (34, t("theirs")), (12, t("difference")), (0, "")],
             (corroboration_row(entry, update, t) for entry, update in corroborated),
+            size=5.5,  # a 34-character number SID and two times with their zones on one line
         )
 
 
@@ -135,7 +136,7 @@ def contacts_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
         if not data.include_personal:
             pdf.paragraph(t("masked_note"), 8)
         pdf.text_table(
-            [(30, t("time")), (20, t("channel")), (12, ""), (36, t("party")), (0, t("detail"))],
+            [(40, t("time")), (16, t("channel")), (10, ""), (30, t("party")), (0, t("detail"))],
             (_contact_row(r, t) for r in contacts),
         )
 
