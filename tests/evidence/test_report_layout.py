@@ -12,6 +12,11 @@ from notices.channels.base import Contact
 from tests.support.evidence import add_contacts
 from tests.support.pdf import overlapping_text, pdf_text
 
+
+def squash_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
 LONG_REASON = (
     "Palohälytys toimistorakennuksessa: kaikki työntekijät on ohjattu kokoontumispaikalle,"
     " ja pelastuslaitos tarkastaa tilat ennen kuin niihin voi palata – arvioimme, että"
@@ -51,5 +56,9 @@ def test_no_text_prints_over_other_text(notices, home, tmp_path, lang):
     text = pdf_text(pdf)
     assert "+46 ** *** ** 98" in text and "+358 ** *****67" in text
     assert "(UTC+2)" in text or "(UTC+3)" in text
+    fingerprint = notices("log", "key", "--json").json()["fingerprint_sha256"]
+    assert f"notices log verify dossier/ --expect-key {fingerprint}" in squash_spaces(text)
+    officer = {"fi": "Näin tarkistat tämän aineiston", "sv": "Så kontrollerar du detta material"}
+    assert officer.get(lang, "How to check this dossier") in text
     rows = (folder / "contacts.csv").read_text("utf-8-sig").splitlines()
     assert len(rows) == 501 and ",completed,30," in rows[1]

@@ -18,6 +18,7 @@ SECTIONS: tuple[Section, ...] = (
     summary.title_section,
     summary.summary_section,
     sections.timeline_section,
+    sections.officer_section,
     sections.published_texts_section,
     sections.confirmations_section,
     sections.provider_record_section,

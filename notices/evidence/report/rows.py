@@ -117,7 +117,45 @@ def _contacts_collected(p: dict[str, Any], t: ReportText) -> str:
     )
 
 
+def _log_started(p: dict[str, Any], t: ReportText) -> str:
+    return t("brief_key", fingerprint=(p.get("signing_key") or {}).get("fingerprint_sha256"))
+
+
+def _checkpoint_written(p: dict[str, Any], t: ReportText) -> str:
+    return t("brief_checkpoint", line=p.get("line"), seq=p.get("last_seq"))
+
+
+def _checkpoint_stamped(p: dict[str, Any], t: ReportText) -> str:
+    when = t.when(p.get("gen_time"))
+    return t("brief_stamped", line=p.get("line"), when=when, delay=p.get("delay_s"))
+
+
+def _resume_planned(p: dict[str, Any], t: ReportText) -> str:
+    return t("brief_resume", when=t.when(p.get("planned") or p.get("at"), False))
+
+
+def _exported(p: dict[str, Any], t: ReportText) -> str:
+    personal = p.get("personal_data")
+    return t("brief_exported", first=p.get("first_seq"), last=p.get("last_seq"), personal=personal)
+
+
+def call_detail(detail: dict[str, Any], t: ReportText) -> str:
+    """A contact's provider details in words where they are known, else as JSON."""
+    if "status" in detail and ("duration_s" in detail or "duration" in detail):
+        duration = detail.get("duration_s", detail.get("duration"))
+        direction = detail.get("direction", "")
+        return t("brief_call", direction=direction, duration=duration, status=detail["status"])
+    return json.dumps(detail, ensure_ascii=False)
+
+
 BRIEF_OF_KIND: dict[str, Callable[[dict[str, Any], ReportText], str]] = {
+    "log.started": _log_started,
+    "checkpoint.written": _checkpoint_written,
+    "checkpoint.stamped": _checkpoint_stamped,
+    "checkpoint.stamp_failed": _error,
+    "resume.scheduled": _resume_planned,
+    "resume.cancelled": _resume_planned,
+    "log.exported": _exported,
     "command.started": _command_started,
     "command.finished": _command_finished,
     "incident.opened": _incident_opened,

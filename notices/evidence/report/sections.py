@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from notices.evidence.log import Record
 from notices.evidence.report.inputs import ReportInput
-from notices.evidence.report.rows import brief, capped, corroboration_row
+from notices.evidence.report.rows import brief, call_detail, capped, corroboration_row
 from notices.evidence.report.text import ReportText
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def _contact_row(record: Record, t: ReportText) -> list[str]:
         str(record.channel),
         str(record.payload.get("contact")),
         t.party(str(record.payload.get("party"))),
-        json.dumps(record.payload.get("detail") or {}, ensure_ascii=False),
+        call_detail(record.payload.get("detail") or {}, t),
     ]
 
 
@@ -203,3 +203,26 @@ def hashes_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     pdf.heading(t("how"), 11)
     pdf.paragraph(t("how_text"))
     pdf.paragraph(t("proves"))
+
+
+def officer_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
+    """One page for a non-technical officer: what the fingerprint is, where to compare it,
+    the one command to run, what OK and FAILED mean."""
+    fingerprint = str(data.manifest.get("signing_key", {}).get("fingerprint_sha256"))
+    pdf.add_page()
+    pdf.heading(t("officer_title"), 15)
+    pdf.paragraph(t("officer_fingerprint"), 10)
+    pdf.ln(1)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(pdf.epw, 6, f"{fingerprint[:32]}\n{fingerprint[32:]}", border=1, align="C")
+    pdf.ln(3)
+    for key in ("officer_compare", "officer_command"):
+        pdf.paragraph(t(key), 10)
+        pdf.ln(1)
+    pdf.set_font("DejaVu", "B", 9)
+    command = f"notices log verify dossier/ --expect-key {fingerprint}"
+    pdf.multi_cell(pdf.epw, 5, command, border=1, align="L")
+    pdf.ln(3)
+    for key in ("officer_ok", "officer_failed", "officer_limits"):
+        pdf.paragraph(t(key), 10)
+        pdf.ln(2)

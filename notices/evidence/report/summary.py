@@ -20,6 +20,9 @@ def title_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     if data.organisation:
         pdf.paragraph(data.organisation, 11)
     pdf.paragraph(f"{t('generated')}: {t.when(data.generated)} (notices {data.version})")
+    fingerprint = data.manifest.get("signing_key", {}).get("fingerprint_sha256")
+    if fingerprint:
+        pdf.paragraph(f"{t('key')}: {fingerprint}")
 
 
 def summary_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
