@@ -18,14 +18,21 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from filelock import FileLock
 
 from notices.evidence.anchor import HEADS_FILE, read_checkpoints
 
-if TYPE_CHECKING:
-    from notices.evidence.log import EvidenceLog
+
+class Appending(Protocol):
+    """What stamping needs of the log (the log imports this module, not the other way)."""
+
+    @property
+    def home(self) -> Path: ...
+
+    def append(self, kind: str, payload: dict[str, Any]) -> Any: ...
+
 
 STAMPS_FILE = "stamps.jsonl"
 STAMPED_RECORD = "checkpoint.stamped"
@@ -115,7 +122,7 @@ def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
 
 
 def stamp_and_record(
-    log: EvidenceLog, url: str, timeout: float, *, newest_is_fresh: bool
+    log: Appending, url: str, timeout: float, *, newest_is_fresh: bool
 ) -> StampOutcome:
     """Stamp what waits; record in the chain each stamp made late, with its delay (all of
     them, or all but the newest line's when it was written just now), and a failure to

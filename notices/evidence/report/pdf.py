@@ -46,7 +46,7 @@ class ReportPdf(FPDF):
         self.multi_cell(self.epw, 7, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font("DejaVu", "", 9)
 
-    def labelled_value(self, label: str, value: str) -> None:
+    def labelled_value(self, label: str, value: str, size: float = 9) -> None:
         """The label wrapped in its own column, the value beside it: a long label never
         prints over its value."""
         top = self.get_y()
@@ -57,7 +57,7 @@ class ReportPdf(FPDF):
         self.multi_cell(LABEL_WIDTH - 2, 5, label, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         label_bottom, label_page = self.get_y(), self.page
         self.set_xy(self.l_margin + LABEL_WIDTH, top)
-        self.set_font("DejaVu", "", 9)
+        self.set_font("DejaVu", "", size)
         self.multi_cell(
             self.epw - LABEL_WIDTH, 5, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )

@@ -171,8 +171,13 @@ def chart_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
 
     png = chart_png(data.records, t)
     if png:
+        if pdf.get_y() + 90 > pdf.page_break_trigger:
+            pdf.add_page()  # the heading stays with its chart
         pdf.heading(t("chart"))
         pdf.image(io.BytesIO(png), w=pdf.epw)
+
+
+HASH_SIZE = 7.5  # points: a 64-digit hexadecimal hash on one line beside its label
 
 
 def hashes_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
@@ -188,18 +193,21 @@ def hashes_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
         t("first"),
         f"#{slice_.get('first_seq')}\nrecord {slice_.get('first_record_hash')}"
         f"\nlink {slice_.get('first_link')}",
+        HASH_SIZE,
     )
     pdf.labelled_value(
         t("last"),
         f"#{slice_.get('last_seq')}\nrecord {slice_.get('last_record_hash')}"
         f"\nlink {slice_.get('last_link')}",
+        HASH_SIZE,
     )
-    pdf.labelled_value(t("previous"), str(slice_.get("previous_link")))
+    pdf.labelled_value(t("previous"), str(slice_.get("previous_link")), HASH_SIZE)
     head = manifest.get("log_head", {})
-    pdf.labelled_value(t("log_head"), f"#{head.get('seq')} {head.get('link')}")
-    pdf.labelled_value(t("key"), str(manifest.get("signing_key", {}).get("fingerprint_sha256")))
-    files = "\n".join(f"{n}  {f['sha256']}" for n, f in manifest["files"].items())
-    pdf.labelled_value(t("files"), files)
+    pdf.labelled_value(t("log_head"), f"#{head.get('seq')}\n{head.get('link')}", HASH_SIZE)
+    fingerprint = str(manifest.get("signing_key", {}).get("fingerprint_sha256"))
+    pdf.labelled_value(t("key"), fingerprint, HASH_SIZE)
+    files = "\n".join(f"{n}\n{f['sha256']}" for n, f in manifest["files"].items())
+    pdf.labelled_value(t("files"), files, HASH_SIZE)
     pdf.heading(t("how"), 11)
     pdf.paragraph(t("how_text"))
     pdf.paragraph(t("proves"))
