@@ -273,6 +273,11 @@ class EvidenceConfig(StrictModel):
     tsa_timeout_s: float = Field(
         default=5.0, gt=0, description="How long to wait for the authority before stamping later."
     )
+    witness: dict[str, Any] | None = Field(
+        default=None,
+        description="A publisher outside the data folder (folder, sftp, s3) receiving each"
+        " checkpoint, append-only; `log verify --witness` compares with it.",
+    )
 
 
 class Config(StrictModel):

@@ -791,6 +791,23 @@ class Orchestrator:
             else f"{result.command} finished"
         )
         self._stamp()
+        self._witness()
+
+    def _witness(self) -> None:
+        """Every checkpoint also to the witness, if one is set; a witness that cannot be
+        reached is logged and catches up at the next command, never failing this one."""
+        options = self.config.evidence.witness
+        if options:
+            from notices.witness import open_witness, publish_checkpoints
+
+            try:
+                witness = open_witness(options, self.log.home)
+                try:
+                    publish_checkpoints(self.log.home, witness)
+                finally:
+                    witness.close()
+            except Exception as exc:  # noqa: BLE001 - the switch is done; say why, go on
+                self.log.append("witness.failed", {"error": self._plain(exc)})
 
     def _stamp(self) -> None:
         """The checkpoints stamped by the outside clock, if one is set; an authority that

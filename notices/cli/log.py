@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,7 @@ from notices.paths import default_home
 if TYPE_CHECKING:
     from notices import commands
     from notices.evidence.dossier import ExportSettings
+    from notices.evidence.log import Verification
 
 
 @command(log_app, "show")
@@ -67,6 +68,10 @@ def log_verify(
         Path | None,
         typer.Option("--tsa-ca", help="The timestamp authority's CA (default: tsa_ca_file)."),
     ] = None,
+    witness: Annotated[
+        bool,
+        typer.Option("--witness", help="Compare the head file with the witness's copy too."),
+    ] = False,
     json_output: Json = False,
     home: Home = None,
     config: ConfigFile = None,
@@ -81,13 +86,14 @@ def log_verify(
         return
     from notices import commands
 
-    if tsa_ca is None:
-        tsa_ca = commands.Workspace.load(home, config).config.evidence.tsa_ca_file
+    evidence = commands.Workspace.load(home, config).config.evidence
     log = open_log(home or default_home(), read_only=True)
     try:
-        result = log.verify(expect_key, tsa_ca=tsa_ca)
+        result = log.verify(expect_key, tsa_ca=tsa_ca or evidence.tsa_ca_file)
     finally:
         log.database.close()
+    if witness and result.ok:
+        result = _compare_witness(result, evidence.witness, log.home)
     if json_output:
         out.print_json(json.dumps(result.__dict__))
     elif result.ok:
@@ -99,8 +105,41 @@ def log_verify(
     raise typer.Exit(0 if result.ok else 1)
 
 
+def _compare_witness(
+    result: Verification, options: dict[str, Any] | None, home: Path
+) -> Verification:
+    from dataclasses import replace
+
+    from notices.witness import compare_with_witness, open_witness
+
+    if not options:
+        raise UsageError("no witness: set [evidence] witness in notices.toml")
+    publisher = open_witness(options, home)
+    try:
+        problem = compare_with_witness(home, publisher)
+    finally:
+        publisher.close()
+    if problem:
+        return replace(result, ok=False, problem=problem)
+    note = f"{result.note}; " if result.note else ""
+    return replace(result, note=f"{note}the witness agrees ({publisher.identity()})")
+
+
+def _publish_witness(home: Path, config: Path | None) -> None:
+    from notices import commands
+    from notices.witness import open_witness, publish_checkpoints
+
+    options = commands.Workspace.load(home, config).config.evidence.witness
+    if options:
+        publisher = open_witness(options, home)
+        try:
+            publish_checkpoints(home, publisher)
+        finally:
+            publisher.close()
+
+
 @command(log_app, "checkpoint")
-def log_checkpoint(home: Home = None) -> None:
+def log_checkpoint(home: Home = None, config: ConfigFile = None) -> None:
     """Write a signed checkpoint of the log's head to heads.jsonl now, and record it in the
     log (commands and `serve` do this by themselves)."""
     from notices.evidence.export import open_log
@@ -113,6 +152,7 @@ def log_checkpoint(home: Home = None) -> None:
         head = log.head()
     finally:
         log.database.close()
+    _publish_witness(home or default_home(), config)
     assert head is not None
     out.print(
         f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."

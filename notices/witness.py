@@ -1,0 +1,80 @@
+"""A witness outside the data folder: every checkpoint line of `heads.jsonl`, also written
+where someone with the data folder cannot reach (a folder on another disk or share, an SFTP
+host, an S3 bucket with Object Lock), through the publishers the channels use.
+
+Each line becomes its own file, `notices-witness/heads-00000001.json` (holding the line's
+exact bytes as UTF-8 text), written once and never rewritten: append-only wherever the
+target allows no overwrite (S3 Object Lock in compliance mode). `log verify --witness`
+compares the data folder's head file with the witness: a line the witness holds that the
+data folder lacks, or holds differently, is a roll-back or a rewrite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from notices.evidence.anchor import HEADS_FILE, read_checkpoints
+from notices.publishers import PublisherOptions, make_publisher
+from notices.publishers.base import Publisher
+
+PREFIX = "notices-witness/"
+BATCH = 64  # names read at once when looking for the witness's end
+
+
+def witness_name(line: int) -> str:
+    return f"{PREFIX}heads-{line:08d}.json"
+
+
+def open_witness(options: dict[str, Any], home: Path) -> Publisher:
+    from pydantic import TypeAdapter
+
+    parsed: PublisherOptions = TypeAdapter(PublisherOptions).validate_python(options)
+    return make_publisher(parsed, home)
+
+
+def publish_checkpoints(home: Path, witness: Publisher) -> int:
+    """Write every line the witness does not hold yet; how many were written."""
+    lines = [line.decode("utf-8") for line, _ in read_checkpoints(home)]
+    names = [witness_name(n) for n in range(1, len(lines) + 1)]
+    held = witness.read(names) if names else {}
+    missing: dict[str, str | None] = {
+        name: text for name, text in zip(names, lines, strict=True) if held[name] is None
+    }
+    if missing:
+        witness.write(missing, dict.fromkeys(missing, "application/json"), current=held)
+    return len(missing)
+
+
+def _witness_lines(witness: Publisher, at_least: int) -> list[str]:
+    found: list[str] = []
+    while True:
+        names = [witness_name(n) for n in range(len(found) + 1, max(at_least, len(found)) + BATCH)]
+        held = witness.read(names)
+        for name in names:
+            text = held[name]
+            if text is None:
+                return found
+            found.append(text)
+
+
+def compare_with_witness(home: Path, witness: Publisher) -> str | None:
+    """The first disagreement between the data folder's head file and the witness."""
+    local = [line.decode("utf-8") for line, _ in read_checkpoints(home)]
+    remote = _witness_lines(witness, len(local))
+    where = witness.identity()
+    for number, (ours, theirs) in enumerate(zip(local, remote, strict=False), start=1):
+        if ours != theirs:
+            return (
+                f"{HEADS_FILE} line {number} differs from the witness's ({where}):"
+                " the head file was rewritten"
+            )
+    if len(remote) > len(local):
+        last = json.loads(remote[-1]).get("checkpoint", {})
+        return (
+            f"the witness ({where}) holds {len(remote)} checkpoints, the data folder only"
+            f" {len(local)}: the log was rolled back (the witness saw record"
+            f" {last.get('last_seq')} on {last.get('time')})"
+        )
+    return None
