@@ -74,6 +74,16 @@ class SigningKey:
             "fingerprint_sha256": self.fingerprint,
         }
 
+    def pkcs8(self) -> bytes:
+        """The private key as PKCS#8 DER, for signing the dossier's PDF (evidence.pades)."""
+        from cryptography.hazmat.primitives import serialization
+
+        return self._key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
     def sign(self, domain: bytes, body: dict[str, Any]) -> str:
         return base64.b64encode(self._key.sign(domain + rfc8785.dumps(body))).decode("ascii")
 

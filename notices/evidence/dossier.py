@@ -225,7 +225,10 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
         "contacts.csv": _contacts_csv(records, values, settings.include_personal, settings.zone),
     }
     manifest["files"] = {name: _file_entry(content) for name, content in files.items()}
-    files["report.pdf"] = _report_pdf(records, values, manifest, files["events.jsonl"], settings)
+    from notices.evidence.pades import sign_pdf
+
+    pdf = _report_pdf(records, values, manifest, files["events.jsonl"], settings)
+    files["report.pdf"] = sign_pdf(pdf, key)
     manifest["files"]["report.pdf"] = _file_entry(files["report.pdf"])
     manifest["signature"] = key.sign(MANIFEST_DOMAIN, manifest)
 

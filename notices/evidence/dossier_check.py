@@ -67,6 +67,7 @@ def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
         checks.append(_check_contacts(contents["contacts.csv"], rows, manifest))
     if "report.pdf" in contents:
         checks.append(_check_attachments(contents, manifest))
+        checks.append(_check_pdf_signature(contents["report.pdf"], manifest))
     if manifest.get("checkpoint"):
         checks.append(_check_checkpoint(manifest, rows))
     return checks
@@ -331,3 +332,10 @@ def _check_attachments(contents: dict[str, bytes], manifest: dict[str, Any]) -> 
         True,
         "events.jsonl and manifest.json inside the PDF are byte for byte the dossier's",
     )
+
+
+def _check_pdf_signature(pdf: bytes, manifest: dict[str, Any]) -> Check:
+    from notices.evidence.pades import check_pdf_signature
+
+    ok, detail = check_pdf_signature(pdf, _public_key(manifest))
+    return Check("report.pdf signature", ok, detail)

@@ -1,0 +1,118 @@
+"""The dossier's PDF signed with the data folder's Ed25519 key: PAdES baseline B-B (an
+incremental update adding a CMS signature over the whole file, SubFilter ETSI.CAdES.detached),
+through pyHanko. The key's certificate is self-issued (the data folder has no CA): what makes
+it trustworthy is the same fingerprint as the manifest's, checked by `log verify DIR` and
+given from outside with `--expect-key`. The signature is an incremental update, so the
+PDF/A-3B document and its attachments stay as they were written; its XMP metadata is written
+again with the PDF/A identification kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+from notices.evidence.anchor import SigningKey
+
+FIELD = "notices-signature"
+
+
+def _certificate(key: SigningKey) -> Any:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    private = serialization.load_der_private_key(key.pkcs8(), password=None)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "notices data folder signing key"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, key.fingerprint),
+        ]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())  # type: ignore[arg-type]
+        .serial_number(int(key.fingerprint[:30], 16))
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=3653))
+        .add_extension(usage, critical=True)
+        .sign(private, None)  # type: ignore[arg-type]
+    )
+
+
+def sign_pdf(pdf: bytes, key: SigningKey) -> bytes:
+    """`pdf` with a PAdES B-B signature by `key` appended."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert = _certificate(key).public_bytes(serialization.Encoding.DER)
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.pkcs8()),
+        cert_registry=SimpleCertificateStore.from_certs([]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha512"
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _keep_pdfa_metadata(writer)
+    return bytes(signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue())
+
+
+def _keep_pdfa_metadata(writer: Any) -> None:
+    """pyHanko writes the document's XMP metadata again when it signs, from the metadata
+    it reads (the PDF/A-3B identification, pdfaid:part and pdfaid:conformance, is kept);
+    the title, author and creator are given again so that the XMP still matches the
+    document information dictionary, as PDF/A requires."""
+    try:
+        info = writer.prev.trailer["/Info"].get_object()
+    except KeyError:
+        return
+    document = writer.document_meta
+    document.title = str(info.get("/Title", "")) or None
+    document.author = str(info.get("/Author", "")) or None
+    document.creator = str(info.get("/Creator", "")) or None
+
+
+def check_pdf_signature(pdf: bytes, public_key_b64: str) -> tuple[bool, str]:
+    """The PDF's signature: present, intact, valid, covering the whole file, made by the key
+    the manifest names."""
+    import base64
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    except Exception as exc:  # noqa: BLE001 - a damaged PDF: say so
+        return False, f"cannot be read: {exc}"
+    if len(signatures) != 1:
+        return False, f"{len(signatures)} signatures, not one"
+    signature = signatures[0]
+    cert: asn1_x509.Certificate = signature.signer_cert
+    raw = cert.public_key["public_key"].native
+    if base64.b64encode(raw).decode("ascii") != public_key_b64:
+        return False, "signed by a key other than the manifest's"
+    try:
+        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+    except Exception as exc:  # noqa: BLE001 - pyHanko's own words
+        return False, f"does not validate: {exc}"
+    whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    if not (status.intact and status.valid and whole):
+        return False, "the signature does not match the file: the PDF was changed after signing"
+    return (
+        True,
+        f"PAdES signature by the manifest's key, covering the whole file ({status.md_algorithm})",
+    )
