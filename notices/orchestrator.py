@@ -2,7 +2,8 @@
 
     validate config -> build channels -> (lock) -> render every notice and build every
     artefact -> open/continue the incident -> per channel, concurrently: snapshot (stored
-    before the channel is touched) -> apply -> read back -> log -> report
+    before the channel is touched, the first time) -> wait until every channel has read
+    (the Gate) -> apply (given what the snapshot read) -> read back -> log -> report
 
 Nothing is switched and nothing is logged until every channel's artefacts are built.
 Each channel runs in its own worker with its own retries; one failing never stops another.
@@ -34,9 +35,9 @@ from notices.errors import (
     StorageError,
 )
 from notices.evidence.contacts import ChannelContacts, record_collection, store_contacts
+from notices.evidence.log import EvidenceLog
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
-from notices.evidence.log import EvidenceLog
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
@@ -381,10 +382,11 @@ class Orchestrator:
                 f" {stored.identity}. Put the configuration back as it was when the incident"
                 " began (or resume first, then switch the new target)."
             )
-        if stored is not None:
-            self._attempt(channel, incident, "prepare", channel.prepare)
-        else:
-            setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
+        # Read before the gate, so that the first request after it is the switching one:
+        # what the provider serves now, handed to apply as `current`.
+        current = self._attempt(channel, incident, "snapshot", channel.snapshot)
+        if stored is None:
+            setting = current
             # Stored (with its log record, in one transaction) before this channel is
             # touched: a crash after this point still resumes to it.
             with self.database.transaction():
@@ -407,7 +409,10 @@ class Orchestrator:
             False,
             "switching",
         )
-        receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
+        fresh = _once(current)
+        receipt = self._attempt(
+            channel, incident, "apply", lambda: channel.apply(artefacts, fresh())
+        )
         crash_point("after-apply", channel.name)
         self.log.append(
             "channel.applied",
@@ -435,7 +440,7 @@ class Orchestrator:
     def _read_back(
         self, channel: Channel, incident: Incident, expected: Setting, target: str
     ) -> None:
-        actual = self._attempt(channel, incident, "verify", channel.verify)
+        actual = self._attempt(channel, incident, "verify", lambda: channel.snapshot(served=True))
         holds = channel.holds(expected, actual)
         self.log.append(
             "channel.verified",
@@ -583,9 +588,11 @@ class Orchestrator:
                 summary="untouched in this incident",
             )
         crash_point("before-restore", channel.name)
-        self._attempt(channel, incident, "prepare", channel.prepare)
+        fresh = _once(self._attempt(channel, incident, "snapshot", channel.snapshot))
         gate.wait(channel.name)
-        receipt = self._attempt(channel, incident, "restore", lambda: channel.restore(saved))
+        receipt = self._attempt(
+            channel, incident, "restore", lambda: channel.restore(saved, fresh())
+        )
         self.log.append(
             "channel.restored",
             {
@@ -829,7 +836,7 @@ class Orchestrator:
                 "description": channel.describe(),
             }
             try:
-                actual = channel.verify()
+                actual = channel.snapshot(served=True)
             except Exception as exc:  # noqa: BLE001 - status reports, never stops
                 entry.update(ok=False, state="unreadable", error=self._plain(exc))
                 return entry
@@ -907,6 +914,13 @@ def _incident_state(
         "error": "serves neither the notice nor its setting from before the incident: a"
         " switch or resume did not finish (run it again), or it was changed by hand",
     }
+
+
+def _once(current: Setting) -> Callable[[], Setting | None]:
+    """`current` for the first attempt of a change, None for a retry: the first attempt may
+    have changed part of it, so a retry lets the provider read again."""
+    left = [current]
+    return lambda: left.pop() if left else None
 
 
 def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:

@@ -13,7 +13,6 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
-import copy
 import os
 import posixpath
 import re
@@ -21,7 +20,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -40,7 +39,7 @@ from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
 from notices.faults import crash_point
-from notices.net.http import fetch_public, http_error, mask_url, status_error
+from notices.net.http import fetch_public, http_error, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
 from notices.timeparse import from_stamp, utc_stamp
 
@@ -63,8 +62,6 @@ ROUTING_FIELDS = (
     "trunk_sid",
     "voice_receive_mode",
 )
-# The routing fields that hold a URL of the customer's: they may carry credentials.
-URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 TWILIO_THROTTLED = "Twilio is limiting our requests (HTTP 429)"
 # How far before our own switch Twilio's record of it may be stamped (clock difference).
@@ -100,6 +97,7 @@ class DialOptions(BaseModel):
 
 
 class TwilioVoiceOptions(ChannelOptions):
+    replaced_by: ClassVar[dict[str, str]] = {"auth_token_env": "api_key_sid_env"}  # API key
     numbers: list[str] = Field(
         min_length=1,
         description="Phone-number SIDs (PN...) or E.164 numbers (+358...) to switch.",
@@ -204,16 +202,15 @@ class TwilioVoice(Channel):
     kind = "twilio_voice"
     medium = "ivr"
     Options = TwilioVoiceOptions
+    described = ("greeting_url",)
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, TwilioVoiceOptions)
         self.opts = options
-        self.publisher: Publisher = make_publisher(options.publisher, context.home)
+        self.publisher: Publisher = self.own(make_publisher(options.publisher, context.home))
         self._client: Client | None = None
         self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
-        # Routing read by the snapshot, used once by the apply that follows it at once.
-        self._fresh: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
     # -- identity ---------------------------------------------------------------------
@@ -223,27 +220,6 @@ class TwilioVoice(Channel):
         # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
         return f"numbers {', '.join(self.opts.numbers)}{where}"
-
-    def credential_variables(self) -> dict[str, str]:
-        found = super().credential_variables()
-        if self.opts.api_key_sid_env:  # an API key replaces the auth token
-            found.pop("auth_token_env", None)
-        return found
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
-
-    def public(self, setting: Setting) -> Setting:
-        """The webhook URLs with user:password@ and token-like query values masked."""
-        data = copy.deepcopy(setting.data)
-        summary = setting.summary
-        for routing in data.get("numbers", {}).values():
-            for name in URL_FIELDS:
-                raw = routing.get(name)
-                if raw:
-                    routing[name] = mask_url(raw)
-                    summary = summary.replace(raw, routing[name])
-        return Setting(data=data, summary=summary)
 
     # -- the artefacts ------------------------------------------------------------------
 
@@ -271,18 +247,22 @@ class TwilioVoice(Channel):
         files = {self.opts.greeting_file: greeting_twiml(notice, self.opts.voices, record, dial)}
         if self.opts.record is not None:
             files[self.opts.record.file] = recorded_twiml(notice, self.opts.voices)
-        return Artefacts(files=files, content_types=dict.fromkeys(files, "text/xml; charset=utf-8"))
+        return Artefacts(
+            files=files,
+            content_types=dict.fromkeys(files, "text/xml; charset=utf-8"),
+            expected=self._expected(files),
+        )
 
-    def expected(self, artefacts: Artefacts) -> Setting:
-        """Pure: every number routed to the greeting, the files published and served.
-        The fields we leave alone (fallback, status callback) are not part of it."""
-        files = {name: artefacts.files.get(name) for name in self._files()}
+    def _expected(self, published: dict[str, str]) -> Setting:
+        """Every number routed to the greeting, the files published and served. The fields
+        we leave alone (fallback, status callback) are not part of it."""
+        files = {name: published.get(name) for name in self._files()}
         numbers = {entry: self._switched_fields({}) for entry in self.opts.numbers}
         data = {
             "switched": True,
             "numbers": numbers,
             "files": files,
-            "served": artefacts.files[self.opts.greeting_file],
+            "served": published[self.opts.greeting_file],
         }
         target = f"{self.opts.greeting_method} {self.opts.greeting_url}"
         summary = f"{', '.join(self.opts.numbers)} -> {target}"
@@ -319,34 +299,21 @@ class TwilioVoice(Channel):
 
     # -- reading --------------------------------------------------------------------------
 
-    def snapshot(self) -> Setting:
-        return self._read_setting(remember=True)
-
-    def prepare(self) -> None:
-        self._read_numbers(remember=True)
-
-    def _read_setting(self, remember: bool = False) -> Setting:
-        numbers = self._read_numbers(remember)
+    def snapshot(self, served: bool = False) -> Setting:
+        numbers = self._read_numbers()
         files = self.publisher.read(self._files())
-        return Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
-
-    def verify(self) -> Setting:
-        setting = self._read_setting()
-        if any(n["voice_url"] == self.opts.greeting_url for n in setting.data["numbers"].values()):
+        setting = Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
+        if served and any(n["voice_url"] == self.opts.greeting_url for n in numbers.values()):
             # A number points at the greeting: what Twilio would fetch is part of the state.
             setting.data["served"] = self._fetch_greeting()[0]
         return setting
 
-    def _read_numbers(self, remember: bool = False) -> dict[str, dict[str, str]]:
+    def _read_numbers(self) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
             (sid, phone), number = self._lookup(entry)
             if number is None:
                 number = self._call(entry, lambda c: _pn(c)(sid).fetch())
-            routing = _routing(number)
-            if remember:
-                with self._lock:
-                    self._fresh[entry] = routing
-            return {"sid": sid, "phone_number": phone, **routing}
+            return {"sid": sid, "phone_number": phone, **_routing(number)}
 
         return self._each(read)
 
@@ -381,19 +348,17 @@ class TwilioVoice(Channel):
 
     # -- switching ------------------------------------------------------------------------
 
-    def apply(self, artefacts: Artefacts) -> Receipt:
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         published = self.publisher.write(
-            {name: artefacts.files.get(name) for name in self._files()}, artefacts.content_types
+            {name: artefacts.files.get(name) for name in self._files()},
+            artefacts.content_types,
+            current.data["files"] if current else None,
         )
 
         def switch(entry: str) -> dict[str, Any]:
             sid, _ = self._resolve(entry)
-            with self._lock:
-                fresh = self._fresh.pop(entry, None)
-            # Read just now by the snapshot (the read-back checks the result): not read again.
-            current = fresh if fresh is not None else self._read_one(entry, sid)
-            wanted = self._switched_fields(current)
-            return self._update(entry, sid, current, wanted)
+            routing = self._routing_now(entry, sid, current)
+            return self._update(entry, sid, routing, self._switched_fields(routing))
 
         began = datetime.now(UTC)
         updates = self._each(switch)
@@ -402,7 +367,7 @@ class TwilioVoice(Channel):
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
 
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         saved: dict[str, dict[str, str]] = setting.data["numbers"]
         missing = [entry for entry in self.opts.numbers if entry not in saved]
         if missing:
@@ -412,24 +377,29 @@ class TwilioVoice(Channel):
 
         def put_back(entry: str) -> dict[str, Any]:
             sid = saved[entry]["sid"]
-            with self._lock:
-                fresh = self._fresh.pop(entry, None)
-            current = fresh if fresh is not None else self._read_one(entry, sid)
             wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
-            return self._update(entry, sid, current, wanted)
+            return self._update(entry, sid, self._routing_now(entry, sid, current), wanted)
 
         began = datetime.now(UTC)
         updates = self._each(put_back)
         self._corroborate(updates, began)
         files: dict[str, str | None] = setting.data.get("files", {})
-        published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
+        published = self.publisher.write(
+            {name: files.get(name) for name in self._files()},
+            {},
+            current.data["files"] if current else None,
+        )
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
 
-    def _read_one(self, entry: str, sid: str) -> dict[str, str]:
-        number = self._call(entry, lambda c: _pn(c)(sid).fetch())
-        return _routing(number)
+    def _routing_now(self, entry: str, sid: str, current: Setting | None) -> dict[str, str]:
+        """The number's routing: as read just before by the orchestrator (its read-back
+        checks the result), else read now."""
+        known = current.data["numbers"].get(entry) if current else None
+        if known is not None and known.get("sid") == sid:
+            return {name: known.get(name) or "" for name in ROUTING_FIELDS}
+        return _routing(self._call(entry, lambda c: _pn(c)(sid).fetch()))
 
     def _update(
         self, entry: str, sid: str, current: dict[str, str], wanted: dict[str, str]
