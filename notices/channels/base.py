@@ -54,7 +54,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 # Kept importable from here: a channel's `contacts` returns them.
-from notices.evidence.contacts import Contact as Contact
+from notices.evidence.contacts import Contact
 from notices.net.http import mask_url
 
 Medium = Literal["ivr", "banner", "email"]
