@@ -386,18 +386,7 @@ class Orchestrator:
         # what the provider serves now, handed to apply as `current`.
         current = self._attempt(channel, incident, "snapshot", channel.snapshot)
         if stored is None:
-            setting = current
-            # Stored (with its log record, in one transaction) before this channel is
-            # touched: a crash after this point still resumes to it.
-            with self.database.transaction():
-                if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
-                    self.log.append(
-                        "channel.snapshot",
-                        {"identity": identity, "setting": channel.public(setting).to_json()},
-                        incident=incident.id,
-                        channel=channel.name,
-                    )
-            crash_point("after-snapshot", channel.name)
+            self._store_snapshot(channel, incident, identity, current)
         gate.wait(channel.name)
         expected = channel.expected(artefacts)
         # What the switch aims at, stored before it starts: after a crash mid-switch,
@@ -436,6 +425,21 @@ class Orchestrator:
             changed=receipt.changed,
             summary=channel.public(expected).summary,
         )
+
+    def _store_snapshot(
+        self, channel: Channel, incident: Incident, identity: str, setting: Setting
+    ) -> None:
+        """Stored (with its log record, in one transaction) before the channel is touched:
+        a crash after this point still resumes to it."""
+        with self.database.transaction():
+            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
+                self.log.append(
+                    "channel.snapshot",
+                    {"identity": identity, "setting": channel.public(setting).to_json()},
+                    incident=incident.id,
+                    channel=channel.name,
+                )
+        crash_point("after-snapshot", channel.name)
 
     def _read_back(
         self, channel: Channel, incident: Incident, expected: Setting, target: str

@@ -271,12 +271,10 @@ class EmailSieve(Channel):
         with self._session() as client:
             return self._read(client)
 
-    # apply and restore need a session anyway: they read inside it, so the script they
-    # compose keeps the rules the server holds at that moment; `current` is not used.
     def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         name = self.opts.script
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             base_name, script = self._compose(client, current, artefacts.files[SCRIPT_FILE])
             confirmation: dict[str, Any] = {
                 "script": name,
@@ -302,7 +300,7 @@ class EmailSieve(Channel):
         content: str | None = setting.data["content"]
         confirmation: dict[str, Any] = {"reactivated": previous, "reuploaded": False}
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             changed = False
             if previous is None:
                 if current.data["active"] is not None:
