@@ -384,9 +384,11 @@ class Orchestrator:
             )
         # Read before the gate, so that the first request after it is the switching one:
         # what the provider serves now, handed to apply as `current`.
-        current = self._attempt(channel, incident, "snapshot", channel.snapshot)
         if stored is None:
+            current = self._attempt(channel, incident, "snapshot", channel.snapshot)
             self._store_snapshot(channel, incident, identity, current)
+        else:
+            current = self._read_ahead(channel)
         gate.wait(channel.name)
         expected = channel.expected(artefacts)
         # What the switch aims at, stored before it starts: after a crash mid-switch,
@@ -425,6 +427,18 @@ class Orchestrator:
             changed=receipt.changed,
             summary=channel.public(expected).summary,
         )
+
+    def _read_ahead(self, channel: Channel) -> Setting | None:
+        """What the provider serves now, read before the gate so that the first request of
+        the change is the switching one. Only a head start: if the read fails, the change
+        reads (and retries, and reports) by itself, and does what it can (a resume puts the
+        phone numbers back even when the greeting's publisher cannot be read)."""
+        with self._attempts_lock:
+            self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+        try:
+            return channel.snapshot()
+        except Exception:  # noqa: BLE001 - the change that follows reports the problem
+            return None
 
     def _store_snapshot(
         self, channel: Channel, incident: Incident, identity: str, setting: Setting
@@ -592,7 +606,7 @@ class Orchestrator:
                 summary="untouched in this incident",
             )
         crash_point("before-restore", channel.name)
-        fresh = _once(self._attempt(channel, incident, "snapshot", channel.snapshot))
+        fresh = _once(self._read_ahead(channel))
         gate.wait(channel.name)
         receipt = self._attempt(
             channel, incident, "restore", lambda: channel.restore(saved, fresh())
@@ -920,7 +934,7 @@ def _incident_state(
     }
 
 
-def _once(current: Setting) -> Callable[[], Setting | None]:
+def _once(current: Setting | None) -> Callable[[], Setting | None]:
     """`current` for the first attempt of a change, None for a retry: the first attempt may
     have changed part of it, so a retry lets the provider read again."""
     left = [current]

@@ -26,6 +26,7 @@ from notices.channels.base import (
     Receipt,
     Setting,
 )
+from notices.errors import TransientChannelError
 from notices.orchestrator import _once
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -93,6 +94,31 @@ def test_the_readme_provider_switches_reads_back_and_restores(notices, home, tmp
     assert [v["holds"] for v in verified] == [True, True, True]
     assert [v["target"] for v in verified] == ["incident", "incident", "normal"]
     assert notices("log", "verify").exit_code == 0
+
+
+def test_a_failed_read_ahead_does_not_stop_the_resume(notices, home, tmp_path, kiosk, monkeypatch):
+    """The read before the gate is only a head start: the change reads by itself."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "kiosk.html").write_text(BEFORE)
+    config = tmp_path / "notices.toml"
+    config.write_text('[channels.lobby]\nkind = "kiosk"\npath = "kiosk.html"\n')
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    read = kiosk.snapshot
+    calls: list[bool] = []
+
+    def flaky(self: Channel, served: bool = False) -> Setting:
+        calls.append(served)
+        if len(calls) == 1:
+            raise TransientChannelError("the provider did not answer in time")
+        return read(self, served)
+
+    monkeypatch.setattr(kiosk, "snapshot", flaky)
+    done = notices("resume", "--yes", "--json", "--config", str(config))
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert (home / "kiosk.html").read_text() == BEFORE
+    assert calls == [False, False, True]  # ahead (failed), restore's own read, read-back
+    kinds = [r["kind"] for r in log_records(notices, config)]
+    assert "channel.failed" not in kinds and "channel.retry" not in kinds
 
 
 def test_the_contract_a_provider_must_write_is_five_methods():
