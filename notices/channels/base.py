@@ -53,7 +53,6 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-# Kept importable from here: a channel's `contacts` returns them.
 from notices.evidence.contacts import Contact
 from notices.net.http import mask_url
 
@@ -301,3 +300,19 @@ class Channel(ABC):
         owned, self._owned = self._owned, []
         for resource in owned:
             resource.close()
+
+
+__all__ = [
+    "Artefacts",
+    "Channel",
+    "ChannelContext",
+    "ChannelOptions",
+    "Contact",
+    "Medium",
+    "Notice",
+    "Receipt",
+    "RenderedText",
+    "Setting",
+    "files_setting",
+    "fingerprint",
+]

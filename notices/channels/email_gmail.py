@@ -22,6 +22,7 @@ from notices.channels.base import (
     Artefacts,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Notice,
 )
 from notices.channels.cloudmail import (
@@ -35,7 +36,6 @@ from notices.channels.cloudmail import (
 from notices.channels.mailboxes import MailboxesChannel, MailboxesOptions
 from notices.channels.texts import email_body, email_subject
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.evidence.contacts import Contact
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:

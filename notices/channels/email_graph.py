@@ -25,6 +25,7 @@ from notices.channels.base import (
     Artefacts,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Notice,
 )
 from notices.channels.cloudmail import (
@@ -37,7 +38,6 @@ from notices.channels.cloudmail import (
 )
 from notices.channels.mailboxes import MailboxesChannel, MailboxesOptions
 from notices.errors import PermanentChannelError, TransientChannelError
-from notices.evidence.contacts import Contact
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:

@@ -17,13 +17,13 @@ from notices.channels.base import (
     Channel,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Receipt,
     Setting,
 )
 from notices.channels.cloudmail import check_response, new_client, transport_error
 from notices.channels.fanout import for_each
 from notices.errors import TransientChannelError
-from notices.evidence.contacts import Contact
 from notices.timeparse import from_stamp
 
 if TYPE_CHECKING:

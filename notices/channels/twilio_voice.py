@@ -30,6 +30,7 @@ from notices.channels.base import (
     Channel,
     ChannelContext,
     ChannelOptions,
+    Contact,
     Notice,
     Receipt,
     Setting,
@@ -37,7 +38,6 @@ from notices.channels.base import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
-from notices.evidence.contacts import Contact
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error, status_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
