@@ -1,44 +1,42 @@
-"""The channel contract: what every provider module implements.
+"""The channel contract: what every provider module implements, drawn here and only here.
 
 A provider is one module (a `Channel` subclass and its options model) and one test file.
-It writes at most these methods; everything else is derived here or in the orchestrator.
+It writes five methods and may write three more; everything else is derived, here or in
+the orchestrator (the only caller of channels).
 
-Required:
+    identity() -> str                 the target, from the configuration only: keys the
+                                      snapshot that `resume` puts back
+    build(notice) -> Artefacts        the exact texts to publish; pure, touches nothing.
+                                      `Artefacts.expected`: the setting the provider then
+                                      serves (left out: exactly these files)
+    snapshot(served=False) -> Setting what the provider serves now: all `restore` needs.
+                                      `served` (read-back, `status`): where the public gets
+                                      the state through a URL, check that URL too
+    apply(artefacts, current) -> Receipt    switch; twice changes nothing; no read-back
+    restore(setting, current) -> Receipt    put back exactly what `snapshot` returned
+  may write (each has a default):
+    contacts(since, until)            what the provider recorded (default None: keeps none)
+    holds(expected, actual) -> bool   compare a read-back (default: fingerprints equal);
+                                      only where the provider rewrites what it stores
+    probe() -> str                    `notices check` (default: the setting can be read)
 
-- `identity()`: the target (account + number, mailbox, site), from the configuration only:
-  it keys the snapshot that `resume` puts back.
-- `build(notice) -> Artefacts`: the exact texts to publish. Pure: it touches nothing, and
-  the orchestrator builds every channel's artefacts before it touches any channel. The
-  artefacts also say which setting the provider serves once they are applied (`expected`);
-  a provider that serves exactly its files leaves that out.
-- `snapshot(served=False) -> Setting`: what the provider serves now, all that `restore`
-  needs to put it back. The orchestrator reads it before a change (stored the first time,
-  and handed on to the change as `current`) and again after it (the read-back, with
-  `served=True`: where the public reaches the state through a URL, check that too).
-- `apply(artefacts, current) -> Receipt`: switch to the artefacts. Applying the same
-  artefacts twice changes nothing. No read-back (the orchestrator's own step does it, so a
-  read that fails cannot hide a change that was made).
-- `restore(setting, current) -> Receipt`: put back exactly a setting `snapshot` returned.
+What the orchestrator does with them, for every switch or resume:
 
-`current` is the setting the orchestrator read just before (so the first request of
-`apply`/`restore` is the switching one), or None on a retry: then the provider reads.
-
-Optional:
-
-- `contacts(since, until)`: contacts the provider recorded; default None (keeps none).
-
-Two defaults a provider may refine where its provider needs it (the existing ones do):
-`holds(expected, actual)` (default: the settings' fingerprints are equal; refine where the
-provider rewrites what it stores) and `probe()` (default: read the setting; add what else
-`notices check` can verify without changing anything).
+    build every channel's artefacts (nothing touched yet)
+    -> per channel, at once: snapshot (stored before the channel is touched, the first
+       time; later only a head start) -> wait until every channel has read (the Gate,
+       at most 2 s) -> apply / restore, given that read as `current` (None on a retry:
+       the provider reads) -> snapshot(served=True), the read-back -> holds -> log
 
 Derived, never written by a provider: `describe` (kind, identity, the options named in
-`described` and the credential variables), `public` (every URL in a setting masked with
-`mask_url`), `credential_variables` (every `*_env` option set, less those an option's
-`replaced_by` names), `expected` (from the artefacts) and `close` (whatever `own` was given).
+`described`, where the secrets come from), `public` (every URL in a setting masked with
+`mask_url`), `credential_variables` (every `*_env` option set, less one the options'
+`replaced_by` says is not read), `expected` (from the artefacts) and `close` (whatever
+was given to `own`). Starting points for common shapes: `published.PublishedFilesChannel`
+(files through a publisher) and `mailboxes.MailboxesChannel` (a setting per mailbox).
 
-A channel never touches the log or the screen. It raises TransientChannelError /
-PermanentChannelError; the orchestrator retries, logs and reports.
+A channel never touches the log or the screen. It raises TransientChannelError (retried)
+or PermanentChannelError; the orchestrator retries, logs and reports.
 """
 
 from __future__ import annotations
