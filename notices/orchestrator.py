@@ -384,9 +384,11 @@ class Orchestrator:
             )
         # Read before the gate, so that the first request after it is the switching one:
         # what the provider serves now, handed to apply as `current`.
+        current: Setting | None
         if stored is None:
-            current = self._attempt(channel, incident, "snapshot", channel.snapshot)
-            self._store_snapshot(channel, incident, identity, current)
+            setting: Setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
+            self._store_snapshot(channel, incident, identity, setting)
+            current = setting
         else:
             current = self._read_ahead(channel)
         gate.wait(channel.name)
