@@ -2,7 +2,8 @@
 
     validate config -> build channels -> (lock) -> render every notice and build every
     artefact -> open/continue the incident -> per channel, concurrently: snapshot (stored
-    before the channel is touched) -> apply -> read back -> log -> report
+    before the channel is touched, the first time) -> wait until every channel has read
+    (the Gate) -> apply (given what the snapshot read) -> read back -> log -> report
 
 Nothing is switched and nothing is logged until every channel's artefacts are built.
 Each channel runs in its own worker with its own retries; one failing never stops another.
@@ -381,21 +382,15 @@ class Orchestrator:
                 f" {stored.identity}. Put the configuration back as it was when the incident"
                 " began (or resume first, then switch the new target)."
             )
-        if stored is not None:
-            self._attempt(channel, incident, "prepare", channel.prepare)
+        # Read before the gate, so that the first request after it is the switching one:
+        # what the provider serves now, handed to apply as `current`.
+        current: Setting | None
+        if stored is None:
+            setting: Setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
+            self._store_snapshot(channel, incident, identity, setting)
+            current = setting
         else:
-            setting = self._attempt(channel, incident, "snapshot", channel.snapshot)
-            # Stored (with its log record, in one transaction) before this channel is
-            # touched: a crash after this point still resumes to it.
-            with self.database.transaction():
-                if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
-                    self.log.append(
-                        "channel.snapshot",
-                        {"identity": identity, "setting": channel.public(setting).to_json()},
-                        incident=incident.id,
-                        channel=channel.name,
-                    )
-            crash_point("after-snapshot", channel.name)
+            current = self._read_ahead(channel)
         gate.wait(channel.name)
         expected = channel.expected(artefacts)
         # What the switch aims at, stored before it starts: after a crash mid-switch,
@@ -407,7 +402,10 @@ class Orchestrator:
             False,
             "switching",
         )
-        receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
+        fresh = _once(current)
+        receipt = self._attempt(
+            channel, incident, "apply", lambda: channel.apply(artefacts, fresh())
+        )
         crash_point("after-apply", channel.name)
         self.log.append(
             "channel.applied",
@@ -432,10 +430,37 @@ class Orchestrator:
             summary=channel.public(expected).summary,
         )
 
+    def _read_ahead(self, channel: Channel) -> Setting | None:
+        """What the provider serves now, read before the gate so that the first request of
+        the change is the switching one. Only a head start: if the read fails, the change
+        reads (and retries, and reports) by itself, and does what it can (a resume puts the
+        phone numbers back even when the greeting's publisher cannot be read)."""
+        with self._attempts_lock:
+            self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+        try:
+            return channel.snapshot()
+        except Exception:  # noqa: BLE001 - the change that follows reports the problem
+            return None
+
+    def _store_snapshot(
+        self, channel: Channel, incident: Incident, identity: str, setting: Setting
+    ) -> None:
+        """Stored (with its log record, in one transaction) before the channel is touched:
+        a crash after this point still resumes to it."""
+        with self.database.transaction():
+            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
+                self.log.append(
+                    "channel.snapshot",
+                    {"identity": identity, "setting": channel.public(setting).to_json()},
+                    incident=incident.id,
+                    channel=channel.name,
+                )
+        crash_point("after-snapshot", channel.name)
+
     def _read_back(
         self, channel: Channel, incident: Incident, expected: Setting, target: str
     ) -> None:
-        actual = self._attempt(channel, incident, "verify", channel.verify)
+        actual = self._attempt(channel, incident, "verify", lambda: channel.snapshot(served=True))
         holds = channel.holds(expected, actual)
         self.log.append(
             "channel.verified",
@@ -583,9 +608,11 @@ class Orchestrator:
                 summary="untouched in this incident",
             )
         crash_point("before-restore", channel.name)
-        self._attempt(channel, incident, "prepare", channel.prepare)
+        fresh = _once(self._read_ahead(channel))
         gate.wait(channel.name)
-        receipt = self._attempt(channel, incident, "restore", lambda: channel.restore(saved))
+        receipt = self._attempt(
+            channel, incident, "restore", lambda: channel.restore(saved, fresh())
+        )
         self.log.append(
             "channel.restored",
             {
@@ -829,7 +856,7 @@ class Orchestrator:
                 "description": channel.describe(),
             }
             try:
-                actual = channel.verify()
+                actual = channel.snapshot(served=True)
             except Exception as exc:  # noqa: BLE001 - status reports, never stops
                 entry.update(ok=False, state="unreadable", error=self._plain(exc))
                 return entry
@@ -907,6 +934,13 @@ def _incident_state(
         "error": "serves neither the notice nor its setting from before the incident: a"
         " switch or resume did not finish (run it again), or it was changed by hand",
     }
+
+
+def _once(current: Setting | None) -> Callable[[], Setting | None]:
+    """`current` for the first attempt of a change, None for a retry: the first attempt may
+    have changed part of it, so a retry lets the provider read again."""
+    left = [current]
+    return lambda: left.pop() if left else None
 
 
 def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:
