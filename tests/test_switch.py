@@ -64,11 +64,17 @@ def test_evacuate_status_resume_restores_exact_previous_artefacts(notices, home)
     assert notices("status", "--json").json()["mode"] == "normal"
 
 
-def test_resume_removes_what_was_absent_before(notices, home):
+def test_resume_removes_what_was_absent_before_but_leaves_an_inactive_state(notices, home):
     assert notices("evacuate", "--yes").exit_code == 0
     assert (home / "site" / "status.json").exists()
     assert notices("resume", "--yes").exit_code == 0
-    assert set(site_files(home)) == {"notices.js"}
+    after = site_files(home)
+    # status.json stays, inactive: an open page reads "no notice" rather than a missing file.
+    assert after == {
+        "notices.js": after["notices.js"],
+        "status.json": b'{"mode": "normal", "active": false}\n',
+    }
+    assert notices("status", "--json").json()["mode"] == "normal"
 
 
 def test_dry_run_changes_nothing(notices, home):

@@ -21,6 +21,7 @@ from notices.channels.base import (
     ChannelContext,
     ChannelOptions,
     Notice,
+    Receipt,
     Setting,
 )
 from notices.channels.published import PublishedFilesChannel
@@ -36,6 +37,13 @@ from notices.publishers import (
 
 SCRIPT = "notices.js"
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
+STATUS = "status.json"
+STATUS_TYPE = "application/json"
+# What status.json says while there is no incident. It always exists once the snippet is
+# installed (`embed --publish` writes it, `resume` puts it back instead of deleting): a page
+# then never asks for a missing file (a console error on every check), and on another origin
+# the answer carries the CORS headers an error page may lack.
+INACTIVE_STATUS = '{"mode": "normal", "active": false}\n'
 HTTP_TIMEOUT_SECONDS = 10.0
 
 
@@ -74,7 +82,7 @@ def banner_artefacts(notice: Notice) -> Artefacts:
             "notice.html": notice_page(notice),
         },
         content_types={
-            "status.json": "application/json",
+            "status.json": STATUS_TYPE,
             "banner.html": "text/html; charset=utf-8",
             "notice.html": "text/html; charset=utf-8",
         },
@@ -107,10 +115,22 @@ class Banner(PublishedFilesChannel):
         return banner_artefacts(notice)
 
     # notices.js is permanent: pages include it once, and it shows nothing while status.json
-    # is absent or says the mode is normal. It is not part of a snapshot, but goes in the
-    # same write as the state: one round of requests, not two.
+    # says the mode is normal. It is not part of a snapshot, but goes in the same write as
+    # the state: one round of requests, not two.
     def publish_script(self) -> bool:
-        return self.publisher.write({SCRIPT: banner_script()}, {SCRIPT: SCRIPT_TYPE})
+        """notices.js, and an inactive status.json where there is none yet."""
+        current = self.publisher.read([SCRIPT, STATUS])
+        files: dict[str, str | None] = {SCRIPT: banner_script()}
+        if current[STATUS] is None:
+            files[STATUS] = INACTIVE_STATUS
+        return self.publisher.write(files, {SCRIPT: SCRIPT_TYPE, STATUS: STATUS_TYPE}, current)
+
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
+        """What was there before, except that status.json stays: inactive where it was absent."""
+        return super().restore(_with_status(setting), current)
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        return _with_status(expected).fingerprint == _with_status(actual).fingerprint
 
     def extra(self) -> dict[str, tuple[str, str]]:
         return {SCRIPT: (banner_script(), SCRIPT_TYPE)}
@@ -159,6 +179,14 @@ class Banner(PublishedFilesChannel):
             )
         self.snapshot(served=True)
         return line + f"; {self.public_url} serves the script and the current state"
+
+
+def _with_status(setting: Setting) -> Setting:
+    """`setting` with an absent status.json read as the inactive one `restore` writes."""
+    files = setting.data.get("files")
+    if not isinstance(files, dict) or files.get(STATUS) is not None:
+        return setting
+    return Setting({**setting.data, "files": {**files, STATUS: INACTIVE_STATUS}}, setting.summary)
 
 
 def _parsed(text: str | None) -> Any:

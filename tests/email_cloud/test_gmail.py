@@ -103,7 +103,8 @@ def test_429_is_retried_after_retry_after_and_401_fails_plainly(notices, home, g
     run = notices("resume", "--yes")
     assert run.exit_code == 1
     assert "Gmail did not accept our sign-in" in run.stdout
-    assert (home / "site" / "status.json").exists() is False  # the local channels did resume
+    # The local channels did resume: the banner's state is inactive again.
+    assert '"active": false' in (home / "site" / "status.json").read_text()
     assert google.vacation(SERVICE)["enableAutoReply"] is True
 
 

@@ -56,7 +56,10 @@ class Rig:
         if all(present) and '"evacuate"' in (self.site / "status.json").read_text():
             website = "incident"
         else:
-            website = "normal" if not any(present) else "mixed"
+            # Normal: no notice files, and status.json absent or inactive (resume leaves it so).
+            status = self.site / "status.json"
+            inactive = not status.exists() or '"active": false' in status.read_text()
+            website = "normal" if inactive and not any(present[1:]) else "mixed"
         sieve = (self.site / "mail" / "active.sieve").read_text()
         mail = "normal" if sieve == OWN_SIEVE else ("incident" if "vacation" in sieve else "mixed")
         return {"phone": phone, "website": website, "mail": mail}

@@ -15,6 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.support.net import free_port, wait_for_port
 from tests.support.website import CHROMIUM, CHROMIUM_ARGS, SshServer, StaticSite, keygen
@@ -59,6 +60,26 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    """A fresh browser tab that records script errors and console errors and warnings."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.js_errors = []  # type: ignore[attr-defined]
+    tab.console_problems = []  # type: ignore[attr-defined]
+    tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))  # type: ignore[attr-defined]
+    tab.on(
+        "console",
+        lambda message: (
+            tab.console_problems.append(f"{message.type}: {message.text}")  # type: ignore[attr-defined]
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
+    yield tab
+    context.close()
 
 
 @pytest.fixture(scope="session")

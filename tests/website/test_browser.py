@@ -3,6 +3,7 @@ sample page that includes the snippet `notices embed` prints."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,23 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.website import StaticSite
+from tests.support.website import StaticSite, site_page
 
 pytestmark = pytest.mark.integration
-
-PAGE = """<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><title>Esimerkki Oy</title>
-<style>p {{ color: #777; }} div {{ background: yellow; }} body {{ margin: 0; }}</style>
-</head>
-<body>
-<header><h1 id="heading">Esimerkki Oy</h1></header>
-<main><p id="content">Tervetuloa asiakaspalveluumme.</p>
-<button id="counter" onclick="this.textContent = Number(this.textContent) + 1">0</button></main>
-{snippet}
-</body>
-</html>
-"""
 
 
 @pytest.fixture
@@ -56,19 +43,10 @@ path = "{folder}"
     assert snippet == f'<script src="{static_site.url(name)}/notices.js" defer></script>'
     fast = snippet.replace(" defer>", ' data-interval="1" defer>')
     for lang in ("fi", "sv", "en"):
-        (folder / f"page-{lang}.html").write_text(PAGE.format(lang=lang, snippet=fast), "utf-8")
+        (folder / f"page-{lang}.html").write_text(site_page(lang, fast), "utf-8")
+        (folder / f"cookies-{lang}.html").write_text(site_page(lang, fast, dimmer=True), "utf-8")
     yield static_site, name
     static_site.failing.clear()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.js_errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.js_errors.append(str(error)))  # type: ignore[attr-defined]
-    yield page
-    context.close()
 
 
 def open_page(page: Page, site: tuple[StaticSite, str], lang: str = "fi") -> None:
@@ -78,6 +56,10 @@ def open_page(page: Page, site: tuple[StaticSite, str], lang: str = "fi") -> Non
 
 
 def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, page, browser):
+    static, name = site
+    status = static.root / name / "status.json"
+    # `embed --publish` wrote an inactive state: pages never ask for a missing file.
+    assert json.loads(status.read_text()) == {"mode": "normal", "active": False}
     open_page(page, site, "fi")
     swedish = browser.new_page()
     open_page(swedish, site, "sv")
@@ -105,6 +87,8 @@ def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, p
     assert done.exit_code == 0, done.stdout + done.stderr
     expect(page.get_by_role("alert")).to_have_count(0, timeout=5000)
     expect(swedish.get_by_role("alert")).to_have_count(0, timeout=5000)
+    # `resume` put back an inactive state, not a missing file.
+    assert json.loads(status.read_text()) == {"mode": "normal", "active": False}
     assert page.js_errors == []  # type: ignore[attr-defined]
     swedish.close()
 
@@ -176,7 +160,7 @@ def test_a_missing_or_broken_state_file_never_breaks_the_page(notices, site, pag
     elif problem == "wrong-shape":
         status.write_text('{"active": true, "html": "not an object", "mode": 3}')
     else:
-        assert not status.exists()
+        status.unlink()
     open_page(page, site, "fi")
     time.sleep(2.2)  # the first check and two periodic ones
     expect(page.get_by_role("alert")).to_have_count(0)

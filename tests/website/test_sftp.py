@@ -103,7 +103,8 @@ def test_a_pinned_host_key_in_the_config_works(notices, home, sshd, tmp_path):
     assert notices("evacuate", "--yes").exit_code == 0
     assert (remote / "status.json").exists()  # the remote folder was created
     assert notices("resume", "--yes").exit_code == 0
-    assert set(remote_files(remote)) == {"notices.js"}
+    assert set(remote_files(remote)) == {"notices.js", "status.json"}
+    assert json.loads(remote_files(remote)["status.json"])["active"] is False
 
 
 def test_an_unknown_host_is_refused(notices, home, sshd, tmp_path):
