@@ -129,6 +129,7 @@ def status_document(notice: Notice) -> dict[str, Any]:
         # The safety net: notices.js hides the banner once this has passed, even if no
         # resume ever runs.
         "expires": notice.expected_return,
+        "timezone": notice.timezone,  # notices.js shows the return in the notice's own time
         "languages": [text.lang for text in notice.texts],
         "title": {text.lang: notice.title.get(text.lang, "") for text in notice.texts},
         "html": {text.lang: text.body.strip() for text in notice.texts},

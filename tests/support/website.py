@@ -6,6 +6,10 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -128,3 +132,14 @@ def site_page(lang: str, snippet: str, dimmer: bool = False) -> str:
     return SITE_PAGE.format(
         lang=lang, snippet=snippet, sections=FILLER * 6, dimmer=DIMMER if dimmer else ""
     )
+
+
+def open_page(
+    page: Page, site: tuple[StaticSite, str], lang: str = "fi", kind: str = "page"
+) -> None:
+    """Open the test page (`kind` "cookies": the one with the consent dimmer) in `lang`."""
+    from playwright.sync_api import expect
+
+    static, name = site
+    page.goto(static.url(f"{name}/{kind}-{lang}.html"))
+    expect(page.locator("#content")).to_be_visible()

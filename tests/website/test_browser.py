@@ -5,54 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.support.website import StaticSite, site_page
+from tests.support.website import open_page
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def site(
-    notices, home: Path, static_site: StaticSite, request: pytest.FixtureRequest
-) -> Iterator[tuple[StaticSite, str]]:
-    """A banner channel publishing into a folder of the static web server."""
-    name = request.node.name.replace("[", "_").replace("]", "")
-    folder = static_site.folder(name)
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "notices.toml").write_text(
-        f"""
-[organisation]
-name = "Esimerkki Oy"
-[channels.website]
-kind = "banner"
-public_url = "{static_site.url(name)}/"
-[channels.website.publisher]
-type = "folder"
-path = "{folder}"
-""",
-        "utf-8",
-    )
-    embed = notices("embed", "--publish")
-    assert embed.exit_code == 0, embed.stdout + embed.stderr
-    snippet = embed.stdout.strip()
-    assert snippet == f'<script src="{static_site.url(name)}/notices.js" defer></script>'
-    fast = snippet.replace(" defer>", ' data-interval="1" defer>')
-    for lang in ("fi", "sv", "en"):
-        (folder / f"page-{lang}.html").write_text(site_page(lang, fast), "utf-8")
-        (folder / f"cookies-{lang}.html").write_text(site_page(lang, fast, dimmer=True), "utf-8")
-    yield static_site, name
-    static_site.failing.clear()
-
-
-def open_page(page: Page, site: tuple[StaticSite, str], lang: str = "fi") -> None:
-    static, name = site
-    page.goto(static.url(f"{name}/page-{lang}.html"))
-    expect(page.locator("#content")).to_be_visible()
 
 
 def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, page, browser):
