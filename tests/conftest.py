@@ -266,8 +266,12 @@ def google(
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
+    from moto.moto_server import werkzeug_app
     from moto.server import ThreadedMotoServer
 
+    # As a real bucket does: CORS headers only from the bucket's own CORS rules (moto's
+    # server otherwise allows every origin, and a missing rule would go unnoticed).
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

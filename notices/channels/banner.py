@@ -13,6 +13,7 @@ import time
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -26,7 +27,7 @@ from notices.channels.base import (
 )
 from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import banner_html, notice_page, status_document
-from notices.errors import TransientChannelError
+from notices.errors import PermanentChannelError, TransientChannelError
 from notices.net.http import Answer, fetch_public, http_error
 from notices.publishers import (
     FolderPublisherOptions,
@@ -62,6 +63,22 @@ class BannerOptions(ChannelOptions):
         description="The address the published files are served from,"
         " e.g. 'https://www.example.fi/notices/'.",
     )
+
+    site_origins: list[str] = Field(
+        default_factory=list,
+        description="The origins of the pages that include the snippet, e.g."
+        " ['https://www.example.fi']: `notices check` verifies that public_url answers them"
+        " with CORS.",
+    )
+
+    @field_validator("site_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin, e.g. https://www.example.fi")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -159,9 +176,46 @@ class Banner(PublishedFilesChannel):
             )
         return answer.body.decode("utf-8", errors="replace")
 
-    def _fetch(self, name: str) -> Answer:
-        """`name` as a browser gets it from public_url, past every cache."""
-        return fetch_public(f"{self.public_url}{name}?t={time.time_ns()}", HTTP_TIMEOUT_SECONDS)
+    def _fetch(self, name: str, origin: str | None = None) -> Answer:
+        """`name` as a browser gets it from public_url, past every cache (from a page on
+        `origin`: a cross-origin request)."""
+        return fetch_public(
+            f"{self.public_url}{name}?t={time.time_ns()}",
+            HTTP_TIMEOUT_SECONDS,
+            headers={"Origin": origin} if origin else None,
+        )
+
+    def _cors(self) -> str:
+        """Check that pages on every other origin may read status.json (else `check` fails),
+        and its error answers (a missing file: else a note). A line for `check`."""
+        assert isinstance(self.options, BannerOptions) and self.public_url
+        if not self.options.site_origins:
+            return "; set site_origins to check that pages on another origin may read it"
+        own = _origin(self.public_url)
+        others = [o.rstrip("/") for o in self.options.site_origins if o.rstrip("/") != own]
+        notes = []
+        for origin in others:
+            allowed = self._allowed(STATUS, origin)
+            if allowed not in (origin, "*"):
+                raise PermanentChannelError(
+                    f"{self.public_url}{STATUS} does not let pages on {origin} read it"
+                    f" (Access-Control-Allow-Origin: {allowed or 'missing'}): the banner would"
+                    " not appear there, nor go after resume. Add the CORS rule of"
+                    " docs/website.md for that origin"
+                )
+            if self._allowed(f"notices-check-{time.time_ns()}.json", origin) not in (origin, "*"):
+                notes.append(
+                    f"; its error answers (a missing file) carry no CORS header for {origin}:"
+                    " should status.json ever go missing, pages there keep the last state"
+                    " until it expires"
+                )
+        if not others:
+            return "; same origin as every site_origins"
+        return f"; CORS lets {', '.join(others)} read it" + "".join(notes)
+
+    def _allowed(self, name: str, origin: str) -> str | None:
+        """The Access-Control-Allow-Origin that a page on `origin` gets with `name`."""
+        return _header(self._fetch(name, origin).headers, "Access-Control-Allow-Origin")
 
     def probe(self) -> str:
         line = f"can read: {self.snapshot().summary}"
@@ -178,7 +232,16 @@ class Banner(PublishedFilesChannel):
                 status, answer.headers, f"{self.public_url}{SCRIPT} answers HTTP {status}"
             )
         self.snapshot(served=True)
-        return line + f"; {self.public_url} serves the script and the current state"
+        return line + f"; {self.public_url} serves the script and the current state" + self._cors()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
 
 
 def _with_status(setting: Setting) -> Setting:

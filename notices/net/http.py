@@ -95,7 +95,9 @@ class Answer:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
 
 
-def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
+def fetch_public(
+    url: str, timeout: float, method: str = "GET", headers: dict[str, str] | None = None
+) -> Answer:
     """Fetch `url` as a visitor (or Twilio) would, past every cache. The whole answer must
     arrive within `timeout` seconds, however slowly it trickles. Raises
     TransientChannelError when it cannot be reached."""
@@ -104,18 +106,22 @@ def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
     if urlsplit(url).scheme not in ("http", "https"):
         raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
     return within(
-        timeout, lambda: _fetch(url, timeout, method), f"{mask_url(url)} cannot be fetched"
+        timeout,
+        lambda: _fetch(url, timeout, method, headers or {}),
+        f"{mask_url(url)} cannot be fetched",
     )
 
 
-def _fetch(url: str, timeout: float, method: str) -> Answer:
+def _fetch(url: str, timeout: float, method: str, headers: dict[str, str]) -> Answer:
     import urllib.error
     import urllib.request
 
     from notices.net.network import plain
 
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by the caller
-        url, method=method, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
+        url,
+        method=method,
+        headers={"Cache-Control": "no-cache", "User-Agent": "notices", **headers},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310

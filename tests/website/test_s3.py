@@ -40,7 +40,9 @@ def bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
     return name
 
 
-def configure(home: Path, s3_server: S3Server, bucket: str, endpoint: str | None = None) -> str:
+def configure(
+    home: Path, s3_server: S3Server, bucket: str, endpoint: str | None = None, origin: str = ""
+) -> str:
     public_url = f"{s3_server.endpoint}/{bucket}/{PREFIX}"
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
@@ -48,6 +50,7 @@ def configure(home: Path, s3_server: S3Server, bucket: str, endpoint: str | None
 [channels.website]
 kind = "banner"
 public_url = "{public_url}"
+{f'site_origins = ["{origin}"]' if origin else ""}
 [channels.website.publisher]
 type = "s3"
 bucket = "{bucket}"
@@ -171,3 +174,32 @@ def test_a_page_on_another_origin_shows_and_drops_the_banner_with_the_documented
     time.sleep(1.5)
     assert page.console_problems == []  # type: ignore[attr-defined]
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_check_verifies_the_cors_rule_for_the_state_and_its_error_answers(
+    notices, home, s3_server, bucket
+):
+    origin = "https://www.esimerkki.fi"
+    public_url = configure(home, s3_server, bucket, origin=origin)
+    assert notices("embed", "--publish").exit_code == 0
+    missing = notices("check")
+    assert missing.exit_code == 1, missing.stdout
+    said = " ".join(missing.stdout.split())
+    assert f"status.json does not let pages on {origin} read it" in said
+    assert "Access-Control-Allow-Origin: missing" in said
+
+    # A rule for another site is no rule for this one.
+    other = {**CORS_RULE, "AllowedOrigins": ["https://muu.example"]}
+    s3_server.client().put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [other]})
+    assert notices("check").exit_code == 1
+
+    # The rule as docs/website.md gives it.
+    rule = {**CORS_RULE, "AllowedOrigins": [origin]}
+    s3_server.client().put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+    passed = notices("check")
+    assert passed.exit_code == 0, passed.stdout + passed.stderr
+    said = " ".join(passed.stdout.split())
+    assert f"CORS lets {origin} read it" in said
+    assert public_url in said
+    # moto, unlike S3, sends no CORS headers with its error answers: said, not failed.
+    assert f"error answers (a missing file) carry no CORS header for {origin}" in said
