@@ -185,7 +185,15 @@ class SmsConfig(StrictModel):
     code_lifetime_s: float = Field(default=300, gt=0, le=3600)
     code_attempts: int = Field(default=3, ge=1, le=10, description="Wrong codes before it dies.")
     max_failures_per_sender: int = Field(default=5, ge=1)
-    max_failures_total: int = Field(default=30, ge=1)
+    max_failures_total: int = Field(
+        default=30,
+        ge=1,
+        description="Refusals logged per window from unknown numbers, unsigned requests and"
+        " replays, each kind together; more are refused without a record.",
+    )
+    max_codes_per_hour: int = Field(
+        default=5, ge=1, le=60, description="Codes sent to one staff number per hour."
+    )
     failure_window_s: float = Field(default=900, gt=0)
     voice: SmsVoiceConfig = Field(
         default_factory=SmsVoiceConfig, description="Calling a private staff line instead."

@@ -151,12 +151,32 @@ def _m005_sms(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sms_messages (sid TEXT PRIMARY KEY, seen TEXT NOT NULL)")
 
 
+def _m006_gate_limits(db: sqlite_utils.Database) -> None:
+    # The staff gate's rate limits (notices/staff/limits.py): one fixed-window counter per
+    # scope and key, so a restarted `serve` keeps them. Keys of unknown numbers are keyed
+    # digests, never the number. `told`: the limit was logged once in this window.
+    db.execute(
+        """
+        CREATE TABLE gate_limits (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            ends REAL NOT NULL,
+            count INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX gate_limits_ends ON gate_limits(ends)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_log,
     _m002_state,
     _m003_schedule,
     _m004_personal,
     _m005_sms,
+    _m006_gate_limits,
 ]
 
 

@@ -10,7 +10,9 @@
 
 The webhook answers at once with empty TwiML (Twilio waits 15 s at most); commands run on
 the gate's worker and every reply is sent through the Messages API. Codes live in memory
-only: a restarted `serve` forgets pending codes (send the command again).
+only: a restarted `serve` forgets pending codes (send the command again); the limits on
+them live in the database. A new command does not cancel a code still valid: several may
+wait, each confirms its own command, at most `max_codes_per_hour` per number.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
 from notices.errors import NoticesError, TimeError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
+from notices.staff.limits import Budget
 from notices.timeparse import from_stamp, parse_duration, parse_until
 
 CODE = re.compile(r"^\d{6}$")
@@ -101,7 +104,7 @@ class SmsLine:
 
     def __init__(self, gate: StaffGate) -> None:
         self.gate = gate
-        self.pending: dict[str, Pending] = {}
+        self.pending: dict[str, list[Pending]] = {}  # by number, oldest first
         self.last_lang: dict[str, str] = {}  # by number: the language of their last keyword
 
     def handle(
@@ -123,8 +126,8 @@ class SmsLine:
             self.gate.log("sms.refused", {"reason": "not an incoming SMS (no MessageSid)"})
             return 400, b"", "text/plain"
         if not self.gate.first_time(sid):
-            self.gate.fail(sender, now, sms)
-            self.gate.log("sms.refused", {"reason": "replayed request", "message": sid})
+            if self.gate.replayed(sms):
+                self.gate.log("sms.refused", {"reason": "replayed request", "message": sid})
             return 200, EMPTY_TWIML, TWIML
         if one(form, "To") != sms.number:
             self.gate.log("sms.refused", {"reason": "sent to another number", "message": sid})
@@ -142,14 +145,14 @@ class SmsLine:
         lang = self._lang(config, staff, body)
         blocked = self.gate.blocked(staff.number, now, sms)
         if blocked:
-            self.gate.log(
-                "sms.refused",
-                {"reason": "too many failed attempts", "scope": blocked, "message": sid},
-                actor=staff.name,
-            )
-            told = self.gate.limits.locked_told.get(staff.number)
-            if told is None or now - told > sms.failure_window_s:
-                self.gate.limits.locked_told[staff.number] = now
+            # Logged and told once per window: a flood from a spoofed staff number neither
+            # fills the log nor sends texts.
+            if self.gate.first_telling("locked", staff.number, sms.failure_window_s):
+                self.gate.log(
+                    "sms.refused",
+                    {"reason": "too many failed attempts", "scope": blocked, "message": sid},
+                    actor=staff.name,
+                )
                 minutes = max(1, round(sms.failure_window_s / 60))
                 self.gate.reply(sms, staff, text(lang, "locked", minutes=minutes), "locked")
             return
@@ -185,7 +188,6 @@ class SmsLine:
         received = {"message": sid, "command": command.name, "typed": command.typed}
         if command.pin is not None and expected_pin:
             if hmac.compare_digest(command.pin.encode(), expected_pin.encode()):
-                self.pending.pop(staff.number, None)
                 self.gate.log("sms.accepted", {**received, "factor": "pin"}, actor=staff.name)
                 self.gate.worker.submit(run_command, self.gate, config, sms, staff, command, "pin")
             else:
@@ -193,10 +195,12 @@ class SmsLine:
                 self.gate.log("sms.refused", {**received, "reason": "wrong PIN"}, actor=staff.name)
                 self.gate.reply(sms, staff, text(command.lang, "wrong_pin"), "wrong PIN")
             return
+        if not self._may_send_code(sms, staff, command, received):
+            return
         code = f"{secrets.randbelow(10**6):06d}"
-        self.pending[staff.number] = Pending(
-            command, code, now + sms.code_lifetime_s, sms.code_attempts
-        )
+        waiting = [p for p in self.pending.get(staff.number, []) if now <= p.expires]
+        waiting.append(Pending(command, code, now + sms.code_lifetime_s, sms.code_attempts))
+        self.pending[staff.number] = waiting
         self.gate.log(
             "sms.received",
             {
@@ -211,12 +215,29 @@ class SmsLine:
         message = text(command.lang, "code", command=command.typed, code=code, lifetime=lifetime)
         self.gate.reply(sms, staff, message, "code", log_text=False)
 
+    def _may_send_code(
+        self, sms: SmsConfig, staff: StaffMember, command: Command, received: dict[str, Any]
+    ) -> bool:
+        """At most `max_codes_per_hour` codes per staff number; past it, logged and told
+        once in the hour, and the codes already sent stay valid."""
+        budget = self.gate.code_allowed(staff.number, sms)
+        if budget is Budget.LAST:
+            self.gate.log(
+                "sms.refused",
+                {**received, "reason": "too many code requests", "more_not_logged": True},
+                actor=staff.name,
+            )
+            message = text(command.lang, "too_many_codes", count=sms.max_codes_per_hour)
+            self.gate.reply(sms, staff, message, "too many codes")
+        return budget is Budget.LOG
+
     def _code(
         self, config: Config, sms: SmsConfig, staff: StaffMember, body: str, sid: str, now: float
     ) -> None:
-        pending = self.pending.get(staff.number)
+        """A code: it confirms the command it was sent for, if still valid."""
+        waiting = self.pending.get(staff.number, [])
         lang = self._lang(config, staff, body)
-        if pending is None:
+        if not waiting:
             self.gate.fail(staff.number, now, sms)
             self.gate.log(
                 "sms.refused",
@@ -225,28 +246,46 @@ class SmsLine:
             )
             self.gate.reply(sms, staff, text(lang, "no_pending"), "no command pending")
             return
-        about = {"message": sid, "command": pending.command.name, "typed": pending.command.typed}
-        if now > pending.expires:
-            del self.pending[staff.number]
-            self.gate.fail(staff.number, now, sms)
+        match = next((p for p in waiting if hmac.compare_digest(body, p.code)), None)
+        live = [p for p in waiting if now <= p.expires and p is not match]
+        if match is None or now > match.expires:
+            self._refuse_code(sms, staff, match or waiting[-1], live, sid, now, lang)
+            return
+        self.pending[staff.number] = live
+        command = match.command
+        about = {"message": sid, "command": command.name, "typed": command.typed}
+        self.gate.log("sms.accepted", {**about, "factor": "code"}, actor=staff.name)
+        self.gate.worker.submit(run_command, self.gate, config, sms, staff, command, "code")
+
+    def _refuse_code(
+        self,
+        sms: SmsConfig,
+        staff: StaffMember,
+        about_pending: Pending,
+        live: list[Pending],
+        sid: str,
+        now: float,
+        lang: str,
+    ) -> None:
+        """An expired code (it dies), or a wrong one (every waiting code loses a try)."""
+        command = about_pending.command
+        about = {"message": sid, "command": command.name, "typed": command.typed}
+        self.gate.fail(staff.number, now, sms)
+        if now > about_pending.expires:
+            self.pending[staff.number] = live
             self.gate.log("sms.refused", {**about, "reason": "expired code"}, actor=staff.name)
             self.gate.reply(sms, staff, text(lang, "expired"), "expired code")
             return
-        if not hmac.compare_digest(body.encode(), pending.code.encode()):
+        for pending in live:
             pending.attempts_left -= 1
-            if pending.attempts_left <= 0:
-                del self.pending[staff.number]
-            self.gate.fail(staff.number, now, sms)
-            self.gate.log(
-                "sms.refused",
-                {**about, "reason": "wrong code", "attempts_left": pending.attempts_left},
-                actor=staff.name,
-            )
-            self.gate.reply(sms, staff, text(lang, "wrong_code"), "wrong code")
-            return
-        del self.pending[staff.number]
-        self.gate.log("sms.accepted", {**about, "factor": "code"}, actor=staff.name)
-        self.gate.worker.submit(run_command, self.gate, config, sms, staff, pending.command, "code")
+        self.pending[staff.number] = [p for p in live if p.attempts_left > 0]
+        attempts_left = max((p.attempts_left for p in live), default=0)
+        self.gate.log(
+            "sms.refused",
+            {**about, "reason": "wrong code", "attempts_left": attempts_left},
+            actor=staff.name,
+        )
+        self.gate.reply(sms, staff, text(lang, "wrong_code"), "wrong code")
 
     def _lang(self, config: Config, staff: StaffMember, body: str) -> str:
         """Replies speak the language of the keyword texted, else of the command waiting for
@@ -262,9 +301,9 @@ class SmsLine:
         if found:
             order = [staff.language, *config.languages]
             return next((lang for lang in order if lang in found), found[0])
-        pending = self.pending.get(staff.number)
-        if pending is not None:
-            return pending.command.lang
+        waiting = self.pending.get(staff.number)
+        if waiting:
+            return waiting[-1].command.lang
         return self.last_lang.get(staff.number) or staff.language or config.languages[0]
 
 

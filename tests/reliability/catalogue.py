@@ -148,6 +148,14 @@ OTHER_FAULTS += [
     ("secrets", "an unexpected exception in a channel that has just read its secrets", "the channel fails, the others switch, exit 1; no trace and no secret on screen, in the log or the dossier", "reliability/test_secrets.py::test_an_unexpected_exception_in_a_channel_shows_no_secret_and_no_trace"),
 ]  # fmt: skip
 
+OTHER_FAULTS += [
+    ("abuse", "100 signed texts from numbers not on the allowlist (50 from one, 50 from others)", "nobody is locked out: a staff command with the right PIN runs; logged up to the limits per number and in total (10 records), numbers kept only for those", "sms/test_sms.py::test_a_hundred_unknown_senders_lock_nobody_out_and_do_not_fill_the_log"),
+    ("abuse", "repeated code requests from a staff number (spoofed)", "at most `max_codes_per_hour` codes; told and logged once; the code already sent still confirms its command", "sms/test_sms.py::test_a_staff_number_under_attack_keeps_its_pending_code"),
+    ("abuse", "`serve` restarted while a staff number is locked out", "still locked out: the limits are kept in the database", "sms/test_sms.py::test_the_limits_survive_a_restart_of_serve"),
+    ("abuse", "300 unsigned POSTs while the auth token is missing", "503 each; one log record", "sms/test_sms.py::test_without_an_auth_token_unsigned_requests_write_one_record"),
+    ("abuse", "50 requests with forged signatures", "403 each; logged up to `max_failures_total`, then once with `more_not_logged`; staff not locked out", "sms/test_sms.py::test_invalid_signatures_are_logged_up_to_the_limit"),
+]  # fmt: skip
+
 ATTEMPTS = 2  # [retry] attempts in the suite's notices.toml
 
 
