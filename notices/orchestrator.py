@@ -10,6 +10,7 @@ Each channel runs in its own worker with its own retries; one failing never stop
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from notices import masking
 from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
@@ -55,6 +57,15 @@ TOGETHER_SECONDS = 2.0
 
 def no_progress(name: str, state: ProgressState, detail: str) -> None:
     pass
+
+
+def _never_raises(progress: Progress) -> Progress:
+    def shown(name: str, state: ProgressState, detail: str) -> None:
+        # A display must never stop a switch: what it cannot show is dropped.
+        with contextlib.suppress(Exception):
+            progress(name, state, masking.mask(detail))
+
+    return shown
 
 
 @dataclass
@@ -191,7 +202,8 @@ class Orchestrator:
         self.config = config
         self.home = home
         self.channels = channels
-        self.progress = progress
+        # The display is not on the switch's critical path: a failure to show is dropped.
+        self.progress = _never_raises(progress)
         # Provider calls per channel in the current command (all steps, retries included).
         self._attempts: dict[str, int] = {}
         self._attempts_lock = threading.Lock()
@@ -199,16 +211,12 @@ class Orchestrator:
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self._renderer: Renderer | None = None
-        # Values of the channels' credential variables: masked in every error text.
-        self.secrets = sorted(
-            {
-                value
-                for channel in channels
-                for variable in channel.credential_variables().values()
-                if len(value := os.environ.get(variable, "")) >= 4
-            },
-            key=len,
-            reverse=True,
+        # Values of the channels' credential variables: masked, in every form, in every
+        # text that leaves the process (notices/masking.py).
+        masking.remember(
+            os.environ.get(variable)
+            for channel in channels
+            for variable in channel.credential_variables().values()
         )
 
     @property
@@ -743,10 +751,7 @@ class Orchestrator:
     def _plain(self, exc: BaseException | None) -> str:
         """An error as text for people and the log, credentials masked: a provider may
         echo one back in its error message, and a bug's message may carry one."""
-        text = _plain(exc)
-        for secret in self.secrets:
-            text = text.replace(secret, "[secret]")
-        return text
+        return masking.mask(_plain(exc))
 
     def collect_contacts(self, incident: str, since: str, until: str) -> list[ChannelContacts]:
         """Ask every channel for the contacts its provider recorded in the window, store the

@@ -21,6 +21,7 @@ from notices.cli.app import (
     log_app,
     out,
     print_json,
+    shown,
 )
 from notices.errors import UsageError
 from notices.evidence.export import open_log
@@ -83,7 +84,7 @@ def log_verify(
     elif result.ok:
         out.print(f"[green]OK[/green]: {result.records} records, chain head {result.head}")
     else:
-        err.print(f"[bold red]FAILED[/bold red]: {result.problem}")
+        err.print(f"[bold red]FAILED[/bold red]: {shown(result.problem)}")
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -97,7 +98,7 @@ def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> 
     else:
         for check in checks:
             mark = "[green]ok[/green]    " if check.ok else "[bold red]FAILED[/bold red]"
-            (out if check.ok else err).print(f"{mark} {check.name}: {check.detail}", markup=True)
+            (out if check.ok else err).print(f"{mark} {shown(check.name)}: {shown(check.detail)}")
         out.print("[green]OK[/green]: the dossier verifies." if ok else "")
         if not ok:
             err.print("[bold red]FAILED[/bold red]: the dossier does not verify.")
@@ -198,11 +199,11 @@ def log_contacts(
         results = commands.collect_contacts(session, incident)
     for result in results:
         if result.error:
-            err.print(f"[bold red]{result.channel}[/bold red]: {result.error}")
+            err.print(f"[bold red]{shown(result.channel)}[/bold red]: {shown(result.error)}")
         elif not result.available:
-            out.print(f"{result.channel}: the provider keeps no record of contacts")
+            out.print(f"{shown(result.channel)}: the provider keeps no record of contacts")
         else:
-            out.print(f"{result.channel}: {result.received} contacts ({result.new} new)")
+            out.print(f"{shown(result.channel)}: {result.received} contacts ({result.new} new)")
     raise typer.Exit(1 if any(r.error for r in results) else 0)
 
 

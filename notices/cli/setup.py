@@ -19,6 +19,7 @@ from notices.cli.app import (
     err,
     out,
     print_json,
+    shown,
 )
 from notices.errors import UsageError
 from notices.paths import default_home
@@ -41,7 +42,7 @@ def preview(
         workspace, mode, channel=channel, lang=lang, until=until, for_=for_, reasons=reason
     )
     for file in files:
-        out.rule(f"{file.channel} ({file.kind}) — {file.name}")
+        out.rule(f"{shown(file.channel)} ({shown(file.kind)}) — {shown(file.name)}")
         out.print(file.text, markup=False, highlight=False)
 
 
@@ -63,8 +64,8 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
         from notices.cli.display import outcome_line
 
         out.print(
-            f"Configuration valid; every notice renders (modes {', '.join(report.modes)};"
-            f" languages {', '.join(report.languages)})."
+            f"Configuration valid; every notice renders (modes {shown(', '.join(report.modes))};"
+            f" languages {shown(', '.join(report.languages))})."
         )
         for outcome in report.outcomes:
             out.print(outcome_line(outcome), highlight=False)
@@ -91,7 +92,7 @@ def embed(
     """Print the one line to paste into every page of the site, so the banner appears there."""
     embedding = commands.embed(commands.Workspace.load(home, config), channel, publish=publish)
     if embedding.published_to:
-        err.print(f"notices.js published to {embedding.published_to}")
+        err.print(f"notices.js published to {shown(embedding.published_to)}")
     out.print(embedding.snippet, markup=False, highlight=False, soft_wrap=True)
 
 

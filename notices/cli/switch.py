@@ -25,6 +25,7 @@ from notices.cli.app import (
     note,
     out,
     print_json,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def run_switch(
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
         if progress is not None:
-            out.print(f"[bold]Switching to {mode}[/bold]")
+            out.print(f"[bold]Switching to {shown(mode)}[/bold]")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
     _print(outcome.result, json_output, workspace.config.zone, outcome.schedule)
@@ -97,7 +98,7 @@ def _print(
     if schedule is not None and schedule["planned_resume"]:
         out.print(f"  automatic resume: {local(schedule['planned_resume'], zone)}")
     if schedule is not None and schedule["warning"]:
-        err.print(f"[bold red]WARNING:[/bold red] {schedule['warning']}")
+        err.print(f"[bold red]WARNING:[/bold red] {shown(schedule['warning'])}")
 
 
 def add_mode_command(mode: str, help_text: str) -> None:
@@ -214,7 +215,7 @@ def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_outpu
             " `notices extend --until ...` changes what customers are told."
         )
     if not dry_run and report["warning"]:
-        err.print(f"[bold red]WARNING:[/bold red] {report['warning']}")
+        err.print(f"[bold red]WARNING:[/bold red] {shown(report['warning'])}")
     elif not dry_run and report["scheduler_alive"]:
         out.print("  the scheduler (`notices serve`) has it.")
     raise typer.Exit(0)
@@ -257,7 +258,7 @@ def extend(
             yes,
         )
         if progress is not None:
-            out.print(f"[bold]Extending {plan.mode}[/bold]")
+            out.print(f"[bold]Extending {shown(plan.mode)}[/bold]")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
     _print(outcome.result, json_output, zone, outcome.schedule)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from notices import masking
 from notices.config import SmsConfig, StaffMember
 from notices.db import Database
 from notices.errors import NoticesError
@@ -93,6 +94,7 @@ class StaffGate:
         from twilio.request_validator import RequestValidator
 
         token = os.environ.get(sms.auth_token_env)
+        masking.remember([token])
         if not token:
             reason = (
                 f"no auth token: the environment variable {sms.auth_token_env} is not set, so"
@@ -236,9 +238,7 @@ class StaffGate:
             self.log("sms.replied", payload, actor=staff.name, channel=channel)
         except Exception as exc:  # noqa: BLE001 - logged; nothing else can be done from here
             error = (str(exc) or type(exc).__name__).replace(staff.number, staff.name)
-            token = os.environ.get(sms.auth_token_env)
-            if token:
-                error = error.replace(token, "***")
+            error = masking.mask(error, [os.environ.get(sms.auth_token_env) or ""])
             self.log(
                 "sms.reply_failed",
                 {"to": staff.name, "purpose": purpose, "error": error},

@@ -153,6 +153,9 @@ OTHER_FAULTS += [
     ("abuse", "repeated code requests from a staff number (spoofed)", "at most `max_codes_per_hour` codes; told and logged once; the code already sent still confirms its command", "sms/test_sms.py::test_a_staff_number_under_attack_keeps_its_pending_code"),
     ("abuse", "`serve` restarted while a staff number is locked out", "still locked out: the limits are kept in the database", "sms/test_sms.py::test_the_limits_survive_a_restart_of_serve"),
     ("abuse", "300 unsigned POSTs while the auth token is missing", "503 each; one log record", "sms/test_sms.py::test_without_an_auth_token_unsigned_requests_write_one_record"),
+    ("secrets", "a proxy echoing the Authorization header: plain, base64 (Basic SID:token), URL-encoded, inside a URL", "no form of the token in the output of `check`, `evacuate`, `--dry-run`, `status`, `log show`, the database, the data folder or the dossier; shown as `Basic ***`, `[secret]`, `auth_token=***`", "reliability/test_secrets.py::test_a_proxy_echoing_the_authorization_header_leaks_the_secret_in_no_encoding"),
+    ("escaping", "a provider error with `[/admin]`, `[bold]`, ESC, BEL and C1 controls; a provider setting with `x[/y]=1` and `opts[lang]`", "shown verbatim as text (controls stripped) by `check`, `--dry-run`, `evacuate` and `status`; `evacuate` logs to the end and plans its resume", "reliability/test_markup.py::test_markup_and_controls_from_a_provider_are_shown_as_text"),
+    ("escaping", "the same in the live display on a terminal", "the display never stops the switch: exit 1 for the failed channel, `command.finished` and the resume planned", "reliability/test_markup.py::test_the_live_display_never_stops_a_switch"),
     ("abuse", "50 requests with forged signatures", "403 each; logged up to `max_failures_total`, then once with `more_not_logged`; staff not locked out", "sms/test_sms.py::test_invalid_signatures_are_logged_up_to_the_limit"),
 ]  # fmt: skip
 
