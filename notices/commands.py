@@ -198,7 +198,7 @@ def switch(
     if dry_run:
         return SwitchOutcome(orchestrator.switch(plan.mode, dry_run=True, **common))
     planner = _resume_planner(orchestrator, plan.returning, source=plan.command)
-    result = orchestrator.switch(plan.mode, dry_run=False, before_finish=planner, **common)
+    result = orchestrator.switch(plan.mode, dry_run=False, plan_resume=planner, **common)
     schedule = None
     if planner is not None and result.incident is not None and not result.incident.ended:
         nudge(orchestrator.database)

@@ -5,6 +5,7 @@ reaches that point, exactly as a power cut or `kill -9` would: no cleanup, no fi
 blocks. `which` narrows it to one channel (or file, or number). Points:
 
 - `after-snapshot`, `after-apply`, `before-restore`, `after-restore` (which: a channel);
+- `after-plan`: a switch wrote its incident and planned resume, and touched no channel yet;
 - `before-close`: every channel restored, the incident not yet closed;
 - `after-file` (which: a file name): a folder publisher wrote that file, maybe not the others;
 - `after-number` (which: an entry of `numbers`): Twilio took that number's new routing;

@@ -11,6 +11,7 @@ Each channel runs in its own worker with its own retries; one failing never stop
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import time
@@ -292,12 +293,13 @@ class Orchestrator:
         arguments: dict[str, Any],
         command: str | None = None,
         require_open: bool = False,
-        before_finish: Callable[[Incident], None] | None = None,
+        plan_resume: Callable[[Incident], None] | None = None,
     ) -> Result:
         """Switch to `mode`. `command` names it in the log (default: the mode); with
-        `require_open` (extend), no incident open is an error, checked under the lock;
-        `before_finish` (planning the automatic resume) runs under the lock, logged as part
-        of the command."""
+        `require_open` (extend), no incident open is an error, checked under the lock.
+        `plan_resume` (planning the automatic resume) runs in the transaction that writes
+        the incident's expected return, before any channel is touched: a crash can never
+        leave the automatic resume at another time than the incident's return."""
         with self._locked():
             current = self.incidents.open_incident()
             if require_open and current is None:
@@ -329,6 +331,8 @@ class Orchestrator:
             if current is None:
                 with self.database.transaction():
                     incident = self.incidents.open(mode, started, returning, reasons)
+                    if plan_resume is not None:
+                        plan_resume(incident)
                     self.log.append(
                         "incident.opened",
                         {
@@ -357,8 +361,11 @@ class Orchestrator:
                         },
                         incident=current.id,
                     )
-                incident = self.incidents.get(current.id)  # type: ignore[assignment]
-                assert incident is not None
+                    incident = self.incidents.get(current.id)  # type: ignore[assignment]
+                    assert incident is not None
+                    if plan_resume is not None:
+                        plan_resume(incident)
+            crash_point("after-plan")
 
             gate = Gate([c.name for c in self.channels])
             outcomes = self._run_all(
@@ -370,8 +377,6 @@ class Orchestrator:
             )
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
-            if before_finish is not None:
-                before_finish(incident)
             result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
@@ -818,6 +823,24 @@ class Orchestrator:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _interrupted(self, incident: Incident | None) -> str | None:
+        """The command that left `incident` half done (killed, or the machine went down),
+        if no command is running now: `switching` or `resuming` with the lock free."""
+        from filelock import Timeout
+
+        if incident is None or incident.status not in ("switching", "resuming"):
+            return None
+        lock = self.lock()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None  # it is running now
+        except OSError:
+            pass  # a read-only data folder: nothing can be running on it
+        else:
+            lock.release()
+        return _last_command(self.database)
+
     def status(self) -> dict[str, Any]:
         incident = self.incidents.open_incident()
         states = self.incidents.channel_states(incident.id) if incident else {}
@@ -866,10 +889,18 @@ class Orchestrator:
             "mode": incident.mode if incident else "normal",
             "incident": incident.id if incident else None,
             "status": incident.status if incident else None,
+            "interrupted": self._interrupted(incident),
             "started": incident.started if incident else None,
             "expected_return": incident.expected_return if incident else None,
             "channels": channels,
         }
+
+
+def _last_command(database: Database) -> str:
+    rows = database.query(
+        "SELECT payload FROM log WHERE kind = 'command.started' ORDER BY seq DESC LIMIT 1"
+    )
+    return str(json.loads(rows[0][0]).get("command") or "the switch") if rows else "the switch"
 
 
 def _incident_state(

@@ -150,6 +150,14 @@ def print_status(console: Console, status: dict[str, Any], zone: ZoneInfo) -> No
         )
         console.print(f"  started:         {local(status['started'], zone)}")
         console.print(f"  expected return: {local(status['expected_return'], zone)}")
+    if status.get("interrupted"):
+        command = shown(status["interrupted"])
+        console.print(
+            f"[bold red]{command} interrupted[/bold red]: it did not finish, so some channels"
+            " may still show what they showed before it, while the expected return and the"
+            f" automatic resume are already its new ones. Run `notices {command}` again to"
+            " complete it (or `notices resume`)."
+        )
     for channel in status["channels"]:
         mark = "[green]✓[/green]" if channel["ok"] else "[bold red]✗[/bold red]"
         detail = channel.get("read_back") or ""
