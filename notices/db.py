@@ -278,16 +278,29 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _storage_error(exc) from None
             self._depth = 1
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read rows under the lock: threads of one command share this connection."""
@@ -296,6 +309,14 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _storage_error(exc: sqlite3.OperationalError) -> Exception:
+    """A full disk or an unwritable database as a StorageError; any other error as it was."""
+    why = describe_os_error(exc)
+    if why in ("the disk is full", "the file system is read-only") or "disk i/o" in why.lower():
+        return StorageError(f"the evidence log cannot be written: {why}")
+    return exc
 
 
 def describe_os_error(exc: BaseException) -> str:

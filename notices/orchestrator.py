@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError
 
 from notices import masking
-from notices.channels.base import Artefacts, Channel, ChannelContext, Setting
+from notices.channels.base import Artefacts, Channel, ChannelContext, Receipt, Setting
 from notices.channels.registry import channel_class
 from notices.config import Config
 from notices.db import Database, describe_os_error
@@ -207,6 +207,9 @@ class Orchestrator:
         self.progress = _never_raises(progress)
         # Provider calls per channel in the current command (all steps, retries included).
         self._attempts: dict[str, int] = {}
+        # Receipts of the channels this command has switched, kept in memory: if the log
+        # cannot be written (a full disk), the error still names them.
+        self.receipts: dict[str, Receipt] = {}
         self._attempts_lock = threading.Lock()
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database, actor=actor)
@@ -317,69 +320,103 @@ class Orchestrator:
             if missing is not None:
                 raise missing
             self.database.check_writable()
+            try:
+                return self._switch_logged(
+                    mode, current, artefacts, started, expected_return, reasons,
+                    arguments, command, plan_resume,
+                )  # fmt: skip
+            except StorageError as exc:
+                raise StorageError(self._half_logged(exc, command or mode)) from None
 
-            self.log.append(
-                "command.started",
-                {
-                    "command": command or mode,
-                    "arguments": arguments,
-                    "channels": {c.name: c.describe() for c in self.channels},
-                },
-                incident=current.id if current else None,
-            )
-            returning = utc_stamp(expected_return) if expected_return else None
-            if current is None:
-                with self.database.transaction():
-                    incident = self.incidents.open(mode, started, returning, reasons)
-                    if plan_resume is not None:
-                        plan_resume(incident)
-                    self.log.append(
-                        "incident.opened",
-                        {
-                            "mode": mode,
-                            "started": incident.started,
-                            "expected_return": returning,
-                            "reasons": reasons,
-                        },
-                        incident=incident.id,
-                    )
-            else:
-                with self.database.transaction():
-                    self.incidents.update(
-                        current.id,
-                        mode=mode,
-                        expected_return=returning,
-                        reasons=reasons,
-                        status="switching",
-                    )
-                    self.log.append(
-                        "incident.updated",
-                        {
-                            "mode": {"from": current.mode, "to": mode},
-                            "expected_return": {"from": current.expected_return, "to": returning},
-                            "reasons": reasons,
-                        },
-                        incident=current.id,
-                    )
-                    incident = self.incidents.get(current.id)  # type: ignore[assignment]
-                    assert incident is not None
-                    if plan_resume is not None:
-                        plan_resume(incident)
-            crash_point("after-plan")
+    def _half_logged(self, exc: StorageError, command: str) -> str:
+        """A full disk mid-switch: what was switched (from the receipts in memory), what
+        was not, and what to run once there is room."""
+        switched = sorted(self.receipts)
+        others = [c.name for c in self.channels if c.name not in self.receipts]
+        said = f"{exc}. " + (
+            f"Switched: {', '.join(switched)}" if switched else "No channel was switched"
+        )
+        if switched and others:
+            said += f"; not switched: {', '.join(others)}"
+        return (
+            f"{said}. The log may lack the last steps. Free some space in {self.home}, then"
+            f" run `notices {command} --yes` again to complete and log it, or"
+            " `notices resume --yes` to put everything back"
+        )
 
-            gate = Gate([c.name for c in self.channels])
-            outcomes = self._run_all(
-                lambda channel: self._switch_channel(
-                    channel, incident, artefacts[channel.name], gate
-                ),
-                incident.id,
-                gate,
-            )
-            status = "active" if all(o.ok for o in outcomes) else "partial"
-            self.incidents.update(incident.id, status=status)
-            result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
-            self._finish(result)
-            return result
+    def _switch_logged(
+        self,
+        mode: str,
+        current: Incident | None,
+        artefacts: dict[str, Artefacts],
+        started: datetime,
+        expected_return: datetime | None,
+        reasons: dict[str, str] | None,
+        arguments: dict[str, Any],
+        command: str | None,
+        plan_resume: Callable[[Incident], None] | None,
+    ) -> Result:
+        """The switch proper, under the lock, once everything is checked."""
+        self.log.append(
+            "command.started",
+            {
+                "command": command or mode,
+                "arguments": arguments,
+                "channels": {c.name: c.describe() for c in self.channels},
+            },
+            incident=current.id if current else None,
+        )
+        returning = utc_stamp(expected_return) if expected_return else None
+        if current is None:
+            with self.database.transaction():
+                incident = self.incidents.open(mode, started, returning, reasons)
+                if plan_resume is not None:
+                    plan_resume(incident)
+                self.log.append(
+                    "incident.opened",
+                    {
+                        "mode": mode,
+                        "started": incident.started,
+                        "expected_return": returning,
+                        "reasons": reasons,
+                    },
+                    incident=incident.id,
+                )
+        else:
+            with self.database.transaction():
+                self.incidents.update(
+                    current.id,
+                    mode=mode,
+                    expected_return=returning,
+                    reasons=reasons,
+                    status="switching",
+                )
+                self.log.append(
+                    "incident.updated",
+                    {
+                        "mode": {"from": current.mode, "to": mode},
+                        "expected_return": {"from": current.expected_return, "to": returning},
+                        "reasons": reasons,
+                    },
+                    incident=current.id,
+                )
+                incident = self.incidents.get(current.id)  # type: ignore[assignment]
+                assert incident is not None
+                if plan_resume is not None:
+                    plan_resume(incident)
+        crash_point("after-plan")
+
+        gate = Gate([c.name for c in self.channels])
+        outcomes = self._run_all(
+            lambda channel: self._switch_channel(channel, incident, artefacts[channel.name], gate),
+            incident.id,
+            gate,
+        )
+        status = "active" if all(o.ok for o in outcomes) else "partial"
+        self.incidents.update(incident.id, status=status)
+        result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
+        self._finish(result)
+        return result
 
     def _switch_channel(
         self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
@@ -421,8 +458,9 @@ class Orchestrator:
             "switching",
         )
         receipt = self._attempt(channel, incident, "apply", lambda: channel.apply(artefacts))
+        self.receipts[channel.name] = receipt
         crash_point("after-apply", channel.name)
-        self.log.append(
+        self._append_retrying(
             "channel.applied",
             {
                 "changed": receipt.changed,
@@ -444,6 +482,18 @@ class Orchestrator:
             changed=receipt.changed,
             summary=channel.public(expected).summary,
         )
+
+    def _append_retrying(self, kind: str, payload: dict[str, Any], **where: Any) -> None:
+        """Log a change a provider has already made: a full disk may clear in a moment
+        (a log rotated, a temp file removed), so try a few times before giving up."""
+        for wait in (0.2, 0.5, 1.0, None):
+            try:
+                self.log.append(kind, payload, **where)
+                return
+            except StorageError:
+                if wait is None:
+                    raise
+                time.sleep(wait)
 
     def _read_back(
         self, channel: Channel, incident: Incident, expected: Setting, target: str

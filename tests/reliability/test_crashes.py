@@ -18,6 +18,7 @@ from filelock import FileLock
 from tests.phone.conftest import ACCOUNT, WebRoot, standin_server, twilio, web, web_server  # noqa: F401
 from tests.phone.standin import TwilioStandIn
 from tests.reliability.conftest import records
+from tests.reliability.test_durability import mounted
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +65,10 @@ class Rig:
 
 @pytest.fixture
 def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
+    return build_rig(twilio, web, home)
+
+
+def build_rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
     for sid, phone in NUMBERS.items():
         twilio.add_number(ACCOUNT, sid, phone, **ORIGINAL)
     (home / "site" / "mail").mkdir(parents=True)
@@ -266,3 +271,48 @@ def test_extend_killed_at_random_moments_never_hides_an_early_resume(
     assert consistent_or_said(notices, rig)["interrupted"] is None
     assert set(rig.truth().values()) == {"incident"}
     assert notices("log", "verify").exit_code == 0
+
+
+# -- a disk that fills during a switch ---------------------------------------------------
+
+
+def test_a_disk_filling_mid_evacuate_names_what_was_switched(
+    notices,
+    notices_process,
+    twilio: TwilioStandIn,  # noqa: F811
+    web: WebRoot,  # noqa: F811
+    home: Path,
+):
+    home.mkdir(parents=True)
+    with mounted("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(home)):
+        rig = build_rig(twilio, web, home)
+        filler = home / "filler"
+        # The phone (at Twilio) has switched, then the disk is full: the log takes no more
+        # records (its channel.applied is tried again, then given up).
+        process = notices_process(
+            "evacuate",
+            "--for",
+            "4h",
+            "--yes",
+            env={
+                "NOTICES_FAULT_INJECT": "fill-after-apply:phone",
+                "NOTICES_FAULT_FILL": str(filler),
+            },
+        )
+        out, err = process.communicate(timeout=90)
+        assert process.returncode == 1, out + err
+        assert "Traceback" not in out + err, out + err
+        said = " ".join(err.split())
+        print(said)
+        assert "the disk is full" in said and "Switched: " in said, said
+        assert "phone" in said.split("Switched: ")[1].split(".")[0], said
+        assert "notices evacuate --yes" in said and "notices resume --yes" in said, said
+        assert len(err.strip().splitlines()) <= 6, err
+        assert rig.truth()["phone"] == "incident"
+
+        filler.unlink()  # room again
+        assert notices("log", "verify").exit_code == 0
+        back = notices("resume", "--yes")
+        assert back.exit_code == 0, back.stdout + back.stderr
+        assert rig.truth() == dict.fromkeys(("phone", "website", "mail"), "normal")
+        assert notices("log", "verify").exit_code == 0
