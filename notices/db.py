@@ -183,7 +183,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 class Database:
     """One connection to notices.db, shared by the threads of one command under a lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.read_only = read_only
         try:
             self._open_retrying(path)
         except (OSError, sqlite3.Error) as exc:
@@ -209,6 +210,9 @@ class Database:
                 time.sleep(0.05)
 
     def _open(self, path: Path) -> None:
+        if self.read_only:
+            self._open_read_only(path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
@@ -222,6 +226,24 @@ class Database:
         self.lock = threading.RLock()
         self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
+
+    def _open_read_only(self, path: Path) -> None:
+        """Read only, writing nothing, not even a lock or WAL index: `log verify` of a copy
+        on read-only media. A folder that cannot be written has no writer, so the database
+        is opened as immutable unless an un-checkpointed WAL must still be read."""
+        from urllib.parse import quote
+
+        self.path = path
+        wal = path.with_name(path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        immutable = not os.access(path.parent, os.W_OK) and not pending
+        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+        self.conn = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.lock = threading.RLock()
+        self._depth = 0
 
     def _migrate(self) -> None:
         with self.transaction():

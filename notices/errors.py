@@ -54,6 +54,10 @@ class LogIntegrityError(NoticesError):
     pass
 
 
+class KeyFileError(NoticesError):
+    """A key in the data folder's `keys/` is empty or malformed: refused before any switch."""
+
+
 class ChannelError(NoticesError):
     """A provider failed. `transient` says whether trying again may help."""
 

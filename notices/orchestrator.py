@@ -320,6 +320,7 @@ class Orchestrator:
             if missing is not None:
                 raise missing
             self.database.check_writable()
+            check_keys(self.home)
             try:
                 return self._switch_logged(
                     mode, current, artefacts, started, expected_return, reasons,
@@ -565,6 +566,7 @@ class Orchestrator:
                     )
                 return Result("resume", incident.mode, incident, outcomes, dry_run=True)
             self.database.check_writable()
+            check_keys(self.home)
             self.log.append(
                 "command.started",
                 {
@@ -944,6 +946,16 @@ class Orchestrator:
             "expected_return": incident.expected_return if incident else None,
             "channels": channels,
         }
+
+
+def check_keys(home: Path) -> None:
+    """The signing and personal-data keys load (created if missing): an empty or malformed
+    one stops the command here, before any channel is touched (KeyFileError)."""
+    from notices.evidence.anchor import SigningKey
+    from notices.evidence.personal import hmac_key
+
+    SigningKey(home)
+    hmac_key(home)
 
 
 def _last_command(database: Database) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,10 +73,13 @@ def log_verify(
     if folder is not None:
         _verify_dossier(folder, expect_key, json_output)
         return
-    log = open_log(home or default_home())
+    folder = home or default_home()
+    # A copy on read-only media verifies too: read only, and no checkpoint written.
+    writable = os.access(folder, os.W_OK) and os.access(folder / "notices.db", os.W_OK)
+    log = open_log(folder, read_only=not writable)
     try:
         result = log.verify()
-        if result.ok:
+        if result.ok and writable:
             log.anchor("verify")
     finally:
         log.database.close()

@@ -27,13 +27,13 @@ CSV_COLUMNS = (
 )
 
 
-def open_log(home: Path) -> EvidenceLog:
+def open_log(home: Path, read_only: bool = False) -> EvidenceLog:
     """The log of an existing data folder. A mistyped --home must not look like an empty,
     valid log, so a missing database is an error rather than a new one."""
     path = home / "notices.db"
     if not path.exists():
         raise UsageError(f"no evidence log at {path}: check --home / NOTICES_HOME")
-    return EvidenceLog(Database(path))
+    return EvidenceLog(Database(path, read_only=read_only))
 
 
 def _brief(record: Record) -> str:

@@ -56,3 +56,48 @@ def test_read_only_data_folder_fails_before_switching(notices, home: Path):
         assert run.exit_code == 1, run.stdout + run.stderr
         assert "read-only" in run.stderr and "Nothing was switched" in run.stderr
     assert site_files(home) == {} and log_count(home) == before
+
+
+@pytest.mark.parametrize(
+    ("key", "content"),
+    [
+        ("keys/signing-ed25519.pem", b""),  # what a power cut at creation left
+        ("keys/signing-ed25519.pem", b"-----BEGIN PRIVATE KEY-----\nAAAA\n"),
+        ("keys/personal-hmac.key", b""),
+    ],
+    ids=["empty-signing", "malformed-signing", "empty-personal"],
+)
+def test_an_empty_or_malformed_key_is_refused_before_switching(
+    notices, home: Path, key: str, content: bytes
+):
+    assert notices("status").exit_code == 0
+    (home / key).unlink(missing_ok=True)
+    (home / key).parent.mkdir(parents=True, exist_ok=True)
+    (home / key).write_bytes(content)
+    before = log_count(home)
+    run = notices("evacuate", "--yes")
+    assert run.exit_code == 1, run.stdout + run.stderr
+    said = " ".join(run.stderr.split())
+    assert said.startswith("error:") and "Traceback" not in said, said
+    assert str(home / key) in said and "Nothing was switched" in said, said
+    assert "empty" in said or "not a valid key" in said, said
+    assert site_files(home) == {} and log_count(home) == before
+
+
+def test_keys_are_written_whole_and_private(notices, home: Path):
+    assert notices("evacuate", "--yes").exit_code == 0
+    for key in ("keys/signing-ed25519.pem", "keys/personal-hmac.key"):
+        path = home / key
+        assert path.stat().st_size > 0 and path.stat().st_mode & 0o777 == 0o600, key
+    assert not [p for p in (home / "keys").iterdir() if p.name.startswith(".")], "no temp left"
+
+
+def test_log_verify_needs_no_write_access(notices, home: Path):
+    assert notices("evacuate", "--yes").exit_code == 0
+    assert notices("resume", "--yes").exit_code == 0
+    for lock in home.rglob("*.lock"):
+        lock.unlink()
+    with mounted("mount", "--bind", "-o", "ro", str(home), str(home)):
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(home)], check=True)
+        run = notices("log", "verify")
+        assert run.exit_code == 0, run.stdout + run.stderr
