@@ -325,6 +325,7 @@ class CheckReport:
     modes: list[str]
     languages: list[str]
     outcomes: list[ChannelOutcome] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # paths made private again
 
     @property
     def ok(self) -> bool:
@@ -333,15 +334,19 @@ class CheckReport:
 
 def check(workspace: Workspace) -> CheckReport:
     """Render every mode for every channel (with and without a return time) and probe every
-    channel's provider: credentials, targets, publish locations. Changes nothing."""
+    channel's provider: credentials, targets, publish locations. Changes nothing but the
+    data folder's permissions: 0700 for folders, 0600 for files, repaired and reported."""
+    from notices.paths import repair_private
+
     config = workspace.config
+    repaired = [str(path) for path in repair_private(workspace.home)]
     with open_session(workspace) as session:
         now = datetime.now(UTC)
         for mode in config.all_modes():
             for returning in (None, now + timedelta(hours=4)):
                 session.orchestrator.build_all(mode, None, now, returning)
         outcomes = session.orchestrator.probe()
-    return CheckReport(list(config.all_modes()), list(config.languages), outcomes)
+    return CheckReport(list(config.all_modes()), list(config.languages), outcomes, repaired)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
                 "modes": report.modes,
                 "languages": report.languages,
                 "channels": [o.as_json() | {"detail": o.summary} for o in report.outcomes],
+                "permissions_repaired": report.repaired,
             }
         )
     else:
@@ -69,6 +70,11 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
         )
         for outcome in report.outcomes:
             out.print(outcome_line(outcome), highlight=False)
+        if report.repaired:
+            out.print(
+                f"Permissions repaired (folders 0700, files 0600): {len(report.repaired)}"
+                f" paths in the data folder, e.g. {shown(report.repaired[0])}"
+            )
         out.print(
             "[green]OK[/green]: an evacuation would work."
             if report.ok

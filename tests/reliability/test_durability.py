@@ -101,3 +101,34 @@ def test_log_verify_needs_no_write_access(notices, home: Path):
         subprocess.run(["mount", "-o", "remount,bind,ro", str(home)], check=True)
         run = notices("log", "verify")
         assert run.exit_code == 0, run.stdout + run.stderr
+
+
+def private(root: Path) -> list[str]:
+    """Paths under `root` (itself included) that are not 0700 (folders) or 0600 (files)."""
+    wrong = []
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        if mode != (0o700 if path.is_dir() else 0o600):
+            wrong.append(f"{path} {oct(mode)}")
+    return wrong
+
+
+def test_the_data_folder_and_dossiers_are_their_owners_alone(notices, home: Path, tmp_path):
+    assert notices("init").exit_code == 0
+    assert private(home) == []
+    assert notices("evacuate", "--yes").exit_code == 0
+    incident = notices("status", "--json").json()["incident"]
+    dossier = tmp_path / "dossier"
+    assert notices("log", "export", "--incident", incident, "-o", str(dossier)).exit_code == 0
+    assert (home / "notices.db").exists() and (home / "keys").is_dir()
+    assert private(home) == [] and private(dossier) == []
+
+
+def test_check_repairs_the_permissions(notices, home: Path):
+    assert notices("evacuate", "--yes").exit_code == 0
+    home.chmod(0o755)
+    (home / "notices.db").chmod(0o644)
+    (home / "keys").chmod(0o755)
+    run = notices("check")
+    assert "Permissions repaired" in run.stdout, run.stdout
+    assert private(home) == []
