@@ -375,11 +375,19 @@ def load_config(path: Path | None) -> Config:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration {path}: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: {len(raw):,} bytes is too large for a configuration (at most"
+            f" {MAX_CONFIG_BYTES:,}): is it the right file?"
+        )
     text = decode_config(path, raw)
+    check_nesting(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # any other failure of the parser
+        raise ConfigError(f"{path}: not valid TOML: {type(exc).__name__}") from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -388,6 +396,52 @@ def load_config(path: Path | None) -> Config:
         config = config.model_copy(update={"templates": (path.parent / config.templates)})
     config._source = path
     return config
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_DEPTH = 32  # arrays and inline tables inside each other
+
+
+def check_nesting(path: Path, text: str) -> None:
+    """Refuse arrays and inline tables nested deeper than MAX_CONFIG_DEPTH, naming where,
+    before the parser recurses into them (a RecursionError on every command otherwise)."""
+    depth = 0
+    quote = ""
+    line, column = 1, 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+            if quote in ('"', "'"):
+                quote = ""  # a one-line string ends with its line (or is an error)
+        elif quote:
+            if char == "\\" and quote in ('"', '"""'):
+                index += 1
+                column += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                column += len(quote) - 1
+                quote = ""
+        elif char == "#":
+            end = text.find("\n", index)
+            index = (end if end != -1 else len(text)) - 1
+        elif char in "\"'":
+            triple = char * 3
+            quote = triple if text.startswith(triple, index) else char
+            index += len(quote) - 1
+            column += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_CONFIG_DEPTH:
+                raise ConfigError(
+                    f"{path}, line {line}, column {column}: arrays or tables nested more than"
+                    f" {MAX_CONFIG_DEPTH} deep; a configuration needs far fewer"
+                )
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
 
 
 def decode_config(path: Path, raw: bytes) -> str:

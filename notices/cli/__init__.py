@@ -77,7 +77,7 @@ def _configured_modes(argv: list[str]) -> list[str]:
         return []
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML: reported later
+    except (OSError, ValueError, RecursionError):  # unreadable, not TOML: reported later
         return []
     modes = data.get("modes", {})
     return [

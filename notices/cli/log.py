@@ -243,6 +243,7 @@ def callbacks(
 ) -> None:
     """The people who tried to reach you during an incident, newest first: call them back."""
     from notices.evidence.contacts import callbacks as list_callbacks
+    from notices.evidence.export import spreadsheet_safe
     from notices.timeparse import from_stamp
 
     workspace = commands.Workspace.load(home, config)
@@ -265,8 +266,10 @@ def callbacks(
         return
     for person in people:
         when = from_stamp(person.last).astimezone(workspace.config.zone)
+        # Pasted into a spreadsheet, no line may start a formula (OWASP CSV injection).
+        party = str(spreadsheet_safe(person.party or "(erased)"))
         out.print(
-            f"{when:%Y-%m-%d %H:%M}  {person.party or '(erased)':<20} {person.contacts:>3}x"
+            f"{when:%Y-%m-%d %H:%M}  {party:<20} {person.contacts:>3}x"
             f"  {', '.join(person.kinds)} via {', '.join(person.channels)}",
             markup=False,
             highlight=False,
