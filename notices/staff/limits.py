@@ -57,6 +57,9 @@ class RateLimits:
         self.database = database
         self.key = key
         self.clock = clock
+        # (scope, key) -> when its window ends, for scopes already over their limit and told:
+        # a flood is then answered from memory, without a database write per request.
+        self._quiet: dict[tuple[str, str], float] = {}
 
     def digest(self, value: str | None) -> str:
         """The key of a number in this table: a keyed digest, never the number."""
@@ -88,10 +91,33 @@ class RateLimits:
         return int(rows[0][0]) if rows else 0
 
     def budget(self, scope: str, key: str, limit: int, window: float) -> Budget:
-        return Budget.of(self.hit(scope, key, window), limit)
+        if self._is_quiet(scope, key):
+            return Budget.QUIET
+        budget = Budget.of(self.hit(scope, key, window), limit)
+        if budget is Budget.QUIET:
+            self._quiet_until_window_ends(scope, key)
+        return budget
+
+    def _is_quiet(self, scope: str, key: str) -> bool:
+        ends = self._quiet.get((scope, key))
+        if ends is not None and self.clock() < ends:
+            return True
+        self._quiet.pop((scope, key), None)
+        return False
+
+    def _quiet_until_window_ends(self, scope: str, key: str) -> None:
+        rows = self.database.query(
+            "SELECT ends FROM gate_limits WHERE scope = ? AND key = ?", (scope, key)
+        )
+        if rows:
+            if len(self._quiet) > 10_000:  # many numbers: forget the oldest first
+                self._quiet.pop(next(iter(self._quiet)))
+            self._quiet[(scope, key)] = float(rows[0][0])
 
     def first_telling(self, scope: str, key: str, window: float) -> bool:
         """True once per window of (scope, key): the moment to log or tell of a limit."""
+        if self._is_quiet(scope, key):
+            return False
         now = self.clock()
         with self.database.transaction() as conn:
             conn.execute("DELETE FROM gate_limits WHERE ends <= ?", (now,))
@@ -104,4 +130,6 @@ class RateLimits:
                 "UPDATE gate_limits SET told = 1 WHERE scope = ? AND key = ? AND told = 0",
                 (scope, key),
             ).rowcount
+        if changed != 1:
+            self._quiet_until_window_ends(scope, key)
         return changed == 1

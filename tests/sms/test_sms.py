@@ -116,7 +116,8 @@ def test_pin_runs_at_once_and_replies_in_the_language_of_the_keyword(gateway):
     command = records(gw.home, "command.started")[0]
     assert command["actor"] == "Oskari Lind"
     assert command["payload"]["arguments"]["factor"] == "pin"
-    assert PIN not in raw_log(gw.home)
+    # As a word: a random hex digest holds "4711" in about 2 % of runs.
+    assert not re.search(rf"\b{PIN}\b", raw_log(gw.home))
 
     # STATUS needs the second factor too; with the PIN it answers at once.
     gw.text(OSKARI, f"TILA {PIN}")
