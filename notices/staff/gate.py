@@ -179,6 +179,15 @@ class StaffGate:
         """True once per window for this number: when to log or tell of a limit."""
         return self.limits.first_telling(what, self.limits.digest(number), window)
 
+    def unclear(self, number: str, sms: SmsConfig) -> Budget:
+        """Count a text from this staff number that is no command (answered with help)."""
+        return self.limits.budget(
+            "unclear",
+            self.limits.digest(number),
+            sms.max_failures_per_sender,
+            sms.failure_window_s,
+        )
+
     def code_allowed(self, number: str, sms: SmsConfig) -> Budget:
         """Count a code request by this staff number: at most `max_codes_per_hour`."""
         return self.limits.budget("codes", self.limits.digest(number), sms.max_codes_per_hour, 3600)

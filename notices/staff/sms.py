@@ -162,17 +162,27 @@ class SmsLine:
         try:
             command = parse_command(body, config, staff)
         except TimeError as exc:
-            self.gate.log("sms.refused", {"reason": "bad time", "message": sid}, actor=staff.name)
-            self.gate.reply(sms, staff, text(lang, "bad_time", error=str(exc)), "bad time")
+            self._unclear(sms, staff, sid, "bad time", text(lang, "bad_time", error=str(exc)))
             return
         self.last_lang[staff.number] = lang
         if command is None:
-            self.gate.log(
-                "sms.refused", {"reason": "not a command", "message": sid}, actor=staff.name
-            )
-            self.gate.reply(sms, staff, _usage(config, lang), "usage")
+            self._unclear(sms, staff, sid, "not a command", _usage(config, lang))
             return
         self._second_factor(config, sms, staff, command, sid, now)
+
+    def _unclear(
+        self, sms: SmsConfig, staff: StaffMember, sid: str, reason: str, answer: str
+    ) -> None:
+        """A text that is no command: answered with help, up to `max_failures_per_sender`
+        times per window and number (never locking anyone out); past it, logged once more
+        and then not answered, so a spoofed staff number cannot make us text on and on."""
+        budget = self.gate.unclear(staff.number, sms)
+        if budget is Budget.QUIET:
+            return
+        more = {"more_not_logged": True} if budget is Budget.LAST else {}
+        self.gate.log("sms.refused", {"reason": reason, "message": sid, **more}, actor=staff.name)
+        if budget is Budget.LOG:
+            self.gate.reply(sms, staff, answer, "usage" if reason == "not a command" else reason)
 
     def _second_factor(
         self,

@@ -345,3 +345,17 @@ def test_a_failure_is_reported_in_plain_words(gateway, home):
     assert "phone: switched" in reply and "mail: FAILED: " in reply
     assert "No return time: send RESUME" in reply
     assert "Send the command again" in reply
+
+
+def test_texts_that_are_no_command_get_a_bounded_number_of_answers(gateway):
+    gw = gateway(max_failures_per_sender=3)
+    for _ in range(10):  # from a spoofed staff number, say
+        gw.text(MAIJA, "HELLO?")
+    time.sleep(1)
+    assert len(gw.replies(MAIJA)) == 3, gw.replies(MAIJA)
+    refused = refusals(gw.home)
+    assert [r["reason"] for r in refused] == ["not a command"] * 4
+    assert refused[-1]["more_not_logged"] is True
+    # Not counted as failures: the number is not locked out, a command still gets its code.
+    gw.text(MAIJA, "EVAKUOI")
+    assert code_in(gw.next_reply(MAIJA, 3))
