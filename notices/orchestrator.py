@@ -368,43 +368,10 @@ class Orchestrator:
             incident=current.id if current else None,
         )
         returning = utc_stamp(expected_return) if expected_return else None
-        if current is None:
-            with self.database.transaction():
-                incident = self.incidents.open(mode, started, returning, reasons)
-                if plan_resume is not None:
-                    plan_resume(incident)
-                self.log.append(
-                    "incident.opened",
-                    {
-                        "mode": mode,
-                        "started": incident.started,
-                        "expected_return": returning,
-                        "reasons": reasons,
-                    },
-                    incident=incident.id,
-                )
-        else:
-            with self.database.transaction():
-                self.incidents.update(
-                    current.id,
-                    mode=mode,
-                    expected_return=returning,
-                    reasons=reasons,
-                    status="switching",
-                )
-                self.log.append(
-                    "incident.updated",
-                    {
-                        "mode": {"from": current.mode, "to": mode},
-                        "expected_return": {"from": current.expected_return, "to": returning},
-                        "reasons": reasons,
-                    },
-                    incident=current.id,
-                )
-                incident = self.incidents.get(current.id)  # type: ignore[assignment]
-                assert incident is not None
-                if plan_resume is not None:
-                    plan_resume(incident)
+        with self.database.transaction():
+            incident = self._open_or_update(current, mode, started, returning, reasons)
+            if plan_resume is not None:
+                plan_resume(incident)
         crash_point("after-plan")
 
         gate = Gate([c.name for c in self.channels])
@@ -418,6 +385,45 @@ class Orchestrator:
         result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
         self._finish(result)
         return result
+
+    def _open_or_update(
+        self,
+        current: Incident | None,
+        mode: str,
+        started: datetime,
+        returning: str | None,
+        reasons: dict[str, str] | None,
+    ) -> Incident:
+        """Open the incident, or set the open one's new mode, return and reasons (status
+        `switching` until the channels are done); logged. In the caller's transaction."""
+        if current is None:
+            incident = self.incidents.open(mode, started, returning, reasons)
+            self.log.append(
+                "incident.opened",
+                {
+                    "mode": mode,
+                    "started": incident.started,
+                    "expected_return": returning,
+                    "reasons": reasons,
+                },
+                incident=incident.id,
+            )
+            return incident
+        self.incidents.update(
+            current.id, mode=mode, expected_return=returning, reasons=reasons, status="switching"
+        )
+        self.log.append(
+            "incident.updated",
+            {
+                "mode": {"from": current.mode, "to": mode},
+                "expected_return": {"from": current.expected_return, "to": returning},
+                "reasons": reasons,
+            },
+            incident=current.id,
+        )
+        updated = self.incidents.get(current.id)
+        assert updated is not None
+        return updated
 
     def _switch_channel(
         self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
