@@ -131,11 +131,19 @@ def log_export(
             help="Show callers' numbers and addresses unmasked (this is logged).",
         ),
     ] = False,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="File mode in octal, e.g. 640 to let the group read (default 600: yours only).",
+        ),
+    ] = None,
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
     """Export an incident (or a period) as a dossier folder: report.pdf, events.csv,
     events.jsonl, contacts.csv and a signed manifest.json. With --format, one file only."""
+    permissions = _file_mode(mode)
     single = fmt is not None or output.suffix in (".jsonl", ".csv")
     if single:
         fmt = fmt or output.suffix[1:]
@@ -148,6 +156,7 @@ def log_export(
             from notices.evidence.export import export
 
             count, digest = export(log, output, fmt, incident)
+            _chmod(output, permissions)
             out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
             return
         from notices.evidence.dossier import export_dossier
@@ -156,6 +165,7 @@ def log_export(
             raise UsageError("say what to export: --incident ID, or --since/--until")
         settings = _dossier_settings(workspace, incident, since, until, lang, include_personal)
         manifest = export_dossier(log, output, settings)
+        _chmod(output, permissions)
     finally:
         log.database.close()
     slice_ = manifest["slice"]
@@ -164,6 +174,28 @@ def log_export(
         f" chain head {manifest['log_head']['link']}."
     )
     out.print(f"Check it with: notices log verify {output}")
+
+
+def _file_mode(text: str | None) -> int | None:
+    """--mode: an octal file mode without execute or special bits (600, 640, 644)."""
+    if text is None:
+        return None
+    try:
+        value = int(text, 8)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0o666 or value & 0o111:
+        raise UsageError(f"--mode must be an octal file mode such as 600 or 640, not {text!r}")
+    return value
+
+
+def _chmod(output: Path, mode: int | None) -> None:
+    """Give the export's files `mode` (and its folders the matching search bits)."""
+    if mode is None:
+        return
+    folder_mode = mode | ((mode & 0o444) >> 2)  # r -> r-x for the folders
+    for path in [output, *output.rglob("*")] if output.is_dir() else [output]:
+        path.chmod(folder_mode if path.is_dir() else mode)
 
 
 def _dossier_settings(

@@ -132,3 +132,18 @@ def test_check_repairs_the_permissions(notices, home: Path):
     run = notices("check")
     assert "Permissions repaired" in run.stdout, run.stdout
     assert private(home) == []
+
+
+def test_export_mode_lets_the_group_read_when_asked(notices, home: Path, tmp_path):
+    assert notices("evacuate", "--yes").exit_code == 0
+    incident = notices("status", "--json").json()["incident"]
+    dossier = tmp_path / "shared"
+    run = notices("log", "export", "--incident", incident, "-o", str(dossier), "--mode", "640")
+    assert run.exit_code == 0, run.stderr
+    modes = {p.name: p.stat().st_mode & 0o777 for p in [dossier, *dossier.rglob("*")]}
+    assert modes.pop("shared") == 0o750 and set(modes.values()) == {0o640}, modes
+    assert notices("log", "verify", str(dossier)).exit_code == 0
+    bad = notices(
+        "log", "export", "--incident", incident, "-o", str(tmp_path / "x"), "--mode", "777"
+    )
+    assert bad.exit_code == 2 and "--mode" in bad.stderr
