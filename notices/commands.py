@@ -20,6 +20,7 @@ A fix to how a command works is made here, once.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -145,11 +146,13 @@ def plan_switch(
     until: str | None = None,
     for_: str | None = None,
     reasons: list[str] | None = None,
+    reason_language: str | None = None,
 ) -> SwitchPlan:
-    """Parse a switch to `mode`: its return time and reasons. Raises UsageError."""
+    """Parse a switch to `mode`: its return time and reasons (a reason without a language
+    prefix is in `reason_language`, else the first configured). Raises UsageError."""
     config = workspace.config
     moment = expected_return_explained(until, for_, config.zone)
-    parsed = parse_reasons(reasons, config.languages)
+    parsed = parse_reasons(reasons, config.languages, reason_language)
     if mode not in config.all_modes():
         raise UsageError(f"unknown mode {mode!r}")
     return SwitchPlan(mode, mode, parsed, moment)
@@ -451,22 +454,49 @@ def check_reason(value: str) -> None:
         )
 
 
-def parse_reasons(values: list[str] | None, languages: list[str]) -> dict[str, str] | None:
-    """`fi:Palohälytys` for one language, a plain text for every language."""
+LANGUAGE_PREFIX = re.compile(r"^([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?):(.*)$", re.DOTALL)
+
+
+def parse_reasons(
+    values: list[str] | None, languages: list[str], default: str | None = None
+) -> dict[str, str] | None:
+    """The reasons given, by language: `fi:Palohälytys` is Finnish; a text without a
+    prefix is in `default` (the first of `languages` unless a door knows better, as an SMS
+    keyword does). A language given no reason is left out: its notices say the mode's
+    default reason in that language, never another language's text. Raises UsageError for
+    an unknown language, an empty reason, one given twice for a language, or one that
+    starts with `--` (an option swallowed as the reason's text)."""
     if not values:
         return None
     reasons: dict[str, str] = {}
     for value in values:
-        prefix, sep, rest = value.partition(":")
-        check_reason(rest if sep and prefix in languages else value)
-        if sep and prefix in languages:
-            reasons[prefix] = rest.strip()
-        else:
-            for lang in languages:
-                reasons.setdefault(lang, value.strip())
-    # A reason given only for some languages stands for the others too.
-    first = next(iter(reasons.values()))
-    return {lang: reasons.get(lang, first) for lang in languages}
+        match = LANGUAGE_PREFIX.match(value.strip())
+        lang, text = (match[1], match[2]) if match else (default or languages[0], value)
+        if lang not in languages:
+            raise UsageError(
+                f"--reason {value!r}: {lang!r} is not one of the configured languages"
+                f" ({', '.join(languages)}). Write e.g. --reason '{languages[0]}:...'."
+                " Nothing was switched."
+            )
+        check_reason(text)
+        text = " ".join(text.split())
+        if not text:
+            raise UsageError(
+                f"--reason {value!r} is empty: write what happened, or leave --reason out"
+                " to use the mode's own reason. Nothing was switched."
+            )
+        if text.startswith("--"):
+            raise UsageError(
+                f"--reason {value!r} looks like an option, not a reason (was the reason's"
+                " text forgotten?): write --reason 'what happened'. Nothing was switched."
+            )
+        if lang in reasons:
+            raise UsageError(
+                f"--reason is given twice for {lang!r}: give each language once."
+                " Nothing was switched."
+            )
+        reasons[lang] = text
+    return {lang: reasons[lang] for lang in languages if lang in reasons}
 
 
 __all__ = [

@@ -25,7 +25,7 @@ from typing import Any
 
 from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
-from notices.errors import NoticesError, TimeError
+from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
 from notices.timeparse import from_stamp, parse_duration, parse_until
 
@@ -48,6 +48,9 @@ class Command:
     until: str | None = None
     for_: str | None = None
     pin: str | None = None
+    # Given in the SMS after the time, as typed: commands.parse_reasons reads it, in the
+    # keyword's language unless it has a prefix of its own.
+    reason: str | None = None
 
 
 @dataclass
@@ -59,8 +62,10 @@ class Pending:
 
 
 def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
-    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `PALAA`, `TILA`; None if no keyword matches.
-    Raises TimeError for a time that cannot be read."""
+    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `EVAKUOI 4h Palohälytys 1234`, `PALAA`,
+    `TILA`; None if no keyword matches. After the time, a mode's command may carry a
+    reason, in the keyword's language unless prefixed (`sv:Brandlarm`), by the same rules
+    as `--reason`. Raises UsageError (TimeError for a time) for what cannot be read."""
     words = body.split()
     if not words:
         return None
@@ -81,7 +86,7 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     rest = words[1:]
     pin = rest.pop() if rest and PIN.match(rest[-1]) else None
     until = for_ = None
-    if rest and name not in ("resume", "status"):
+    if rest and name not in ("resume", "status") and _time_like(rest[0]):
         moment = rest.pop(0)
         try:
             parse_duration(moment)
@@ -89,11 +94,25 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
         except TimeError:
             parse_until(moment, config.zone)  # raises TimeError if not a time either
             until = moment
+    reason = None
+    if rest and name not in ("resume", "status"):
+        reason = " ".join(rest)
+        commands.parse_reasons([reason], config.languages, _reason_language(config, lang))
+        rest = []
     if rest:
         raise TimeError(f"{' '.join(rest)!r} is not understood: write e.g. {words[0]} 4h")
-    moment_typed = until or for_
-    typed = f"{words[0].upper()} {moment_typed}" if moment_typed else words[0].upper()
-    return Command(name, lang, typed, until, for_, pin)
+    # What the code message repeats and the log keeps: keyword, time, reason; never the PIN.
+    typed = " ".join(part for part in (words[0].upper(), until or for_, reason) if part)
+    return Command(name, lang, typed, until, for_, pin, reason)
+
+
+def _reason_language(config: Config, lang: str) -> str | None:
+    return lang if lang in config.languages else None
+
+
+def _time_like(word: str) -> bool:
+    """A time or a duration starts with a digit (`4h`, `15:30`, `2026-12-01T15:00`)."""
+    return word[:1].isdigit()
 
 
 class SmsLine:
@@ -158,9 +177,10 @@ class SmsLine:
             return
         try:
             command = parse_command(body, config, staff)
-        except TimeError as exc:
-            self.gate.log("sms.refused", {"reason": "bad time", "message": sid}, actor=staff.name)
-            self.gate.reply(sms, staff, text(lang, "bad_time", error=str(exc)), "bad time")
+        except UsageError as exc:
+            why = "bad time" if isinstance(exc, TimeError) else "bad reason"
+            self.gate.log("sms.refused", {"reason": why, "message": sid}, actor=staff.name)
+            self.gate.reply(sms, staff, text(lang, "bad_time", error=str(exc)), why)
             return
         self.last_lang[staff.number] = lang
         if command is None:
@@ -288,7 +308,7 @@ def run_command(
         "typed": command.typed,
         "until": command.until,
         "for": command.for_,
-        "reason": None,
+        "reason": command.reason,
         "dry_run": False,
     }
     workspace = commands.Workspace(gate.home, config)
@@ -317,7 +337,12 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
             return text(command.lang, "nothing_open")
         return _result_text(result, config, command, "restored")
     plan = commands.plan_switch(
-        session.workspace, command.name, until=command.until, for_=command.for_
+        session.workspace,
+        command.name,
+        until=command.until,
+        for_=command.for_,
+        reasons=[command.reason] if command.reason else None,
+        reason_language=_reason_language(config, command.lang),
     )
     result = commands.switch(session, plan, arguments=arguments).result
     reply = _result_text(result, config, command, "switched")

@@ -285,3 +285,25 @@ def test_a_failure_is_reported_in_plain_words(gateway, home):
     assert "phone: switched" in reply and "mail: FAILED: " in reply
     assert "No return time: send RESUME" in reply
     assert "Send the command again" in reply
+
+
+def test_a_reason_by_sms_is_said_in_the_keywords_language_only(gateway):
+    from tests.test_reasons import published
+
+    gw = gateway()
+    gw.text(OSKARI, f"UTRYM 2h Brandlarm i huset {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    for channel, by_lang in published(gw.home).items():
+        assert "Brandlarm i huset." in " ".join(by_lang["sv"].split()), channel
+        assert "Brandlarm" not in by_lang["fi"] + by_lang["en"], channel
+    command = records(gw.home, "command.started")[0]
+    assert command["payload"]["arguments"]["reason"] == "Brandlarm i huset"
+
+
+def test_a_bad_reason_by_sms_is_refused_and_nothing_runs(gateway):
+    gw = gateway()
+    gw.text(OSKARI, f"EVACUATE 2h de:Feueralarm {PIN}")
+    assert "'de' is not one of the configured languages" in gw.next_reply(OSKARI, 0)
+    time.sleep(0.5)
+    assert not switched(gw.home)
+    assert refusals(gw.home)[-1]["reason"] == "bad reason"

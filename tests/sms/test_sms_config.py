@@ -50,7 +50,13 @@ def test_nonsense_and_bad_times():
     cfg = config(staff=[STAFF])
     assert parse_command("HELLO", cfg, cfg.sms.staff[0]) is None
     with pytest.raises(TimeError):
-        parse_command("EVAKUOI tomorrow", cfg, cfg.sms.staff[0])
+        parse_command("EVAKUOI 25:99", cfg, cfg.sms.staff[0])
+    with pytest.raises(TimeError):
+        parse_command("EVAKUOI 4hours", cfg, cfg.sms.staff[0])
+    # A word that is no time starts the reason, which the code message repeats.
+    command = parse_command("EVAKUOI huomenna", cfg, cfg.sms.staff[0])
+    assert command is not None and command.reason == "huomenna"
+    assert command.typed == "EVAKUOI huomenna"
     with pytest.raises(TimeError):
         parse_command("PALAA 17:00", cfg, cfg.sms.staff[0])
 
