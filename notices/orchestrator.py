@@ -66,7 +66,10 @@ class ChannelOutcome:
     changed: bool = False
     error: str | None = None
     elapsed_ms: int = 0
+    # Tries of the step (snapshot, apply, read-back...) that needed most: 1 when every
+    # provider call worked the first time. `calls` counts every call, retries included.
     attempts: int = 0
+    calls: int = 0
     summary: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -79,6 +82,7 @@ class ChannelOutcome:
             "error": self.error,
             "elapsed_ms": self.elapsed_ms,
             "attempts": self.attempts,
+            "calls": self.calls,
         }
 
 
@@ -192,8 +196,8 @@ class Orchestrator:
         self.home = home
         self.channels = channels
         self.progress = progress
-        # Provider calls per channel in the current command (all steps, retries included).
-        self._attempts: dict[str, int] = {}
+        # Tries per channel and step in the current command (retries included).
+        self._attempts: dict[str, dict[str, int]] = {}
         self._attempts_lock = threading.Lock()
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database, actor=actor)
@@ -302,7 +306,7 @@ class Orchestrator:
                 reasons = current.reasons
             artefacts = self.build_all(mode, reasons, started, expected_return)
             if dry_run:
-                return self._preview_changes(mode, current, artefacts)
+                return self._preview_changes(command or mode, mode, current, artefacts)
             missing = missing_credentials(self.config, self.channels)
             if missing is not None:
                 raise missing
@@ -364,7 +368,7 @@ class Orchestrator:
             self.incidents.update(incident.id, status=status)
             if before_finish is not None:
                 before_finish(incident)
-            result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
+            result = Result(command or mode, mode, self.incidents.get(incident.id), outcomes)
             self._finish(result)
             return result
 
@@ -646,7 +650,9 @@ class Orchestrator:
                 if gate is not None:
                     gate.arrive(channel.name)  # done or failed: the others need not wait
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
-            outcome.attempts = self._attempts.get(channel.name, 0)
+            tries = self._attempts.get(channel.name, {}).values()
+            outcome.attempts = max(tries, default=0)
+            outcome.calls = sum(tries)
             if outcome.ok:
                 state: ProgressState = "done" if outcome.changed else "unchanged"
                 self.progress(channel.name, state, f"{outcome.elapsed_ms} ms")
@@ -702,13 +708,14 @@ class Orchestrator:
 
         def counted() -> Any:
             with self._attempts_lock:
-                self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+                steps = self._attempts.setdefault(channel.name, {})
+                steps[step] = steps.get(step, 0) + 1
             return call()
 
         return retrying(counted)
 
     def _preview_changes(
-        self, mode: str, current: Incident | None, artefacts: dict[str, Artefacts]
+        self, command: str, mode: str, current: Incident | None, artefacts: dict[str, Artefacts]
     ) -> Result:
         outcomes = []
         for channel in self.channels:
@@ -738,7 +745,7 @@ class Orchestrator:
                         error=self._plain(exc),
                     )
                 )
-        return Result(mode, mode, current, outcomes, dry_run=True)
+        return Result(command, mode, current, outcomes, dry_run=True)
 
     def _plain(self, exc: BaseException | None) -> str:
         """An error as text for people and the log, credentials masked: a provider may

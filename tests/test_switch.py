@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -238,10 +239,23 @@ def test_status_after_resume_flags_a_channel_changed_since(notices, home):
     assert phone["state"] == "differs" and "restored" in phone["error"]
 
 
-def test_json_counts_provider_calls(notices):
+def test_json_counts_attempts_and_provider_calls(notices):
     data = notices("evacuate", "--yes", "--json").json()
-    # snapshot, apply and read-back: three calls per channel when nothing fails
-    assert [c["attempts"] for c in data["channels"]] == [3, 3, 3]
+    # Every step worked the first time: one attempt; snapshot, apply and read-back: 3 calls.
+    assert [c["attempts"] for c in data["channels"]] == [1, 1, 1]
+    assert [c["calls"] for c in data["channels"]] == [3, 3, 3]
+
+
+def test_the_log_names_each_command_and_its_real_attempts(notices, home):
+    assert notices("evacuate", "--yes", "--for", "2h").exit_code == 0
+    extended = notices("extend", "--yes", "--for", "1h", "--json")
+    assert extended.exit_code == 0 and extended.json()["command"] == "extend"
+    assert notices("resume", "--yes").exit_code == 0
+    records = [json.loads(line) for line in notices("log", "show", "--json").stdout.splitlines()]
+    finished = [r["payload"] for r in records if r["kind"] == "command.finished"]
+    assert [f["command"] for f in finished] == ["evacuate", "extend", "resume"]
+    for payload in finished:
+        assert {c["attempts"] for c in payload["channels"]} == {1}, payload
 
 
 def test_log_commands_on_a_missing_data_folder_fail_clearly(notices, tmp_path):
