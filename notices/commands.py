@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from notices.config import Config, load_config
-from notices.errors import StateError, UsageError
+from notices.errors import StateError, TimeError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.orchestrator import (
@@ -47,6 +48,8 @@ from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
     Moment,
     expected_return_explained,
+    from_stamp,
+    parse_duration,
     parse_until_explained,
 )
 
@@ -121,6 +124,7 @@ class SwitchPlan:
     reasons: dict[str, str] | None
     moment: Moment | None
     require_open: bool = False
+    previous: datetime | None = None  # extend: the expected return it replaces
 
     @property
     def returning(self) -> datetime | None:
@@ -158,15 +162,71 @@ def plan_switch(
     return SwitchPlan(mode, mode, parsed, moment)
 
 
-def plan_extend(session: Session, *, until: str | None, for_: str | None) -> SwitchPlan:
-    """Parse an extension of the open incident: the same mode and reasons, a new return."""
+def plan_extend(
+    session: Session, *, until: str | None, for_: str | None, earlier: bool = False
+) -> SwitchPlan:
+    """Parse an extension of the open incident: the same mode and reasons, a new return.
+    `for_` adds to the current expected return (to now, when there is none); `until` sets
+    it, and one earlier than the current return needs `earlier`. Raises UsageError."""
     if not until and not for_:
         raise UsageError("say until when: --until 18:00 or --for 2h")
-    moment = expected_return_explained(until, for_, session.config.zone)
     current = session.open_incident()
     if current is None:
         raise StateError("No incident is open: nothing to extend.")
-    return SwitchPlan(current.mode, "extend", None, moment, require_open=True)
+    zone = session.config.zone
+    old = from_stamp(current.expected_return) if current.expected_return else None
+    if for_ and not until and old is not None:
+        moment: Moment | None = Moment(max(old, datetime.now(UTC)) + parse_duration(for_))
+    else:
+        moment = expected_return_explained(until, for_, zone)
+    assert moment is not None
+    if old is not None and moment.utc < old and not earlier:
+        raise UsageError(
+            f"--until {until} ({moment.utc.astimezone(zone):%d.%m.%Y %H:%M}) is earlier than"
+            f" the current expected return ({old.astimezone(zone):%d.%m.%Y %H:%M}): that"
+            " would shorten the absence. Add --earlier if that is meant. Nothing was switched."
+        )
+    return SwitchPlan(current.mode, "extend", None, moment, require_open=True, previous=old)
+
+
+def passed_today(plan: SwitchPlan, zone: ZoneInfo) -> str | None:
+    """When a bare `--until 13:30` had already passed today and was read as tomorrow: the
+    question to ask (or, where no one can be asked, the reason to refuse)."""
+    if plan.moment is None or not plan.moment.tomorrow:
+        return None
+    local = plan.moment.utc.astimezone(zone)
+    return (
+        f"{local:%H:%M} has already passed today; it would mean tomorrow,"
+        f" {local:%a %d.%m.%Y %H:%M} ({zone.key})"
+    )
+
+
+def refuse_passed(plan: SwitchPlan, zone: ZoneInfo) -> None:
+    """Where no one can be asked (--yes, SMS): a time already passed today is refused."""
+    question = passed_today(plan, zone)
+    if question is None or plan.moment is None:
+        return
+    dated = f"{plan.moment.utc.astimezone(zone):%Y-%m-%dT%H:%M}"
+    raise TimeError(
+        f"{question}. Nothing was switched: if that is meant, give the date ({dated}) or a"
+        " duration (e.g. 2h)."
+    )
+
+
+def refuse_earlier(session: Session, plan: SwitchPlan) -> None:
+    """For doors that cannot ask (SMS, the staff line): a mode's command sent again while
+    that mode's incident is open must not move its return earlier by surprise."""
+    current = session.open_incident()
+    if current is None or current.mode != plan.mode or not current.expected_return:
+        return
+    old = from_stamp(current.expected_return)
+    if plan.returning is not None and plan.returning < old:
+        zone = session.config.zone
+        raise UsageError(
+            f"the expected return is already {old.astimezone(zone):%d.%m.%Y %H:%M}; this"
+            f" would move it earlier, to {plan.returning.astimezone(zone):%d.%m.%Y %H:%M}."
+            " Nothing was switched: to shorten it, use `notices extend --until ... --earlier`."
+        )
 
 
 def check_switch(session: Session, plan: SwitchPlan) -> None:
@@ -516,9 +576,12 @@ __all__ = [
     "embed",
     "open_session",
     "parse_reasons",
+    "passed_today",
     "plan_extend",
     "plan_switch",
     "preview",
+    "refuse_earlier",
+    "refuse_passed",
     "resume",
     "resume_at",
     "status",

@@ -27,7 +27,7 @@ from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
 from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
-from notices.timeparse import from_stamp, parse_duration, parse_until
+from notices.timeparse import from_stamp, parse_duration, parse_until_explained
 
 CODE = re.compile(r"^\d{6}$")
 PIN = re.compile(r"^\d{4,8}$")
@@ -87,13 +87,7 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     pin = rest.pop() if rest and PIN.match(rest[-1]) else None
     until = for_ = None
     if rest and name not in ("resume", "status") and _time_like(rest[0]):
-        moment = rest.pop(0)
-        try:
-            parse_duration(moment)
-            for_ = moment
-        except TimeError:
-            parse_until(moment, config.zone)  # raises TimeError if not a time either
-            until = moment
+        until, for_ = _read_time(rest.pop(0), config)
     reason = None
     if rest and name not in ("resume", "status"):
         reason = " ".join(rest)
@@ -108,6 +102,25 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
 
 def _reason_language(config: Config, lang: str) -> str | None:
     return lang if lang in config.languages else None
+
+
+def _read_time(word: str, config: Config) -> tuple[str | None, str | None]:
+    """(until, for) from `15:30` or `4h`. Raises TimeError for neither, and for a clock
+    time already passed today: an SMS cannot be asked whether tomorrow is meant."""
+    try:
+        parse_duration(word)
+    except TimeError:
+        pass
+    else:
+        return None, word
+    when = parse_until_explained(word, config.zone)
+    if when.tomorrow:
+        dated = f"{when.utc.astimezone(config.zone):%Y-%m-%dT%H:%M}"
+        raise TimeError(
+            f"{word} has already passed today: write the date ({dated}) if tomorrow is"
+            " meant, or a duration (4h)"
+        )
+    return word, None
 
 
 def _time_like(word: str) -> bool:
@@ -344,6 +357,7 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
         reasons=[command.reason] if command.reason else None,
         reason_language=_reason_language(config, command.lang),
     )
+    commands.refuse_earlier(session, plan)
     result = commands.switch(session, plan, arguments=arguments).result
     reply = _result_text(result, config, command, "switched")
     # A time the clocks skip or repeat: say how it was read, as the CLI does.

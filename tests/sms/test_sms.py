@@ -307,3 +307,15 @@ def test_a_bad_reason_by_sms_is_refused_and_nothing_runs(gateway):
     time.sleep(0.5)
     assert not switched(gw.home)
     assert refusals(gw.home)[-1]["reason"] == "bad reason"
+
+
+def test_a_command_sent_again_never_moves_the_return_earlier(gateway, notices):
+    gw = gateway()
+    gw.text(OSKARI, f"EVAKUOI 4h {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    before = notices("status", "--json").json()["expected_return"]
+    gw.text(OSKARI, f"EVAKUOI 1h {PIN}")
+    reply = gw.next_reply(OSKARI, 1)
+    assert "would move it earlier" in reply, reply
+    assert notices("status", "--json").json()["expected_return"] == before
+    assert len(records(gw.home, "command.finished")) == 1

@@ -11,6 +11,19 @@ from notices.staff.sms import parse_command
 STAFF = {"name": "Maija", "number": "+358401111111"}
 
 
+def _later_today() -> str:
+    """A clock time still ahead today in Helsinki (a passed one is refused)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo("Europe/Helsinki"))
+    later = min(local + timedelta(minutes=10), local.replace(hour=23, minute=59))
+    return f"{later:%H:%M}" if later > local + timedelta(minutes=1) else "23:59"
+
+
+LATER = _later_today()
+
+
 def config(**sms: object) -> Config:
     return Config.model_validate({"sms": sms})
 
@@ -19,7 +32,7 @@ def config(**sms: object) -> Config:
     ("body", "name", "lang", "until", "for_", "pin"),
     [
         ("EVAKUOI 4h", "evacuate", "fi", None, "4h", None),
-        ("sahkokatko 15:30", "power-out", "fi", "15:30", None, None),
+        (f"sahkokatko {LATER}", "power-out", "fi", LATER, None, None),
         ("Strömavbrott 1h30m 4711", "power-out", "sv", None, "1h30m", "4711"),
         ("RESUME", "resume", "en", None, None, None),
         ("tila 12345678", "status", "fi", None, None, "12345678"),
@@ -78,3 +91,16 @@ def test_check_names_what_is_wrong(notices, home, section, problem):
     result = notices("check")
     assert result.exit_code == 2
     assert problem in result.stderr
+
+
+def test_a_clock_time_already_passed_today_is_refused():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo("Europe/Helsinki"))
+    if local.hour == 0 and local.minute < 5:
+        pytest.skip("just after midnight: no time of today has passed yet")
+    cfg = config(staff=[STAFF])
+    passed = f"{local - timedelta(minutes=2):%H:%M}"
+    with pytest.raises(TimeError, match="has already passed today"):
+        parse_command(f"EVAKUOI {passed}", cfg, cfg.sms.staff[0])
