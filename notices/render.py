@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -55,6 +56,19 @@ def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
     return format_datetime(local, pattern, tzinfo=zone, locale=lang)
 
 
+def written(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
+    """A moment as customers read it: 'ti 1.12. klo 17.40', 'tis 1/12 kl. 17.40',
+    'Tue 1 Dec, 17:40' (`written` in `[dates]` of notices/locales/<lang>.toml; the year only
+    when it is not the current one). `when` is the long form, as a sentence says it."""
+    from babel.dates import format_datetime
+
+    lang = locales.resolve(lang)
+    local = moment.astimezone(zone)
+    this_year = local.year == now.astimezone(zone).year
+    pattern = locales.template(lang, "dates.written" if this_year else "dates.written_with_year")
+    return format_datetime(local, pattern, tzinfo=zone, locale=lang)
+
+
 class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -80,6 +94,36 @@ class Renderer:
             f"no template for mode {mode!r}, {medium} in language {lang!r}: {filename}"
         )
 
+    def context(
+        self,
+        mode: str,
+        lang: str,
+        reasons: dict[str, str] | None,
+        started: datetime,
+        expected_return: datetime | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """What one language's templates are given. `reason` is that language's own, or
+        the mode's default reason in that language: never another language's text."""
+        spec = self.modes[mode]
+        org = self.config.organisation
+        zone = self.config.zone
+        return {
+            "mode": mode,
+            "lang": lang,
+            "organisation": org.name,
+            "alternative_contact": org.alternative_contact,
+            "title": spec.title.get(lang, ""),
+            "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
+            "started": when(started, lang, zone, now),
+            "expected_return": when(expected_return, lang, zone, now) if expected_return else None,
+            # What customers read: 'ti 1.12. klo 17.40' (templates other than ivr).
+            "started_written": written(started, lang, zone, now),
+            "expected_return_written": (
+                written(expected_return, lang, zone, now) if expected_return else None
+            ),
+        }
+
     def render(
         self,
         mode: str,
@@ -97,18 +141,7 @@ class Renderer:
         org = self.config.organisation
         texts = []
         for lang in self.config.languages:
-            context = {
-                "mode": mode,
-                "lang": lang,
-                "organisation": org.name,
-                "alternative_contact": org.alternative_contact,
-                "title": spec.title.get(lang, ""),
-                "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
-                "started": when(started, lang, self.config.zone, now),
-                "expected_return": (
-                    when(expected_return, lang, self.config.zone, now) if expected_return else None
-                ),
-            }
+            context = self.context(mode, lang, reasons, started, expected_return, now)
             name = self.template_name(mode, medium, lang)
             try:
                 output = self.env.get_template(name).render(context)

@@ -68,11 +68,15 @@ def run_switch(
     with _session(workspace, progress) as session:
         note(plan.note)
         ask_if_tomorrow(plan, workspace.config.zone, yes=yes, dry_run=dry_run)
+        views = commands.language_views(session, plan)
+        texts = {"texts": [view.as_json() for view in views]}
         if dry_run:
             preview = commands.switch(session, plan, arguments={}, dry_run=True)
-            _print(preview.result, json_output, workspace.config.zone)
+            _show_views(views, json_output)
+            _print(preview.result, json_output, workspace.config.zone, extra=texts)
             return
         commands.check_switch(session, plan)
+        _show_views(views, json_output)
         names = ", ".join(session.channel_names())
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
@@ -80,8 +84,15 @@ def run_switch(
             out.print(f"[bold]Switching to {mode}[/bold]")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
-    _print(outcome.result, json_output, workspace.config.zone, outcome.schedule)
+    _print(outcome.result, json_output, workspace.config.zone, outcome.schedule, texts)
     raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+def _show_views(views: list[commands.LanguageView], json_output: bool) -> None:
+    if not json_output:
+        from notices.cli.display import print_views
+
+        print_views(out, views)
 
 
 def ask_if_tomorrow(plan: commands.SwitchPlan, zone: ZoneInfo, *, yes: bool, dry_run: bool) -> None:
@@ -272,19 +283,23 @@ def extend(
         note(plan.note)
         ask_if_tomorrow(plan, zone, yes=yes, dry_run=dry_run)
         arguments = {"until": until, "for": for_, "earlier": earlier, "dry_run": dry_run}
+        views = commands.language_views(session, plan)
+        extra = _previous(plan) | {"texts": [view.as_json() for view in views]}
         if dry_run:
             preview = commands.switch(session, plan, arguments=arguments, dry_run=True)
             if not json_output:
                 out.print(_moved(plan, zone))
-            _print(preview.result, json_output, zone, extra=_previous(plan))
+            _show_views(views, json_output)
+            _print(preview.result, json_output, zone, extra=extra)
             return
         commands.check_switch(session, plan)
+        _show_views(views, json_output)
         confirm_or_refuse(f"{_moved(plan, zone)}\nUpdate every channel?", yes)
         if progress is not None:
             out.print(f"[bold]Extending {plan.mode}[/bold]: {_moved(plan, zone)}")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
-    _print(outcome.result, json_output, zone, outcome.schedule, _previous(plan))
+    _print(outcome.result, json_output, zone, outcome.schedule, extra)
     raise typer.Exit(0 if outcome.result.ok else 1)
 
 
