@@ -45,7 +45,7 @@ def test_evacuate_status_resume_restores_exact_previous_artefacts(notices, home)
     sieve = (home / "site" / "mail" / "active.sieve").read_text()
     parser = Parser()
     assert parser.parse(sieve), parser.error
-    assert "vacation" in sieve and "Poikkeustilanne" in sieve
+    assert "vacation" in sieve and "Tilapäisesti suljettu" in sieve
 
     status = notices("status", "--json")
     assert status.exit_code == 0
@@ -168,8 +168,8 @@ default_reason = { fi = "Meillä on verkkohäiriö.", sv = "Vi har en nätverkss
 def test_preview_shows_one_channel_in_one_language(notices, home):
     run = notices("preview", "evacuate", "--channel", "website", "--lang", "sv", "--for", "4h")
     assert run.exit_code == 0
-    assert "status.json" in run.stdout and "utrymts" in run.stdout
-    assert "tyhjennetty" not in run.stdout
+    assert "status.json" in run.stdout and "utrymma kontoret" in run.stdout
+    assert "tyhjentämään" not in run.stdout
     assert site_files(home) == {}
 
 

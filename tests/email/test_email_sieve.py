@@ -28,10 +28,7 @@ OWN_SCRIPT = (
     "}\r\n"
     'vacation :days 1 :subject "Poissa" "Olen lomalla 1.12. asti. Kiireellisissä asioissa soita.";\r\n'
 )
-SUBJECT = (
-    "Poikkeustilanne: toimipisteemme on tyhjennetty / Undantagsläge: vårt kontor har utrymts"
-    " / Exceptional situation: our office has been evacuated"
-)
+SUBJECT = "Tilapäisesti suljettu / Tillfälligt stängt / Office closed"
 REASONS = (
     "--reason", "fi:Rakennuksessa on uhkatilanne",
     "--reason", "sv:Det råder ett hotfullt läge i byggnaden",
@@ -139,7 +136,7 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     )
     for expected in (
         "Rakennuksessa on uhkatilanne.",
-        "Henkilökuntamme on poistunut toimitilasta",
+        "Siksi emme juuri nyt pysty vastaamaan viesteihin",
         "Det råder ett hotfullt läge i byggnaden.",
         "There is a threat in the building.",
         "+358 40 123 4567",

@@ -43,7 +43,7 @@ def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recor
     for phrase in (
         "Poikkeustilanneraportti",
         "Yhteenveto",
-        "Poikkeustilanne: toimipisteemme on tyhjennetty",
+        "Toimipiste tilapäisesti suljettu",
         REASON,
         "Käynnisti",
         "test-operator",
@@ -93,7 +93,7 @@ def test_pdf_embeds_its_font_and_attachments_and_declares_pdfa(notices, recorded
 def test_report_in_swedish(notices, recorded, tmp_path):
     export(notices, recorded, tmp_path / "sv", "--lang", "sv")
     text = pdf_text(tmp_path / "sv" / "report.pdf")
-    assert "Sammanfattning" in text and "Undantagsläge" in text
+    assert "Sammanfattning" in text and "Tillfälligt stängt" in text
 
 
 def test_export_verifies_offline_without_the_data_folder(notices, recorded, tmp_path):
