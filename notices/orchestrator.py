@@ -183,6 +183,22 @@ def missing_credentials(config: Config, channels: list[Channel]) -> ConfigError 
     )
 
 
+def _told_since(
+    current: Incident | None,
+    mode: str,
+    expected_return: datetime | None,
+    reasons: dict[str, str] | None,
+    now: datetime,
+) -> datetime:
+    """When what customers are told last changed: the open incident's own time if this
+    switch tells them the same again (so the same notice is byte-identical), else now."""
+    if current is None:
+        return now
+    returning = utc_stamp(expected_return) if expected_return else None
+    same = (current.mode, current.expected_return, current.reasons) == (mode, returning, reasons)
+    return from_stamp(current.updated) if same else now
+
+
 class Orchestrator:
     def __init__(
         self,
@@ -260,8 +276,10 @@ class Orchestrator:
         reasons: dict[str, str] | None,
         started: datetime,
         expected_return: datetime | None,
+        updated: datetime | None = None,
     ) -> dict[str, Artefacts]:
-        """Render every notice and build every channel's artefacts. Touches nothing."""
+        """Render every notice and build every channel's artefacts. Touches nothing.
+        `updated`: when what customers are told last changed (default: `started`)."""
         notices = {}
         artefacts = {}
         for channel in self.channels:
@@ -272,6 +290,7 @@ class Orchestrator:
                     reasons=reasons,
                     started=started,
                     expected_return=expected_return,
+                    updated=updated,
                 )
             artefacts[channel.name] = channel.build(notices[channel.medium])
         return artefacts
@@ -304,7 +323,8 @@ class Orchestrator:
                 expected_return = from_stamp(current.expected_return)
             if reasons is None and current and current.mode == mode:
                 reasons = current.reasons
-            artefacts = self.build_all(mode, reasons, started, expected_return)
+            updated = _told_since(current, mode, expected_return, reasons, now)
+            artefacts = self.build_all(mode, reasons, started, expected_return, updated)
             if dry_run:
                 return self._preview_changes(command or mode, mode, current, artefacts)
             missing = missing_credentials(self.config, self.channels)
@@ -343,6 +363,7 @@ class Orchestrator:
                         expected_return=returning,
                         reasons=reasons,
                         status="switching",
+                        updated=utc_stamp(updated),
                     )
                     self.log.append(
                         "incident.updated",

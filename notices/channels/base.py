@@ -36,6 +36,7 @@ class RenderedText:
     lang: str
     body: str
     subject: str | None = None
+    page: str | None = None  # banner: this language's section of the notice page (HTML)
 
 
 @dataclass(frozen=True)
