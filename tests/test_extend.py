@@ -3,18 +3,12 @@ by surprise either."""
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import log_count, site_files
+from tests.conftest import in_a_terminal, log_count, site_files
 
 ZONE = ZoneInfo("Europe/Helsinki")
 
@@ -77,43 +71,8 @@ def test_a_passed_time_with_yes_is_refused(notices, home):
     assert site_files(home) == {} and log_count(home) == 0
 
 
-def _in_a_terminal(home: Path, args: list[str], answer: str) -> tuple[int, str]:
-    """Run the CLI on a pseudo-terminal, answer its question, return (exit code, output)."""
-    leader, follower = os.openpty()
-    env = {**os.environ, "NOTICES_HOME": str(home)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "notices", *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        close_fds=True,
-    )
-    os.close(follower)
-    output = b""
-    deadline = time.monotonic() + 60
-    answered = False
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            output += chunk
-        if not answered and b"[y/N]" in output:
-            os.write(leader, answer.encode() + b"\n")
-            answered = True
-        if process.poll() is not None and not ready:
-            break
-    os.close(leader)
-    return process.wait(timeout=30), output.decode("utf-8", "replace")
-
-
 def test_a_passed_time_in_a_terminal_asks_whether_tomorrow_is_meant(home):
-    code, output = _in_a_terminal(home, ["evacuate", "--until", _passed_clock()], "n")
+    code, output = in_a_terminal(home, ["evacuate", "--until", _passed_clock()], [("[y/N]", "n")])
     assert "has already passed today" in output and "Is tomorrow meant?" in output, output
     assert code == 2, output
     assert site_files(home) == {} and log_count(home) == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sievelib.parser import Parser
 
-from tests.conftest import log_count, site_files
+from tests.conftest import in_a_terminal, log_count, site_files
 
 BEFORE = {
     "greeting.xml": b'<?xml version="1.0"?><Response><Play>https://example.fi/normal.mp3</Play></Response>\n',
@@ -173,17 +173,77 @@ def test_preview_shows_one_channel_in_one_language(notices, home):
     assert site_files(home) == {}
 
 
-def test_init_then_check(notices, home):
+def test_init_without_values_then_check_names_each_placeholder(notices, home):
     assert notices("init").exit_code == 0
     assert (home / "notices.toml").exists()
     assert notices("init").exit_code == 2
     run = notices("check")
-    assert run.exit_code == 0, run.stderr
-    assert "every notice renders" in run.stdout
-    assert "an evacuation would work" in run.stdout
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "every notice renders" in run.stdout and "NOT OK" in run.stdout
+    for problem in (
+        "organisation.name is empty (line",
+        "organisation.alternative_contact.phone is the example '+358 40 123 4567' (line",
+        "organisation.alternative_contact.email is the example",
+        "organisation.alternative_contact.web is the example",
+    ):
+        assert problem in run.stdout, run.stdout
+    assert len(notices("check", "--json").json()["placeholders"]) == 4
+
+
+def test_init_with_values_then_check_passes(notices, home):
+    run = notices(
+        "init",
+        "--org",
+        "Kaupunkipalvelu Oy",
+        "--phone",
+        "+358 9 310 1000",
+        "--email",
+        "palvelu@kaupunkipalvelu.fi",
+        "--web",
+        "kaupunkipalvelu.fi/poikkeus",
+    )
+    assert run.exit_code == 0, run.stdout + run.stderr
+    check = notices("check")
+    assert check.exit_code == 0, check.stdout
+    assert "an evacuation would work" in check.stdout
     # The starter config is used from the data folder by default.
-    notices("evacuate", "--yes")
-    assert "Esimerkki Oy" in (home / "site" / "greeting.xml").read_text()
+    assert notices("evacuate", "--yes").exit_code == 0
+    page = (home / "site" / "notice.html").read_text()
+    assert "Kaupunkipalvelu Oy" in page
+    assert 'href="tel:+358931010 00"'.replace(" ", "") in page
+    assert 'href="mailto:palvelu@kaupunkipalvelu.fi"' in page
+    assert 'href="https://kaupunkipalvelu.fi/poikkeus"' in page
+
+
+def test_init_in_a_terminal_asks_for_the_values(home):
+    answers = [
+        ("name", "Kaupunkipalvelu Oy"),
+        ("call", "+358 9 310 1000"),
+        ("write", "palvelu@kaupunkipalvelu.fi"),
+        ("website", "kaupunkipalvelu.fi"),
+    ]
+    code, output = in_a_terminal(home, ["init"], answers)
+    assert code == 0, output
+    written = (home / "notices.toml").read_text()
+    assert 'name = "Kaupunkipalvelu Oy"' in written
+    assert 'phone = "+358 9 310 1000"' in written and 'web = "kaupunkipalvelu.fi"' in written
+    assert "esimerkki" not in written.split("[channels.phone]")[0].split("[organisation]")[1]
+
+
+def test_a_contact_per_language_reaches_only_its_language(notices, home, tmp_path):
+    config = tmp_path / "notices.toml"
+    config.write_text(
+        '[organisation]\nname = "Kaupunkipalvelu Oy"\n'
+        '[organisation.alternative_contact.fi]\nphone = "+358 9 310 1001"\n'
+        '[organisation.alternative_contact.sv]\nphone = "+358 9 310 1002"\n'
+        '[organisation.alternative_contact.en]\nemail = "service@kaupunkipalvelu.fi"\n'
+    )
+    assert notices("check", "--config", str(config)).exit_code == 0
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    status = json.loads((home / "site" / "status.json").read_text())
+    assert "310 1001" in status["html"]["fi"] and "310 1002" not in status["html"]["fi"]
+    assert "310 1002" in status["html"]["sv"] and "310 1001" not in status["html"]["sv"]
+    assert "mailto:service@" in status["html"]["en"] and "310 100" not in status["html"]["en"]
 
 
 def test_check_fails_loudly_when_a_channel_cannot_work(notices, home, tmp_path):

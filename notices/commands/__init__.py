@@ -32,6 +32,7 @@ from notices.commands.input import (
     passed_today,
     refuse_passed,
 )
+from notices.commands.readiness import placeholders
 from notices.commands.views import LanguageView, language_views
 from notices.config import Config, load_config
 from notices.errors import StateError, UsageError
@@ -366,10 +367,12 @@ class CheckReport:
     modes: list[str]
     languages: list[str]
     outcomes: list[ChannelOutcome] = field(default_factory=list)
+    # Values customers would see that are still examples or empty (organisation, contact).
+    placeholders: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(outcome.ok for outcome in self.outcomes)
+        return all(outcome.ok for outcome in self.outcomes) and not self.placeholders
 
 
 def check(workspace: Workspace) -> CheckReport:
@@ -382,7 +385,9 @@ def check(workspace: Workspace) -> CheckReport:
             for returning in (None, now + timedelta(hours=4)):
                 session.orchestrator.build_all(mode, None, now, returning)
         outcomes = session.orchestrator.probe()
-    return CheckReport(list(config.all_modes()), list(config.languages), outcomes)
+    return CheckReport(
+        list(config.all_modes()), list(config.languages), outcomes, placeholders(config)
+    )
 
 
 @dataclass(frozen=True)

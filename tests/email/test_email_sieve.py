@@ -41,8 +41,8 @@ def write_config(home: Path, port: int, user: str, *, host: str = "127.0.0.1") -
     (home / "notices.toml").write_text(
         f"""
 [organisation]
-name = "Esimerkki Oy"
-alternative_contact = "+358 40 123 4567"
+name = "Testipalvelu Oy"
+alternative_contact = "+358 9 310 1000"
 
 [channels.phone]
 kind = "local_voice"
@@ -139,7 +139,7 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
         "Siksi emme juuri nyt pysty vastaamaan viesteihin",
         "Det råder ett hotfullt läge i byggnaden.",
         "There is a threat in the building.",
-        "+358 40 123 4567",
+        "+358 9 310 1000",
     ):
         assert expected in text
     assert "Olen lomalla" not in text
