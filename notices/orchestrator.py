@@ -134,22 +134,71 @@ class Gate:
             self.condition.wait_for(lambda: not self.waiting, timeout=self.limit)
 
 
+@dataclass(frozen=True)
+class BrokenChannel:
+    """A channel whose own `[channels.NAME]` section is not valid: it fails alone."""
+
+    name: str
+    kind: str
+    error: str  # with the file, line and key
+
+    def outcome(self) -> ChannelOutcome:
+        return ChannelOutcome(self.name, self.kind, self.name, ok=False, error=self.error)
+
+
 def build_channels(config: Config, home: Path) -> list[Channel]:
-    """Instantiate every configured channel, validating its options. Touches no provider."""
-    channels = []
+    """Instantiate every configured channel, validating its options. Touches no provider.
+    Raises ConfigError naming every broken section (file, line, key)."""
+    channels, broken = build_channels_apart(config, home)
+    if broken:
+        raise ConfigError("; ".join(b.error for b in broken))
+    return channels
+
+
+def build_channels_apart(config: Config, home: Path) -> tuple[list[Channel], list[BrokenChannel]]:
+    """The channels whose sections are valid, and the broken ones with what is wrong."""
+    text = _source_text(config)
+    where = f"{config.source}: " if config.source else ""
+    channels: list[Channel] = []
+    broken: list[BrokenChannel] = []
     for name, entry in config.channels.items():
-        cls = channel_class(entry.kind)
+        try:
+            cls = channel_class(entry.kind)
+        except ConfigError as exc:
+            line = _line(text, ("channels", name, "kind"))
+            broken.append(
+                BrokenChannel(name, entry.kind, f"{where}{line}channels.{name}.kind: {exc}")
+            )
+            continue
         try:
             options = cls.Options.model_validate(entry.options())
         except ValidationError as exc:
-            problems = "; ".join(
-                f"channels.{name}.{'.'.join(str(p) for p in err['loc'])}: "
-                + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
-                for err in exc.errors()
-            )
-            raise ConfigError(f"channel {name!r} ({entry.kind}): {problems}") from None
+            problems = []
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                line = _line(text, ("channels", name, *(str(p) for p in err["loc"])))
+                why = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                problems.append(f"{where}{line}channels.{name}.{key}: {why}")
+            broken.append(BrokenChannel(name, entry.kind, "; ".join(problems)))
+            continue
         channels.append(cls(options, ChannelContext(home=home, name=name)))
-    return channels
+    return channels, broken
+
+
+def _line(text: str, path: tuple[str, ...]) -> str:
+    from notices.config import locate_key
+
+    line = locate_key(text, path) if text else None
+    return f"line {line}: " if line else ""
+
+
+def _source_text(config: Config) -> str:
+    if config.source is None:
+        return ""
+    try:
+        return config.source.read_text("utf-8")
+    except (OSError, ValueError):
+        return ""
 
 
 def missing_credentials(config: Config, channels: list[Channel]) -> ConfigError | None:
@@ -207,10 +256,13 @@ class Orchestrator:
         channels: list[Channel],
         progress: Progress = no_progress,
         actor: str | None = None,
+        broken: list[BrokenChannel] | None = None,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
+        # Channels whose own section is invalid: each fails alone, reported and logged.
+        self.broken = list(broken or [])
         self.progress = progress
         # Tries per channel and step in the current command (retries included).
         self._attempts: dict[str, dict[str, int]] = {}
@@ -385,6 +437,7 @@ class Orchestrator:
                 incident.id,
                 gate,
             )
+            outcomes += self._broken_outcomes(incident.id)
             status = "active" if all(o.ok for o in outcomes) else "partial"
             self.incidents.update(incident.id, status=status)
             if before_finish is not None:
@@ -547,8 +600,9 @@ class Orchestrator:
                 incident.id,
                 gate,
             )
+            broken = {b.name: b.error for b in self.broken}
             for name in missing:
-                error = (
+                error = broken.get(name) or (
                     f"channel {name!r} has a snapshot but is no longer configured:"
                     " restore it by hand"
                 )
@@ -684,6 +738,20 @@ class Orchestrator:
         with ThreadPoolExecutor(max_workers=max(1, len(self.channels))) as pool:
             return list(pool.map(guarded, self.channels))
 
+    def _broken_outcomes(self, incident_id: str) -> list[ChannelOutcome]:
+        """Each channel whose section is invalid: failed, with why, in the log and on screen."""
+        outcomes = []
+        for broken in self.broken:
+            self.log.append(
+                "channel.failed",
+                {"step": "configuration", "error": broken.error, "type": "ConfigError"},
+                incident=incident_id,
+                channel=broken.name,
+            )
+            self.progress(broken.name, "failed", broken.error)
+            outcomes.append(broken.outcome())
+        return outcomes
+
     def _attempt(
         self, channel: Channel, incident: Incident, step: str, call: Callable[[], Any]
     ) -> Any:
@@ -766,6 +834,7 @@ class Orchestrator:
                         error=self._plain(exc),
                     )
                 )
+        outcomes += [broken.outcome() for broken in self.broken]
         return Result(command, mode, current, outcomes, dry_run=True)
 
     def _plain(self, exc: BaseException | None) -> str:

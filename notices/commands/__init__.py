@@ -35,7 +35,7 @@ from notices.commands.input import (
 from notices.commands.readiness import placeholders
 from notices.commands.views import LanguageView, language_views
 from notices.config import Config, load_config
-from notices.errors import StateError, UsageError
+from notices.errors import ConfigError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.orchestrator import (
@@ -44,6 +44,7 @@ from notices.orchestrator import (
     Progress,
     Result,
     build_channels,
+    build_channels_apart,
     missing_credentials,
     no_progress,
 )
@@ -104,10 +105,16 @@ def open_session(
     """Build every configured channel (validating its options; no provider is touched) and
     open the log. `actor` is who asks (None: the person at this computer, from
     NOTICES_ACTOR or the login name); `progress` hears of each channel as it goes."""
-    channels = build_channels(workspace.config, workspace.home)
+    channels, broken = build_channels_apart(workspace.config, workspace.home)
+    if broken and not channels:
+        raise ConfigError(
+            "; ".join(b.error for b in broken) + ". No channel is valid: nothing was switched."
+        )
     session = Session(
         workspace,
-        Orchestrator(workspace.config, workspace.home, channels, progress, actor=actor),
+        Orchestrator(
+            workspace.config, workspace.home, channels, progress, actor=actor, broken=broken
+        ),
     )
     try:
         yield session
@@ -385,6 +392,7 @@ def check(workspace: Workspace) -> CheckReport:
             for returning in (None, now + timedelta(hours=4)):
                 session.orchestrator.build_all(mode, None, now, returning)
         outcomes = session.orchestrator.probe()
+        outcomes += [broken.outcome() for broken in session.orchestrator.broken]
     return CheckReport(
         list(config.all_modes()), list(config.languages), outcomes, placeholders(config)
     )
