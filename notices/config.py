@@ -136,11 +136,12 @@ def builtin_modes() -> Mapping[str, ModeConfig]:
 
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-SMS_COMMANDS = ("resume", "status")
+SMS_COMMANDS = ("resume", "status", "extend")
 DEFAULT_SMS_KEYWORDS: dict[str, dict[str, str]] = {
     "evacuate": {"fi": "EVAKUOI", "sv": "UTRYM", "en": "EVACUATE"},
     "power-out": {"fi": "SÄHKÖKATKO", "sv": "STRÖMAVBROTT", "en": "POWER-OUT"},
     "resume": {"fi": "PALAA", "sv": "ÅTERGÅ", "en": "RESUME"},
+    "extend": {"fi": "JATKA", "sv": "FÖRLÄNG", "en": "EXTEND"},
     "status": {"fi": "TILA", "en": "STATUS"},
 }
 

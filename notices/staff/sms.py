@@ -27,7 +27,7 @@ from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
 from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
-from notices.timeparse import from_stamp, parse_duration, parse_until_explained
+from notices.timeparse import from_stamp, parse_duration, parse_until_explained, utc_stamp
 
 CODE = re.compile(r"^\d{6}$")
 PIN = re.compile(r"^\d{4,8}$")
@@ -89,7 +89,7 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     if rest and name not in ("resume", "status") and _time_like(rest[0]):
         until, for_ = _read_time(rest.pop(0), config)
     reason = None
-    if rest and name not in ("resume", "status"):
+    if rest and name not in ("resume", "status", "extend"):
         reason = " ".join(rest)
         commands.parse_reasons([reason], config.languages, _reason_language(config, lang))
         rest = []
@@ -349,6 +349,8 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
         if result.message:
             return text(command.lang, "nothing_open")
         return _result_text(result, config, command, "restored")
+    if command.name == "extend":
+        return _extend(session, command, arguments)
     plan = commands.plan_switch(
         session.workspace,
         command.name,
@@ -362,6 +364,20 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
     reply = _result_text(result, config, command, "switched")
     # A time the clocks skip or repeat: say how it was read, as the CLI does.
     return f"{reply}\n{plan.note}" if plan.note else reply
+
+
+def _extend(session: commands.Session, command: Command, arguments: dict[str, Any]) -> str:
+    """JATKA 2h adds two hours to the current return; JATKA 18:00 sets it, never earlier
+    (an SMS cannot be asked: shortening is for `notices extend --earlier`)."""
+    config = session.config
+    plan = commands.plan_extend(session, until=command.until, for_=command.for_)
+    result = commands.switch(session, plan, arguments=arguments).result
+    reply = _result_text(result, config, command, "switched")
+    if plan.previous is not None and plan.returning is not None:
+        old = _when(utc_stamp(plan.previous), command.lang, config)
+        new = _when(utc_stamp(plan.returning), command.lang, config)
+        reply = f"{reply}\n{text(command.lang, 'moved', old=old, new=new)}"
+    return reply
 
 
 def _status_text(report: dict[str, Any], config: Config, command: Command) -> str:

@@ -319,3 +319,22 @@ def test_a_command_sent_again_never_moves_the_return_earlier(gateway, notices):
     assert "would move it earlier" in reply, reply
     assert notices("status", "--json").json()["expected_return"] == before
     assert len(records(gw.home, "command.finished")) == 1
+
+
+def test_extend_by_sms_adds_to_the_current_return(gateway, notices):
+    from datetime import datetime, timedelta
+
+    def returning() -> datetime:
+        stamp = notices("status", "--json").json()["expected_return"]
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    gw = gateway()
+    gw.text(OSKARI, f"EVAKUOI 4h {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    before = returning()
+    gw.text(OSKARI, f"JATKA 30m {PIN}")
+    assert finished(gw.home, "extend")["payload"]["ok"] is True
+    assert returning() == before + timedelta(minutes=30)
+    reply = gw.next_reply(OSKARI, 1)
+    assert reply.startswith("notices: JATKA 30m tehty."), reply
+    assert "Paluuaika siirretty:" in reply and " → " in reply
