@@ -148,3 +148,17 @@ def test_check_reports_every_broken_channel_at_once(notices, home, tmp_path):
     assert run.exit_code == 1
     assert "line 5: channels.phone.voise: unknown key" in run.stdout
     assert "line 10: channels.mail.adresses: unknown key" in run.stdout
+
+
+def test_check_reports_every_broken_template_at_once(notices, home, tmp_path):
+    for mode, name in (("evacuate", "banner.sv.html.j2"), ("power-out", "email.en.txt.j2")):
+        folder = tmp_path / "templates" / mode
+        folder.mkdir(parents=True)
+        (folder / name).write_text("Subject: x\n\n{{ no_such_variable }}\n")
+    config = tmp_path / "notices.toml"
+    config.write_text('templates = "templates"\n[organisation]\nname = "Kaupunkipalvelu Oy"\n')
+    run = notices("check", "--config", str(config))
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "evacuate/banner.sv.html.j2" in run.stdout
+    assert "power-out/email.en.txt.j2" in run.stdout
+    assert "NOT every notice renders" in run.stdout

@@ -72,15 +72,19 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
                 "languages": report.languages,
                 "channels": [o.as_json() | {"detail": o.summary} for o in report.outcomes],
                 "placeholders": report.placeholders,
+                "render_errors": report.render_errors,
             }
         )
     else:
         from notices.cli.display import outcome_line
 
+        renders = "every notice renders" if not report.render_errors else "NOT every notice renders"
         out.print(
-            f"Configuration valid; every notice renders (modes {', '.join(report.modes)};"
+            f"Configuration valid; {renders} (modes {', '.join(report.modes)};"
             f" languages {', '.join(report.languages)})."
         )
+        for error in report.render_errors:
+            out.print(f"  [bold red]✗ template[/bold red]: {error}", highlight=False)
         for outcome in report.outcomes:
             out.print(outcome_line(outcome), highlight=False)
         for problem in report.placeholders:

@@ -35,7 +35,7 @@ from notices.commands.input import (
 from notices.commands.readiness import placeholders
 from notices.commands.views import LanguageView, language_views
 from notices.config import Config, load_config
-from notices.errors import ConfigError, StateError, UsageError
+from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.orchestrator import (
@@ -376,10 +376,13 @@ class CheckReport:
     outcomes: list[ChannelOutcome] = field(default_factory=list)
     # Values customers would see that are still examples or empty (organisation, contact).
     placeholders: list[str] = field(default_factory=list)
+    # Every template that fails to render, each once.
+    render_errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(outcome.ok for outcome in self.outcomes) and not self.placeholders
+        outcomes_ok = all(outcome.ok for outcome in self.outcomes)
+        return outcomes_ok and not self.placeholders and not self.render_errors
 
 
 def check(workspace: Workspace) -> CheckReport:
@@ -388,13 +391,21 @@ def check(workspace: Workspace) -> CheckReport:
     config = workspace.config
     with open_session(workspace) as session:
         now = datetime.now(UTC)
+        errors: dict[str, None] = {}
         for mode in config.all_modes():
             for returning in (None, now + timedelta(hours=4)):
-                session.orchestrator.build_all(mode, None, now, returning)
+                try:
+                    session.orchestrator.build_all(mode, None, now, returning)
+                except RenderError as exc:
+                    errors[str(exc)] = None
         outcomes = session.orchestrator.probe()
         outcomes += [broken.outcome() for broken in session.orchestrator.broken]
     return CheckReport(
-        list(config.all_modes()), list(config.languages), outcomes, placeholders(config)
+        list(config.all_modes()),
+        list(config.languages),
+        outcomes,
+        placeholders(config),
+        list(errors),
     )
 
 
