@@ -129,6 +129,10 @@ def test_a_broken_channel_section_breaks_only_that_channel(notices, home, tmp_pa
     assert [r["channel"] for r in failed] == ["mail"]
     assert "line 9: channels.mail.adresses" in failed[0]["payload"]["error"]
     assert notices("log", "verify").exit_code == 0
+    status = notices("status", "--json", "--config", str(config))
+    assert status.exit_code == 1
+    mail = next(c for c in status.json()["channels"] if c["name"] == "mail")
+    assert mail["state"] == "broken" and "channels.mail.adresses" in mail["error"]
 
 
 def test_when_no_channel_is_valid_nothing_is_touched(notices, home, tmp_path):

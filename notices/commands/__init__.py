@@ -353,6 +353,18 @@ def status(session: Session) -> dict[str, Any]:
     report.pop("scheduler_alive")
     for entry in report["channels"]:
         entry["self_expiring"] = report["safety_nets"].get(entry["name"], False)
+    for broken in session.orchestrator.broken:  # its section is invalid: it cannot be read
+        report["channels"].append(
+            {
+                "name": broken.name,
+                "kind": broken.kind,
+                "ok": False,
+                "state": "broken",
+                "read_back": None,
+                "error": broken.error,
+                "self_expiring": False,
+            }
+        )
     return report
 
 
