@@ -17,6 +17,18 @@ BEFORE = {
 }
 
 
+def _later() -> str:
+    """A return time still ahead: tomorrow's date at 12:00 (a bare clock time that has
+    passed today is refused with --yes)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return f"{datetime.now(ZoneInfo('Europe/Helsinki')) + timedelta(days=1):%Y-%m-%d}T12:00"
+
+
+LATER = _later()
+
+
 def put_before(home: Path) -> None:
     for name, content in BEFORE.items():
         path = home / "site" / name
@@ -83,7 +95,7 @@ def test_dry_run_changes_nothing(notices, home):
 
 
 def test_json_output_for_scripts(notices):
-    run = notices("power-out", "--until", "23:59", "--yes", "--json")
+    run = notices("power-out", "--until", LATER, "--yes", "--json")
     assert run.exit_code == 0
     data = run.json()
     assert data["mode"] == "power-out" and data["ok"] is True and data["incident"]
@@ -114,7 +126,7 @@ def test_evacuate_twice_keeps_the_original_snapshot(notices, home):
 
 
 def test_second_apply_of_the_same_notice_changes_nothing(notices):
-    assert notices("evacuate", "--until", "23:59", "--yes").exit_code == 0
+    assert notices("evacuate", "--until", LATER, "--yes").exit_code == 0
     again = notices("evacuate", "--yes", "--json").json()
     assert again["ok"] and not any(c["changed"] for c in again["channels"])
 

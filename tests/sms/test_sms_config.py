@@ -12,13 +12,12 @@ STAFF = {"name": "Maija", "number": "+358401111111"}
 
 
 def _later_today() -> str:
-    """A clock time still ahead today in Helsinki (a passed one is refused)."""
+    """A return time still ahead, as an SMS may give it (a clock time passed today is
+    refused): tomorrow at noon, with its date."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    local = datetime.now(ZoneInfo("Europe/Helsinki"))
-    later = min(local + timedelta(minutes=10), local.replace(hour=23, minute=59))
-    return f"{later:%H:%M}" if later > local + timedelta(minutes=1) else "23:59"
+    return f"{datetime.now(ZoneInfo('Europe/Helsinki')) + timedelta(days=1):%Y-%m-%d}T12:00"
 
 
 LATER = _later_today()
