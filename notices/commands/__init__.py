@@ -33,7 +33,7 @@ from notices.commands.input import (
     refuse_passed,
 )
 from notices.commands.readiness import placeholders
-from notices.commands.views import LanguageView, language_views
+from notices.commands.views import LanguageView, PreviewFile, language_views, preview
 from notices.config import Config, load_config
 from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
@@ -419,53 +419,6 @@ def check(workspace: Workspace) -> CheckReport:
         placeholders(config),
         list(errors),
     )
-
-
-@dataclass(frozen=True)
-class PreviewFile:
-    channel: str
-    kind: str
-    name: str
-    text: str
-
-
-def preview(
-    workspace: Workspace,
-    mode: str,
-    *,
-    channel: str | None = None,
-    lang: str | None = None,
-    until: str | None = None,
-    for_: str | None = None,
-    reasons: list[str] | None = None,
-) -> list[PreviewFile]:
-    """Exactly what each channel would publish for `mode`, touching nothing."""
-    from notices.render import Renderer
-
-    config = workspace.config
-    if lang is not None:
-        if lang not in config.languages:
-            raise UsageError(f"{lang!r} is not one of the configured languages {config.languages}")
-        config = config.model_copy(update={"languages": [lang]})
-    moment = expected_return_explained(until, for_, config.zone)
-    channels = build_channels(config, workspace.home)
-    if channel is not None:
-        channels = [c for c in channels if c.name == channel]
-        if not channels:
-            raise UsageError(f"no channel named {channel!r} (have: {', '.join(config.channels)})")
-    renderer = Renderer(config)
-    files = []
-    for target in channels:
-        notice = renderer.render(
-            mode,
-            target.medium,
-            reasons=parse_reasons(reasons, config.languages),
-            started=datetime.now(UTC),
-            expected_return=moment.utc if moment else None,
-        )
-        for name, text in target.build(notice).files.items():
-            files.append(PreviewFile(target.name, target.kind, name, text))
-    return files
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from notices.timeparse import from_stamp
+from notices.commands.input import parse_reasons
+from notices.errors import UsageError
+from notices.orchestrator import build_channels
+from notices.timeparse import expected_return_explained, from_stamp
 
 if TYPE_CHECKING:
-    from notices.commands import Session, SwitchPlan
+    from notices.commands import Session, SwitchPlan, Workspace
 
 # Text-to-speech reads about this many characters a second: the greeting's length in
 # seconds is an estimate from its characters, named as one wherever it is shown.
@@ -76,3 +79,50 @@ def language_views(session: Session, plan: SwitchPlan) -> list[LanguageView]:
 def _zone_differs(zone: ZoneInfo, moment: datetime) -> bool:
     """Whether the operator's own clock shows `moment` at another offset than `zone`."""
     return moment.astimezone().utcoffset() != moment.astimezone(zone).utcoffset()
+
+
+@dataclass(frozen=True)
+class PreviewFile:
+    channel: str
+    kind: str
+    name: str
+    text: str
+
+
+def preview(
+    workspace: Workspace,
+    mode: str,
+    *,
+    channel: str | None = None,
+    lang: str | None = None,
+    until: str | None = None,
+    for_: str | None = None,
+    reasons: list[str] | None = None,
+) -> list[PreviewFile]:
+    """Exactly what each channel would publish for `mode`, touching nothing."""
+    from notices.render import Renderer
+
+    config = workspace.config
+    if lang is not None:
+        if lang not in config.languages:
+            raise UsageError(f"{lang!r} is not one of the configured languages {config.languages}")
+        config = config.model_copy(update={"languages": [lang]})
+    moment = expected_return_explained(until, for_, config.zone)
+    channels = build_channels(config, workspace.home)
+    if channel is not None:
+        channels = [c for c in channels if c.name == channel]
+        if not channels:
+            raise UsageError(f"no channel named {channel!r} (have: {', '.join(config.channels)})")
+    renderer = Renderer(config)
+    files = []
+    for target in channels:
+        notice = renderer.render(
+            mode,
+            target.medium,
+            reasons=parse_reasons(reasons, config.languages),
+            started=datetime.now(UTC),
+            expected_return=moment.utc if moment else None,
+        )
+        for name, text in target.build(notice).files.items():
+            files.append(PreviewFile(target.name, target.kind, name, text))
+    return files
