@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 @pytest.mark.parametrize(

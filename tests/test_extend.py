@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import in_a_terminal, log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
+from tests.support.terminal import in_a_terminal
 
 ZONE = ZoneInfo("Europe/Helsinki")
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from notices import locales
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 SPEECH = {"fi-FI": "fi", "sv-SE": "sv", "en-GB": "en"}
 SEPARATOR = "— — —"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from notices import locales
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 ZONE = ZoneInfo("Europe/Helsinki")
 

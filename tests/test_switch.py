@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sievelib.parser import Parser
 
-from tests.conftest import in_a_terminal, log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
+from tests.support.terminal import in_a_terminal
 
 BEFORE = {
     "greeting.xml": b'<?xml version="1.0"?><Response><Play>https://example.fi/normal.mp3</Play></Response>\n',

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from notices import commands
 from notices.cli.app import (
     ConfigFile,
     For,
@@ -50,6 +49,8 @@ def preview(
     config: ConfigFile = None,
 ) -> None:
     """Show exactly what each channel would publish, without touching anything."""
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config)
     files = commands.preview(
         workspace, mode, channel=channel, lang=lang, until=until, for_=for_, reasons=reason
@@ -63,6 +64,8 @@ def preview(
 def check(json_output: Json = False, home: Home = None, config: ConfigFile = None) -> None:
     """Confirm an evacuation would work, switching nothing: configuration, every template,
     and each channel's credentials, targets and publish locations."""
+    from notices import commands
+
     report = commands.check(commands.Workspace.load(home, config))
     if json_output:
         print_json(
@@ -115,6 +118,8 @@ def embed(
     config: ConfigFile = None,
 ) -> None:
     """Print the one line to paste into every page of the site, so the banner appears there."""
+    from notices import commands
+
     embedding = commands.embed(commands.Workspace.load(home, config), channel, publish=publish)
     if embedding.published_to:
         err.print(f"notices.js published to {embedding.published_to}")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from notices import commands
 from notices.cli.app import (
     ConfigFile,
     DryRun,
@@ -31,6 +30,7 @@ from notices.cli.app import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from notices import commands
     from notices.cli.display import LiveProgress
     from notices.orchestrator import Result
 
@@ -45,6 +45,8 @@ def _progress(json_output: bool) -> LiveProgress | None:
 
 
 def _session(workspace: commands.Workspace, progress: LiveProgress | None) -> Any:
+    from notices import commands
+
     if progress is None:
         return commands.open_session(workspace)
     return commands.open_session(workspace, progress=progress)
@@ -62,6 +64,8 @@ def run_switch(
     dry_run: bool,
     json_output: bool,
 ) -> None:
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config_file)
     plan = commands.plan_switch(workspace, mode, until=until, for_=for_, reasons=reason)
     progress = _progress(json_output)
@@ -98,6 +102,8 @@ def _show_views(views: list[commands.LanguageView], json_output: bool) -> None:
 def ask_if_tomorrow(plan: commands.SwitchPlan, zone: ZoneInfo, *, yes: bool, dry_run: bool) -> None:
     """A bare --until already passed today: refused with --yes or without a terminal,
     asked in one, noted by --dry-run."""
+    from notices import commands
+
     question = commands.passed_today(plan, zone)
     if question is None:
         return
@@ -189,6 +195,8 @@ def resume(
 
     Cancels any scheduled automatic resume. With --at, changes nothing now and schedules
     the automatic resume for that time instead."""
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config)
     if at is not None:
         _resume_at(workspace, at, dry_run, json_output)
@@ -214,6 +222,7 @@ def resume(
 
 
 def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_output: bool) -> None:
+    from notices import commands
     from notices.cli.display import local
     from notices.timeparse import utc_stamp
 
@@ -275,6 +284,8 @@ def extend(
     --for adds to the current expected return; --until sets it, and a time earlier than
     the current return needs --earlier. Re-renders and re-applies every channel's text,
     moves the automatic resume and the provider-side end times."""
+    from notices import commands
+
     workspace = commands.Workspace.load(home, config)
     progress = _progress(json_output)
     zone = workspace.config.zone

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import site_files
-from tests.email.conftest import PASSWORD
+from tests.support.dovecot import PASSWORD
+from tests.support.site import site_files
 
 pytestmark = pytest.mark.integration
 
@@ -203,7 +203,7 @@ def test_evacuate_again_changes_nothing_and_mailbox_without_script_gets_none_bac
 
 
 def test_unreachable_server_is_retried_then_reported(notices, home, monkeypatch):
-    from tests.email.conftest import free_port
+    from tests.support.net import free_port
 
     monkeypatch.setenv(ENV, PASSWORD)
     write_config(home, free_port(), "nobody@esimerkki.fi")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.email_cloud.conftest import database_text, gmail_channel, log_records, write_config
-from tests.email_cloud.standins import GMAIL_SCOPE
+from tests.support.cloudmail import database_text, gmail_channel, log_records, write_config
+from tests.support.cloudmail_standins import GMAIL_SCOPE
 
 pytestmark = pytest.mark.integration
 

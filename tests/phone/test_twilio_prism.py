@@ -17,7 +17,8 @@ from notices.channels.base import Setting
 from notices.config import load_config
 from notices.errors import PermanentChannelError
 from notices.orchestrator import build_channels
-from tests.phone.conftest import Prism, WebRoot
+from tests.support.loopback import WebRoot
+from tests.support.twilio import Prism
 
 pytestmark = pytest.mark.integration
 

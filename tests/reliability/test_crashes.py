@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
-from tests.phone.conftest import ACCOUNT, WebRoot, standin_server, twilio, web, web_server  # noqa: F401
-from tests.phone.standin import TwilioStandIn
-from tests.reliability.conftest import records
+from tests.support.loopback import WebRoot
+from tests.support.providers import records
+from tests.support.twilio import ACCOUNT
+from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +63,7 @@ class Rig:
 
 
 @pytest.fixture
-def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
+def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:
     for sid, phone in NUMBERS.items():
         twilio.add_number(ACCOUNT, sid, phone, **ORIGINAL)
     (home / "site" / "mail").mkdir(parents=True)

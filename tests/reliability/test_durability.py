@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from notices.db import Database
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 def test_log_uses_wal_and_full_sync(notices, home):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import log_count, site_files
-from tests.email.conftest import PASSWORD, dovecot, smtp_sink  # noqa: F401 - fixtures
+from tests.support.dovecot import PASSWORD
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 def refused(run, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -207,8 +208,8 @@ def test_dovecot_accepts_the_nasty_reason_and_replies_with_it_intact(
     notices,
     home,
     tmp_path,
-    dovecot,  # noqa: F811
-    smtp_sink,  # noqa: F811
+    dovecot,
+    smtp_sink,
     monkeypatch,
 ):
     # The reason first on a line of its own, as a site's template may put it: a line of

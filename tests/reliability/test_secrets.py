@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.phone.conftest import TOKEN
-from tests.reliability.conftest import GRAPH_SECRET, Providers
+from tests.support.providers import GRAPH_SECRET, Providers
+from tests.support.twilio import TOKEN
 
 pytestmark = pytest.mark.integration
 

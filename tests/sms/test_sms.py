@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import site_files
-from tests.phone.conftest import TOKEN
-from tests.scheduler.conftest import query, records, wait_until
-from tests.sms.conftest import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER
+from tests.support.log import raw_log, records
+from tests.support.site import site_files
+from tests.support.sms import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER, finished, switched
+from tests.support.twilio import TOKEN
 
 pytestmark = pytest.mark.integration
 
@@ -27,26 +27,6 @@ def code_in(message: str) -> str:
 
 def refusals(home: Path) -> list[dict]:
     return [r["payload"] for r in records(home, "sms.refused")]
-
-
-def switched(home: Path) -> bool:
-    return bool(records(home, "command.started")) or "greeting.xml" in site_files(home)
-
-
-def raw_log(home: Path) -> str:
-    """Every hashed column of every record, as stored."""
-    rows = query(
-        home / "notices.db", "SELECT actor, host, incident, kind, channel, payload FROM log"
-    )
-    return "\n".join(" ".join(str(v) for v in row) for row in rows)
-
-
-def finished(home: Path, command: str) -> dict:
-    def done() -> dict | None:
-        found = [r for r in records(home, "command.finished") if r["payload"]["command"] == command]
-        return found[-1] if found else None
-
-    return wait_until(done, 20, f"{command} to finish")
 
 
 def test_code_from_an_allowed_sender_switches_every_channel_and_confirms(gateway, notices):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.website.conftest import StaticSite
+from tests.support.website import StaticSite
 
 pytestmark = pytest.mark.integration
 

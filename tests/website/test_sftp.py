@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.website.conftest import SshServer, StaticSite, free_port
+from tests.support.net import free_port
+from tests.support.website import SshServer, StaticSite
 
 pytestmark = pytest.mark.integration
 
