@@ -297,8 +297,13 @@ class Stage:
 
     def __init__(self, tmp: Path, latency: dict[str, float]) -> None:
         sys.path.insert(0, str(REPO))
-        from tests.email_cloud.standins import Google, Microsoft, make_tls, service_account_key
-        from tests.phone.standin import TwilioStandIn
+        from tests.support.cloudmail_standins import (
+            Google,
+            Microsoft,
+            make_tls,
+            service_account_key,
+        )
+        from tests.support.twilio_standin import TwilioStandIn
 
         found = sorted((REPO / ".ci/cache/phone").glob("twilio-cli-core-*/twilio_api_v2010.json"))
         if not found:

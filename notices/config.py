@@ -35,11 +35,63 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ContactParts(StrictModel):
+    """Where customers can turn meanwhile, in parts each channel renders its own way: a
+    link on the web, the number on the phone."""
+
+    phone: str | None = Field(default=None, description="A phone number, e.g. +358 9 123 4567.")
+    email: str | None = Field(default=None, description="An email address.")
+    web: str | None = Field(default=None, description="A web address.")
+    text: str | None = Field(default=None, description="Anything else, shown as written.")
+
+    def as_text(self) -> str:
+        return " / ".join(part for part in (self.phone, self.email, self.web, self.text) if part)
+
+    @property
+    def phone_href(self) -> str | None:
+        """`tel:+35891234567`: the number without spaces, dashes or brackets."""
+        if not self.phone:
+            return None
+        return "tel:" + "".join(c for c in self.phone if c.isdigit() or c == "+")
+
+    @property
+    def email_href(self) -> str | None:
+        return f"mailto:{self.email}" if self.email else None
+
+    @property
+    def web_href(self) -> str | None:
+        if not self.web:
+            return None
+        return self.web if "://" in self.web else f"https://{self.web}"
+
+
+Contact = str | ContactParts
+
+
 class Organisation(StrictModel):
     name: str | None = Field(default=None, description="Shown in every notice.")
-    alternative_contact: str | None = Field(
-        default=None, description="Where customers can turn meanwhile (phone, email, web)."
+    alternative_contact: Contact | dict[str, Contact] | None = Field(
+        default=None,
+        description="Where customers can turn meanwhile: a text, a table of parts (phone,"
+        " email, web, text), or a table of either per language (fi, sv, en).",
     )
+
+    @field_validator("alternative_contact", mode="before")
+    @classmethod
+    def _parts_or_languages(cls, value: Any) -> Any:
+        """A table with phone/email/web/text keys is the parts; other keys are languages."""
+        if isinstance(value, dict) and set(value) <= set(ContactParts.model_fields):
+            return ContactParts.model_validate(value)
+        return value
+
+    def contact(self, lang: str) -> ContactParts | None:
+        """The alternative contact for `lang`, in parts (a plain text is `text`)."""
+        value = self.alternative_contact
+        if isinstance(value, dict):
+            value = value.get(lang)
+        if isinstance(value, str):
+            return ContactParts(text=value) if value.strip() else None
+        return value
 
 
 class ModeConfig(StrictModel):
@@ -84,11 +136,12 @@ def builtin_modes() -> Mapping[str, ModeConfig]:
 
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-SMS_COMMANDS = ("resume", "status")
+SMS_COMMANDS = ("resume", "status", "extend")
 DEFAULT_SMS_KEYWORDS: dict[str, dict[str, str]] = {
     "evacuate": {"fi": "EVAKUOI", "sv": "UTRYM", "en": "EVACUATE"},
     "power-out": {"fi": "SÄHKÖKATKO", "sv": "STRÖMAVBROTT", "en": "POWER-OUT"},
     "resume": {"fi": "PALAA", "sv": "ÅTERGÅ", "en": "RESUME"},
+    "extend": {"fi": "JATKA", "sv": "FÖRLÄNG", "en": "EXTEND"},
     "status": {"fi": "TILA", "en": "STATUS"},
 }
 
@@ -333,6 +386,18 @@ class Config(StrictModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @model_validator(mode="after")
+    def _contact_languages(self) -> Config:
+        contact = self.organisation.alternative_contact
+        if isinstance(contact, dict):
+            for lang in contact:
+                if lang not in self.languages:
+                    raise ValueError(
+                        f"organisation.alternative_contact.{lang}: not one of the languages"
+                        f" ({', '.join(self.languages)}) nor phone, email, web or text"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _sms_modes(self) -> Config:

@@ -1,17 +1,49 @@
+"""Fixtures for every folder: a data folder of its own and the CLI, in-process or as a
+process. Below them, the servers several folders share (the Twilio stand-in and a web host,
+the SMS gateway, Microsoft 365 and Gmail, moto's S3, Dovecot), so that each starts once per
+session. The stand-ins and helpers themselves are in tests/support/."""
+
 from __future__ import annotations
 
+import functools
 import json
-import sqlite3
+import os
+import pwd
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from notices import cli
+from tests.support.cloudmail import CLIENT_ID, GRAPH_SECRET
+from tests.support.cloudmail_standins import Google, Microsoft, make_tls, service_account_key
+from tests.support.dovecot import (
+    CONFIG,
+    DOMAIN,
+    MAILBOXES,
+    PASSWORD,
+    Dovecot,
+    Sink,
+    wait_for_greeting,
+)
+from tests.support.log import query
+from tests.support.loopback import QuietHandler, WebRoot
+from tests.support.net import free_port
+from tests.support.sms import PIN, Gateway, sms_config
+from tests.support.twilio import ACCOUNT, TOKEN, description_path
+from tests.support.twilio_standin import TwilioStandIn
+from tests.support.wait import wait_until
+from tests.support.website import S3Server
 
 
 @dataclass
@@ -71,20 +103,229 @@ def notices_process() -> Callable[..., subprocess.Popen[str]]:
     return start
 
 
-def site_files(home: Path) -> dict[str, bytes]:
-    site = home / "site"
-    if not site.exists():
-        return {}
-    return {
-        str(path.relative_to(site)): path.read_bytes()
-        for path in sorted(site.rglob("*"))
-        if path.is_file()
-    }
+# -- Twilio's stateful stand-in, and a web host for the greeting (phone, evidence, reliability)
 
 
-def log_count(home: Path) -> int:
-    db = home / "notices.db"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM log").fetchone()[0])
+@pytest.fixture(scope="session")
+def standin_server() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(description_path()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio(standin_server: TwilioStandIn, monkeypatch: pytest.MonkeyPatch) -> TwilioStandIn:
+    """The stand-in, emptied, with our account and its credentials in the environment."""
+    standin_server.reset()
+    standin_server.add_account(ACCOUNT, TOKEN)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    for name in ("TWILIO_EDGE", "TWILIO_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    return standin_server
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRoot]:
+    root = tmp_path_factory.mktemp("webroot")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield WebRoot(root, f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def web(web_server: WebRoot, request: pytest.FixtureRequest) -> WebRoot:
+    """A folder of its own for this test, and the URL it is served at."""
+    name = request.node.name.replace("[", "-").replace("]", "")
+    folder = web_server.root / name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    return WebRoot(folder, f"{web_server.url}/{name}")
+
+
+# -- `notices serve` with the SMS gate, and the Twilio stand-in it replies through (sms, voice)
+
+
+@pytest.fixture(scope="session")
+def sms_twilio() -> Iterator[TwilioStandIn]:
+    server = TwilioStandIn(description_path()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gateway]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*, unset: tuple[str, ...] = (), **overrides: Any) -> Gateway:
+        """`serve` with [sms] overrides; `unset`: environment variables it must not have."""
+        sms_twilio.reset()
+        sms_twilio.add_account(ACCOUNT, TOKEN)
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "notices.toml").write_text(sms_config(sms_twilio.url, **overrides), "utf-8")
+        env = {
+            **os.environ,
+            "NOTICES_HOME": str(home),
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "NOTICES_PIN_OSKARI": PIN,
+        }
+        for name in ("TWILIO_EDGE", "TWILIO_REGION", "NOTICES_ACTOR", *unset):
+            env.pop(name, None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notices", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        started.append(process)
+        rows = wait_until(
+            lambda: (
+                process.poll() is None
+                and query(
+                    home / "notices.db",
+                    "SELECT address FROM scheduler_heartbeat WHERE pid = ? AND stopped IS NULL",
+                    (process.pid,),
+                )
+            ),
+            15,
+            "notices serve to start",
+        )
+        return Gateway(process, home, rows[0][0], sms_twilio)
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate(timeout=10)
+
+
+# -- Microsoft 365 and Gmail stand-ins over TLS, reset for each test (email_cloud, reliability)
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def microsoft_server(tls: tuple[Path, Path, Path]) -> Iterator[Microsoft]:
+    server = Microsoft(tls[1], tls[2])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def google_server(tls: tuple[Path, Path, Path]) -> Iterator[Google]:
+    server = Google(tls[1], tls[2])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def trust(tls: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our HTTP client (httpx) trusts the throw-away CA through SSL_CERT_FILE, as it would a
+    company's own CA bundle."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls[0]))
+
+
+@pytest.fixture
+def microsoft(
+    microsoft_server: Microsoft, trust: None, monkeypatch: pytest.MonkeyPatch
+) -> Microsoft:
+    microsoft_server.reset()
+    microsoft_server.clients[CLIENT_ID] = GRAPH_SECRET
+    monkeypatch.setenv("TEST_GRAPH_SECRET", GRAPH_SECRET)
+    return microsoft_server
+
+
+@pytest.fixture
+def google(
+    google_server: Google, trust: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Google:
+    google_server.reset()
+    path, info = service_account_key(tmp_path, f"{google_server.url}/token")
+    google_server.register(info)
+    google_server.key_info = info  # type: ignore[attr-defined]
+    monkeypatch.setenv("TEST_GMAIL_KEY", str(path))
+    return google_server
+
+
+# -- moto's S3 server (website, reliability)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    yield S3Server(port)
+    server.stop()
+
+
+# -- Dovecot with ManageSieve and an SMTP sink for its vacation replies (email, reliability)
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot(smtp_sink: tuple[Sink, int]) -> Iterator[Dovecot]:
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not Path(binary).exists():
+        pytest.fail("dovecot is not installed: run scripts/install-test-deps")
+    if os.geteuid() != 0:
+        pytest.skip("the Dovecot tests start Dovecot as root (it switches to its own users)")
+    # Not under pytest's temporary folder: that is private to root, and Dovecot's own users
+    # must reach the files.
+    folder = tempfile.TemporaryDirectory(prefix="notices-dovecot-")
+    base = Path(folder.name)
+    base.chmod(0o755)
+    internal = pwd.getpwnam("dovecot")
+    (base / "home").mkdir()
+    os.chown(base / "home", internal.pw_uid, internal.pw_gid)
+    (base / "users").write_text(
+        "".join(f"palvelu{n}@{DOMAIN}:{{PLAIN}}{PASSWORD}\n" for n in range(1, MAILBOXES + 1))
+    )
+    server = Dovecot(base, free_port(), free_port())
+    conf = base / "dovecot.conf"
+    conf.write_text(
+        CONFIG.format(base=base, smtp=smtp_sink[1], lmtp=server.lmtp_port, sieve=server.sieve_port)
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(conf), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_greeting(server.sieve_port, b"OK", process, base)
+        wait_for_greeting(server.lmtp_port, b"220", process, base)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        folder.cleanup()

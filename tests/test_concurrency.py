@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 
-from tests.conftest import site_files
+from tests.support.site import site_files
 
 
 def test_two_evacuations_at_once_leave_one_incident_and_a_valid_chain(

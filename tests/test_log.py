@@ -6,32 +6,16 @@ import csv
 import hashlib
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 import rfc8785
+
+from tests.support.log import tamper
 
 
 def evacuate_and_resume(notices) -> None:
     assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
     assert notices("resume", "--yes").exit_code == 0
-
-
-def tamper(home: Path, *statements: str) -> None:
-    """What someone with raw access to the file could do: drop the guard, change, restore it."""
-    with sqlite3.connect(home / "notices.db") as conn:
-        conn.execute("DROP TRIGGER log_refuse_update")
-        conn.execute("DROP TRIGGER log_refuse_delete")
-        for statement in statements:
-            conn.execute(statement)
-        conn.execute(
-            "CREATE TRIGGER log_refuse_update BEFORE UPDATE ON log"
-            " BEGIN SELECT RAISE(ABORT, 'the evidence log is append-only'); END"
-        )
-        conn.execute(
-            "CREATE TRIGGER log_refuse_delete BEFORE DELETE ON log"
-            " BEGIN SELECT RAISE(ABORT, 'the evidence log is append-only'); END"
-        )
 
 
 def test_honest_log_verifies(notices):

@@ -21,7 +21,6 @@ from notices.channels.base import (
     ChannelContext,
     ChannelOptions,
     Notice,
-    Receipt,
     Setting,
 )
 from notices.channels.published import PublishedFilesChannel
@@ -92,53 +91,35 @@ class Banner(PublishedFilesChannel):
     self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
     Options: ClassVar[type[ChannelOptions]] = BannerOptions
     filenames = ("status.json", "banner.html", "notice.html")
+    described: ClassVar[tuple[str, ...]] = ("public_url",)
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
-        self.public_url, self.publisher = self._where(options, context.home)
+        public_url, publisher = self._where(options, context.home)
+        self.public_url, self.publisher = public_url, self.own(publisher)
 
     def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
         """The public address (if known) and the publisher the files go through."""
         assert isinstance(options, BannerOptions)
         return options.public_url, make_publisher(options.publisher, home)
 
-    def describe(self) -> str:
-        served = f" (served at {self.public_url})" if self.public_url else ""
-        return f"{self.kind} {self.identity()}{served}"
-
     def build(self, notice: Notice) -> Artefacts:
         return banner_artefacts(notice)
 
     # notices.js is permanent: pages include it once, and it shows nothing while status.json
-    # is absent or says the mode is normal. It is not part of a snapshot.
+    # is absent or says the mode is normal. It is not part of a snapshot, but goes in the
+    # same write as the state: one round of requests, not two.
     def publish_script(self) -> bool:
         return self.publisher.write({SCRIPT: banner_script()}, {SCRIPT: SCRIPT_TYPE})
 
-    # The script goes in the same write as the state: one round of requests, not two.
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        return self._publish(self.expected(artefacts).data["files"], artefacts.content_types)
+    def extra(self) -> dict[str, tuple[str, str]]:
+        return {SCRIPT: (banner_script(), SCRIPT_TYPE)}
 
-    def restore(self, setting: Setting) -> Receipt:
-        saved: dict[str, str | None] = setting.data["files"]
-        return self._publish({name: saved.get(name) for name in self.filenames}, {})
-
-    def _read_names(self) -> list[str]:
-        return [*self.filenames, SCRIPT]
-
-    def _publish(self, files: dict[str, str | None], content_types: dict[str, str]) -> Receipt:
-        changed = self.publisher.write(
-            {SCRIPT: banner_script(), **files},
-            {SCRIPT: SCRIPT_TYPE, **content_types},
-            self._take_fresh(),
-        )
-        return Receipt(changed, {"published": self.publisher.identity()})
-
-    def verify(self) -> Setting:
-        setting = super().verify()
-        if self.public_url:
+    def snapshot(self, served: bool = False) -> Setting:
+        setting = super().snapshot(served)
+        if served and self.public_url:
             published = setting.data["files"]["status.json"]
-            served = self._served_status()
-            if _parsed(served) != _parsed(published):
+            if _parsed(self._served_status()) != _parsed(published):
                 raise TransientChannelError(
                     f"{self.public_url}status.json does not serve what was published to"
                     f" {self.identity()} (a cache in front of it, or public_url points"
@@ -176,7 +157,7 @@ class Banner(PublishedFilesChannel):
             raise http_error(
                 status, answer.headers, f"{self.public_url}{SCRIPT} answers HTTP {status}"
             )
-        self.verify()
+        self.snapshot(served=True)
         return line + f"; {self.public_url} serves the script and the current state"
 
 

@@ -62,6 +62,20 @@ def _lines(text: str | None) -> str | None:
     return None if text is None else "\n".join(text.splitlines())
 
 
+def _connect_error(exc: Exception, where: str, opts: EmailSieveOptions) -> Exception:
+    """sievelib's error as ours: permanent where trying again will not mend it."""
+    text = str(exc)
+    if any(permanent in text for permanent in PERMANENT_CONNECT_ERRORS):
+        hint = " (set starttls = false only on a trusted link)" if opts.starttls else ""
+        return PermanentChannelError(f"ManageSieve server {where}: {exc}{hint}")
+    if text.startswith(CONNECT_FAILED):
+        reason = text.removeprefix(CONNECT_FAILED).lstrip(": ")
+        return TransientChannelError(f"cannot reach the ManageSieve server {where}: {reason}")
+    if text.startswith("Failed to read"):
+        text = f"no answer within {opts.timeout:g} s ({exc})"
+    return TransientChannelError(f"ManageSieve server {where}: {text}")
+
+
 def _message(raw: Any) -> str:
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
@@ -130,6 +144,7 @@ class EmailSieve(Channel):
     medium = "email"
     Options = EmailSieveOptions
     self_expiring = True  # with a return time, the reply is wrapped in a `currentdate` test
+    described = ("script", "starttls")
 
     _refused: str | None = None
 
@@ -141,10 +156,6 @@ class EmailSieve(Channel):
     def identity(self) -> str:
         return f"{self.opts.username} at {self.opts.host}:{self.opts.port}"
 
-    def describe(self) -> str:
-        tls = "" if self.opts.starttls else ", without TLS"
-        return f"{self.kind} {self.identity()} (script {self.opts.script}{tls})"
-
     # -- pure -----------------------------------------------------------------------------
 
     def build(self, notice: Notice) -> Artefacts:
@@ -155,16 +166,14 @@ class EmailSieve(Channel):
             self.opts.days,
             note="Installed by notices; `notices resume` puts back the script that was active.",
         )
+        _, _, reply = split_ours(script)
         return Artefacts(
             files={SCRIPT_FILE: script},
             content_types={SCRIPT_FILE: "application/sieve; charset=utf-8"},
-        )
-
-    def expected(self, artefacts: Artefacts) -> Setting:
-        _, _, reply = split_ours(artefacts.files[SCRIPT_FILE])
-        return Setting(
-            data={"active": self.opts.script, "includes": _lines(reply)},
-            summary=f'active script "{self.opts.script}": the auto-reply, then the own rules',
+            expected=Setting(
+                data={"active": self.opts.script, "includes": _lines(reply)},
+                summary=f'active script "{self.opts.script}": the auto-reply, then the own rules',
+            ),
         )
 
     def holds(self, expected: Setting, actual: Setting) -> bool:
@@ -207,20 +216,7 @@ class EmailSieve(Channel):
                 raise PermanentChannelError(self._refused)
             yield client
         except Error as exc:
-            if any(text in str(exc) for text in PERMANENT_CONNECT_ERRORS):
-                raise PermanentChannelError(
-                    f"ManageSieve server {where}: {exc}"
-                    + (" (set starttls = false only on a trusted link)" if opts.starttls else "")
-                ) from None
-            text = str(exc)
-            if text.startswith(CONNECT_FAILED):
-                reason = text.removeprefix(CONNECT_FAILED).lstrip(": ")
-                raise TransientChannelError(
-                    f"cannot reach the ManageSieve server {where}: {reason}"
-                ) from None
-            if text.startswith("Failed to read"):
-                text = f"no answer within {opts.timeout:g} s ({exc})"
-            raise TransientChannelError(f"ManageSieve server {where}: {text}") from None
+            raise _connect_error(exc, where, opts) from None
         except OSError as exc:
             raise TransientChannelError(
                 f"ManageSieve server {where}: {exc.strerror or exc}"
@@ -272,17 +268,14 @@ class EmailSieve(Channel):
                 " deactivate it, then switch again"
             ) from None
 
-    def snapshot(self) -> Setting:
+    def snapshot(self, served: bool = False) -> Setting:
         with self._session() as client:
             return self._read(client)
 
-    def verify(self) -> Setting:
-        return self.snapshot()
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         name = self.opts.script
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             base_name, script = self._compose(client, current, artefacts.files[SCRIPT_FILE])
             confirmation: dict[str, Any] = {
                 "script": name,
@@ -302,13 +295,13 @@ class EmailSieve(Channel):
                 )
             return Receipt(True, confirmation)
 
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         ours = self.opts.script
         previous: str | None = setting.data["active"]
         content: str | None = setting.data["content"]
         confirmation: dict[str, Any] = {"reactivated": previous, "reuploaded": False}
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             changed = False
             if previous is None:
                 if current.data["active"] is not None:

@@ -44,46 +44,58 @@ def tokens(script: str) -> list[Token]:
     found: list[Token] = []
     i, n = 0, len(script)
     while i < n:
-        c = script[i]
-        if c in " \t\r\n":
-            i += 1
-        elif c == "#":
-            end = script.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif script.startswith("/*", i):
-            end = script.find("*/", i + 2)
-            if end < 0:
-                raise SieveSyntaxError(f"line {_line(script, i)}: a /* comment is never closed")
-            i = end + 2
-        elif c == '"':
-            j, value = i + 1, []
-            while j < n and script[j] != '"':
-                if script[j] == "\\" and j + 1 < n:
-                    j += 1
-                value.append(script[j])
-                j += 1
-            if j >= n:
-                raise SieveSyntaxError(f"line {_line(script, i)}: a quoted string is never closed")
-            found.append(Token("string", "".join(value), i, j + 1))
-            i = j + 1
-        elif (match := IDENTIFIER.match(script, i)) is not None:
-            if match.group().lower() == "text" and script.startswith(":", match.end()):
-                found.append(_multiline(script, i, match.end() + 1))
-            else:
-                found.append(Token("identifier", match.group(), i, match.end()))
-            i = found[-1].end
-        elif c == ":" and (match := IDENTIFIER.match(script, i + 1)) is not None:
-            found.append(Token("tag", match.group(), i, match.end()))
-            i = match.end()
-        elif (match := NUMBER.match(script, i)) is not None:
-            found.append(Token("number", match.group(), i, match.end()))
-            i = match.end()
-        elif c in ";,()[]{}":
-            found.append(Token("punct", c, i, i + 1))
-            i += 1
-        else:
-            raise SieveSyntaxError(f"line {_line(script, i)}: unexpected character {c!r}")
+        skipped = _skip(script, i)
+        if skipped is not None:
+            i = skipped
+            continue
+        token = _quoted(script, i) if script[i] == '"' else _word(script, i)
+        found.append(token)
+        i = token.end
     return found
+
+
+def _skip(script: str, i: int) -> int | None:
+    """Where white space or a comment at `i` ends; None if there is none at `i`."""
+    if script[i] in " \t\r\n":
+        return i + 1
+    if script[i] == "#":
+        end = script.find("\n", i)
+        return len(script) if end < 0 else end + 1
+    if script.startswith("/*", i):
+        end = script.find("*/", i + 2)
+        if end < 0:
+            raise SieveSyntaxError(f"line {_line(script, i)}: a /* comment is never closed")
+        return end + 2
+    return None
+
+
+def _quoted(script: str, i: int) -> Token:
+    """A quoted string starting at `i`, its backslash escapes undone."""
+    j, value, n = i + 1, [], len(script)
+    while j < n and script[j] != '"':
+        if script[j] == "\\" and j + 1 < n:
+            j += 1
+        value.append(script[j])
+        j += 1
+    if j >= n:
+        raise SieveSyntaxError(f"line {_line(script, i)}: a quoted string is never closed")
+    return Token("string", "".join(value), i, j + 1)
+
+
+def _word(script: str, i: int) -> Token:
+    """An identifier (or a `text:` string), a tag, a number or a punctuation mark at `i`."""
+    c = script[i]
+    if (match := IDENTIFIER.match(script, i)) is not None:
+        if match.group().lower() == "text" and script.startswith(":", match.end()):
+            return _multiline(script, i, match.end() + 1)
+        return Token("identifier", match.group(), i, match.end())
+    if c == ":" and (match := IDENTIFIER.match(script, i + 1)) is not None:
+        return Token("tag", match.group(), i, match.end())
+    if (match := NUMBER.match(script, i)) is not None:
+        return Token("number", match.group(), i, match.end())
+    if c in ";,()[]{}":
+        return Token("punct", c, i, i + 1)
+    raise SieveSyntaxError(f"line {_line(script, i)}: unexpected character {c!r}")
 
 
 def _multiline(script: str, start: int, i: int) -> Token:

@@ -87,8 +87,9 @@ Reason = Annotated[
     list[str] | None,
     typer.Option(
         "--reason",
-        help="What happened, said in every notice. Prefix with a language to give it per"
-        " language: --reason 'fi:Uhkatilanne' --reason 'en:A security threat'.",
+        help="What happened, once per language: --reason 'fi:Uhkatilanne' --reason"
+        " 'sv:Ett hot' --reason 'en:A threat'. Without a prefix, the first configured"
+        " language. A language without one gets the mode's own reason in that language.",
     ),
 ]
 Incident = Annotated[str | None, typer.Option("--incident", help="Only this incident.")]

@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from notices.cli.app import shown
+from notices.commands import LanguageView
 from notices.orchestrator import ChannelOutcome, ProgressState, Result
 from notices.timeparse import from_stamp
 
@@ -96,6 +98,20 @@ class LiveProgress:
         if live is not None:
             with contextlib.suppress(Exception):
                 live.__exit__(None, None, None)
+
+
+def print_views(console: Console, views: list[LanguageView]) -> None:
+    """What customers will read and hear, per language, before it is published."""
+    for view in views:
+        default = " [dim](the mode's default)[/dim]" if view.reason_is_default else ""
+        console.print(f"[bold]{view.lang}[/bold]  title:    {view.title}", highlight=False)
+        console.print(f"    reason:   {escape(view.reason)}{default}", highlight=False)
+        console.print(f"    back:     {view.expected_return or 'no return time'}", highlight=False)
+        console.print(
+            f"    greeting: {view.greeting_characters} characters, about"
+            f" {view.greeting_seconds_estimate} s read aloud (an estimate)",
+            highlight=False,
+        )
 
 
 def outcome_line(outcome: ChannelOutcome) -> str:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from notices import commands
 from notices.cli.app import (
     ConfigFile,
     Home,
@@ -25,10 +24,10 @@ from notices.cli.app import (
     shown,
 )
 from notices.errors import UsageError
-from notices.evidence.export import open_log
 from notices.paths import default_home
 
 if TYPE_CHECKING:
+    from notices import commands
     from notices.evidence.dossier import ExportSettings
 
 
@@ -40,7 +39,8 @@ def log_show(
     config: ConfigFile = None,
 ) -> None:
     """List the log's records, oldest first."""
-    from notices.evidence.export import record_line
+    from notices import commands
+    from notices.evidence.export import open_log, record_line
 
     workspace = commands.Workspace.load(home, config)
     log = open_log(workspace.home)
@@ -70,6 +70,8 @@ def log_verify(
 ) -> None:
     """Walk the hash chain and compare its head with the head file; or, given a folder, check
     an exported dossier offline (file hashes, signature, chain continuity)."""
+    from notices.evidence.export import open_log
+
     if folder is not None:
         _verify_dossier(folder, expect_key, json_output)
         return
@@ -143,6 +145,9 @@ def log_export(
 ) -> None:
     """Export an incident (or a period) as a dossier folder: report.pdf, events.csv,
     events.jsonl, contacts.csv and a signed manifest.json. With --format, one file only."""
+    from notices import commands
+    from notices.evidence.export import open_log
+
     permissions = _file_mode(mode)
     single = fmt is not None or output.suffix in (".jsonl", ".csv")
     if single:
@@ -229,6 +234,9 @@ def log_contacts(
 ) -> None:
     """Fetch from every channel's provider the contacts received during an incident and
     store them in the log (resume does this too)."""
+    from notices import commands
+    from notices.evidence.export import open_log
+
     workspace = commands.Workspace.load(home, config)
     open_log(workspace.home).database.close()  # a mistyped --home must not start a new log
     with commands.open_session(workspace) as session:
@@ -254,6 +262,7 @@ def log_purge_personal(
 ) -> None:
     """Erase callers' numbers and addresses older than the retention period (default 36
     months). The chain keeps verifying; the erasure itself is logged."""
+    from notices.evidence.export import open_log
     from notices.evidence.retention import purge_cutoff, purge_personal
 
     cutoff = purge_cutoff(older_than)
@@ -274,8 +283,9 @@ def callbacks(
     config: ConfigFile = None,
 ) -> None:
     """The people who tried to reach you during an incident, newest first: call them back."""
+    from notices import commands
     from notices.evidence.contacts import callbacks as list_callbacks
-    from notices.evidence.export import spreadsheet_safe
+    from notices.evidence.export import open_log, spreadsheet_safe
     from notices.timeparse import from_stamp
 
     workspace = commands.Workspace.load(home, config)

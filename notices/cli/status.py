@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from notices import commands
 from notices.cli.app import ConfigFile, Home, Json, command, out, print_json
 
 
@@ -14,6 +13,7 @@ def status(json_output: Json = False, home: Home = None, config: ConfigFile = No
 
     Also the planned automatic resume, whether a scheduler is alive to run it, and which
     channels end by themselves at the expected return."""
+    from notices import commands
     from notices.cli.display import print_status
 
     workspace = commands.Workspace.load(home, config)

@@ -10,29 +10,14 @@ party: the record holds a ref, the text sits in the erasable personal table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
+from notices.evidence.contact import Contact
 from notices.evidence.log import EvidenceLog
 from notices.evidence.personal import PersonalData
 from notices.timeparse import utc_stamp
-
-
-@dataclass(frozen=True)
-class Contact:
-    """A customer's contact that reached a channel's provider (a call, an email).
-
-    `party` (caller number, sender address) is personal data: the evidence log keeps only a
-    keyed digest of it in the hashed record, the value itself where it can be erased.
-    """
-
-    channel: str
-    kind: Literal["call", "email", "sms"]
-    at: str  # UTC RFC 3339 with milliseconds, from the provider's own record
-    party: str
-    provider_id: str
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def _scrub(value: Any, party: str) -> Any:

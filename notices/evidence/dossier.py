@@ -43,6 +43,14 @@ from notices.timeparse import from_stamp, utc_stamp
 FORMAT = "notices-dossier/1"
 FILES = ("report.pdf", "events.jsonl", "events.csv", "contacts.csv")
 LANGUAGES = ("fi", "sv", "en")
+HASHING = {
+    "record_hash": "SHA-256(0x00 || JCS(record)); JCS = RFC 8785 canonical JSON of"
+    " {seq, ts, actor, host, incident, kind, channel, payload}",
+    "link_hash": "SHA-256(0x01 || previous link_hash || record_hash); the first"
+    " record's previous link is 32 zero bytes",
+    "manifest_signature": "Ed25519 over 'notices manifest v1' 0x00 || JCS(manifest"
+    " without 'signature')",
+}
 
 
 def parse_moment(text: str, zone: ZoneInfo) -> str:
@@ -183,8 +191,6 @@ class ExportSettings:
 
 def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> dict[str, Any]:
     """Write the dossier into `folder`; return the manifest."""
-    from notices.evidence.report import ReportInput, build_report
-
     if settings.lang not in LANGUAGES:
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {settings.lang!r}")
     if folder.exists() and any(folder.iterdir()):
@@ -195,7 +201,35 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
         if settings.incident
         else {"since": settings.since, "until": settings.until}
     )
-    # The export itself is evidence: who took which data out, personal data or not.
+    _log_export(log, settings, scope, first, last)
+    records = _records(log, first, last)
+    key = SigningKey(log.home)
+    manifest = _manifest(log, key, settings, scope, records, first, last)
+    refs = [str(r.payload.get("party")) for r in records if r.kind == "contact.received"]
+    values = PersonalData(log.database).values(refs)
+    files = {
+        "events.jsonl": _jsonl(records),
+        "events.csv": _events_csv(records),
+        "contacts.csv": _contacts_csv(records, values, settings.include_personal, settings.zone),
+    }
+    manifest["files"] = {name: _file_entry(content) for name, content in files.items()}
+    files["report.pdf"] = _report_pdf(records, values, manifest, files["events.jsonl"], settings)
+    manifest["files"]["report.pdf"] = _file_entry(files["report.pdf"])
+    manifest["signature"] = key.sign(MANIFEST_DOMAIN, manifest)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
+    )
+    return manifest
+
+
+def _log_export(
+    log: EvidenceLog, settings: ExportSettings, scope: dict[str, Any], first: int, last: int
+) -> None:
+    """The export itself is evidence: who took which data out, personal data or not."""
     log.append(
         "log.exported",
         {
@@ -207,22 +241,24 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
         },
     )
     log.anchor("export")
-    records = _records(log, first, last)
+
+
+def _manifest(
+    log: EvidenceLog,
+    key: SigningKey,
+    settings: ExportSettings,
+    scope: dict[str, Any],
+    records: list[Record],
+    first: int,
+    last: int,
+) -> dict[str, Any]:
+    """The manifest without its files and signature: what was exported, by whom, and where
+    the slice sits in the chain."""
     previous = log.link_at(first - 1) if first > 1 else GENESIS.hex()
     head = log.head()
     assert head is not None
-    key = SigningKey(log.home)
     checkpoints = read_checkpoints(log.home)
-    refs = [str(r.payload.get("party")) for r in records if r.kind == "contact.received"]
-    values = PersonalData(log.database).values(refs)
-
-    events_jsonl = _jsonl(records)
-    files = {
-        "events.jsonl": events_jsonl,
-        "events.csv": _events_csv(records),
-        "contacts.csv": _contacts_csv(records, values, settings.include_personal, settings.zone),
-    }
-    manifest: dict[str, Any] = {
+    return {
         "format": FORMAT,
         "tool": {"name": "notices", "version": __version__},
         "exported_at": utc_stamp(datetime.now(UTC)),
@@ -243,19 +279,22 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
         "log_head": {"seq": head.seq, "link": head.link},
         "checkpoint": checkpoints[-1][1] if checkpoints else None,
         "signing_key": key.public_json(),
-        "hashing": {
-            "record_hash": "SHA-256(0x00 || JCS(record)); JCS = RFC 8785 canonical JSON of"
-            " {seq, ts, actor, host, incident, kind, channel, payload}",
-            "link_hash": "SHA-256(0x01 || previous link_hash || record_hash); the first"
-            " record's previous link is 32 zero bytes",
-            "manifest_signature": "Ed25519 over 'notices manifest v1' 0x00 || JCS(manifest"
-            " without 'signature')",
-        },
-        "files": {name: _file_entry(content) for name, content in files.items()},
+        "hashing": dict(HASHING),
     }
-    # The PDF carries the manifest of the other files (it cannot hold its own hash).
+
+
+def _report_pdf(
+    records: list[Record],
+    values: dict[str, str],
+    manifest: dict[str, Any],
+    events_jsonl: bytes,
+    settings: ExportSettings,
+) -> bytes:
+    """The PDF carries the manifest of the other files (it cannot hold its own hash)."""
+    from notices.evidence.report import ReportInput, build_report
+
     inner = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-    pdf = build_report(
+    return build_report(
         ReportInput(
             records=records,
             lang=settings.lang,
@@ -271,17 +310,6 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
             version=__version__,
         )
     )
-    files["report.pdf"] = pdf
-    manifest["files"]["report.pdf"] = _file_entry(pdf)
-    manifest["signature"] = key.sign(MANIFEST_DOMAIN, manifest)
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_bytes(content)
-    (folder / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
-    )
-    return manifest
 
 
 # -- offline verification -------------------------------------------------------------------
@@ -313,31 +341,46 @@ def _recompute(rows: list[dict[str, Any]], previous: str) -> str | None:
 
 def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
     """Check an exported dossier with nothing but its own files."""
-    checks: list[Check] = []
     try:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
         return [Check("manifest", False, f"manifest.json cannot be read: {exc}")]
     if manifest.get("format") != FORMAT:
         return [Check("manifest", False, f"not a notices dossier ({manifest.get('format')!r})")]
+    checks = _signature_checks(manifest, expect_key)
+    contents = _read_listed_files(folder, manifest, checks)
+    rows: list[dict[str, Any]] = []
+    if "events.jsonl" in contents:
+        rows = _check_chain(contents["events.jsonl"], manifest.get("slice", {}), checks)
+    if "events.csv" in contents:
+        checks.append(_check_csv(contents["events.csv"], rows))
+    if manifest.get("checkpoint"):
+        checks.append(_check_checkpoint(manifest, rows))
+    return checks
 
-    key = manifest.get("signing_key", {})
+
+def _public_key(manifest: dict[str, Any]) -> str:
+    return str(manifest.get("signing_key", {}).get("public_key", ""))
+
+
+def _signature_checks(manifest: dict[str, Any], expect_key: str | None) -> list[Check]:
+    """The manifest's signature, and (if one is expected) whose key made it."""
     body = {k: v for k, v in manifest.items() if k != "signature"}
-    public = str(key.get("public_key", ""))
+    public = _public_key(manifest)
     try:
         fingerprint = public_fingerprint(base64.b64decode(public))
     except ValueError:
         fingerprint = ""
     signed = signature_valid(public, str(manifest.get("signature", "")), MANIFEST_DOMAIN, body)
-    checks.append(
+    checks = [
         Check(
             "manifest signature",
-            signed and fingerprint == key.get("fingerprint_sha256"),
+            signed and fingerprint == manifest.get("signing_key", {}).get("fingerprint_sha256"),
             f"signed by the Ed25519 key with fingerprint {fingerprint}"
             if signed
             else "the manifest's signature does not verify: the manifest was changed",
         )
-    )
+    ]
     if expect_key:
         checks.append(
             Check(
@@ -347,7 +390,14 @@ def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
                 f" the expected {expect_key}",
             )
         )
+    return checks
 
+
+def _read_listed_files(
+    folder: Path, manifest: dict[str, Any], checks: list[Check]
+) -> dict[str, bytes]:
+    """The files the manifest lists, each checked against its hash and size (appended to
+    `checks`, as is every expected file the manifest leaves out)."""
     contents: dict[str, bytes] = {}
     for name, entry in manifest.get("files", {}).items():
         path = folder / name
@@ -369,57 +419,61 @@ def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
     for name in FILES:
         if name not in manifest.get("files", {}):
             checks.append(Check(f"file {name}", False, "not listed in the manifest"))
+    return contents
 
-    slice_ = manifest.get("slice", {})
-    rows: list[dict[str, Any]] = []
-    if "events.jsonl" in contents:
-        try:
-            rows = [json.loads(line) for line in contents["events.jsonl"].splitlines() if line]
-        except ValueError:
-            checks.append(Check("chain", False, "events.jsonl is not valid JSON Lines"))
-            rows = []
-        if rows:
-            try:
-                problem = _recompute(rows, str(slice_.get("previous_link")))
-            except (KeyError, TypeError, ValueError) as exc:
-                problem = f"events.jsonl holds a malformed record: {exc}"
-            ends = (
-                rows[0]["seq"] == slice_.get("first_seq")
-                and rows[-1]["seq"] == slice_.get("last_seq")
-                and len(rows) == slice_.get("count")
-                and rows[0]["record_hash"] == slice_.get("first_record_hash")
-                and rows[-1]["link_hash"] == slice_.get("last_link")
-            )
-            if problem is None and not ends:
-                problem = "the records do not start and end where the manifest says"
-            checks.append(
-                Check(
-                    "chain",
-                    problem is None,
-                    problem
-                    or f"records {rows[0]['seq']}–{rows[-1]['seq']}: every hash recomputes and"
-                    f" the first links to the stated previous link {slice_.get('previous_link')}",
-                )
-            )
-    if "events.csv" in contents:
-        checks.append(_check_csv(contents["events.csv"], rows))
 
-    checkpoint = manifest.get("checkpoint")
-    if checkpoint:
-        cp = checkpoint.get("checkpoint", {})
-        good = signature_valid(public, checkpoint.get("signature", ""), CHECKPOINT_DOMAIN, cp)
-        in_slice = {row["seq"]: row["link_hash"] for row in rows}
-        matches = cp.get("last_seq") not in in_slice or in_slice[cp["last_seq"]] == cp.get("head")
-        checks.append(
-            Check(
-                "checkpoint",
-                good and matches and cp.get("head") == manifest.get("log_head", {}).get("link"),
-                f"signed checkpoint of record {cp.get('last_seq')}, head {cp.get('head')}"
-                if good
-                else "the checkpoint's signature does not verify",
-            )
+def _check_chain(raw: bytes, slice_: dict[str, Any], checks: list[Check]) -> list[dict[str, Any]]:
+    """The records of events.jsonl (none if it cannot be read), their chain checked from the
+    manifest's previous link to its last link (the result appended to `checks`)."""
+    try:
+        rows = [json.loads(line) for line in raw.splitlines() if line]
+    except ValueError:
+        checks.append(Check("chain", False, "events.jsonl is not valid JSON Lines"))
+        return []
+    if not rows:
+        return rows
+    try:
+        problem = _recompute(rows, str(slice_.get("previous_link")))
+    except (KeyError, TypeError, ValueError) as exc:
+        problem = f"events.jsonl holds a malformed record: {exc}"
+    ends = (
+        rows[0]["seq"] == slice_.get("first_seq")
+        and rows[-1]["seq"] == slice_.get("last_seq")
+        and len(rows) == slice_.get("count")
+        and rows[0]["record_hash"] == slice_.get("first_record_hash")
+        and rows[-1]["link_hash"] == slice_.get("last_link")
+    )
+    if problem is None and not ends:
+        problem = "the records do not start and end where the manifest says"
+    checks.append(
+        Check(
+            "chain",
+            problem is None,
+            problem
+            or f"records {rows[0]['seq']}–{rows[-1]['seq']}: every hash recomputes and"
+            f" the first links to the stated previous link {slice_.get('previous_link')}",
         )
-    return checks
+    )
+    return rows
+
+
+def _check_checkpoint(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> Check:
+    """The latest signed checkpoint: signed by the same key, naming the log's head, and
+    agreeing with the slice's link where it falls inside the slice."""
+    checkpoint = manifest["checkpoint"]
+    cp = checkpoint.get("checkpoint", {})
+    good = signature_valid(
+        _public_key(manifest), checkpoint.get("signature", ""), CHECKPOINT_DOMAIN, cp
+    )
+    in_slice = {row["seq"]: row["link_hash"] for row in rows}
+    matches = cp.get("last_seq") not in in_slice or in_slice[cp["last_seq"]] == cp.get("head")
+    return Check(
+        "checkpoint",
+        good and matches and cp.get("head") == manifest.get("log_head", {}).get("link"),
+        f"signed checkpoint of record {cp.get('last_seq')}, head {cp.get('head')}"
+        if good
+        else "the checkpoint's signature does not verify",
+    )
 
 
 def _check_csv(raw: bytes, rows: list[dict[str, Any]]) -> Check:

@@ -230,7 +230,6 @@ class EvidenceLog:
 
     def latest_incident(self) -> str:
         """The incident opened last; UsageError when the log holds none."""
-
         rows = self.database.query(
             "SELECT incident FROM log WHERE kind = 'incident.opened' ORDER BY seq DESC LIMIT 1"
         )

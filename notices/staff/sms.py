@@ -27,10 +27,15 @@ from typing import Any
 
 from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
-from notices.errors import NoticesError, TimeError
+from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
 from notices.staff.limits import Budget
-from notices.timeparse import from_stamp, parse_duration, parse_until
+from notices.timeparse import (
+    from_stamp,
+    parse_duration,
+    parse_until_explained,
+    utc_stamp,
+)
 
 CODE = re.compile(r"^\d{6}$")
 PIN = re.compile(r"^\d{4,8}$")
@@ -51,6 +56,9 @@ class Command:
     until: str | None = None
     for_: str | None = None
     pin: str | None = None
+    # Given in the SMS after the time, as typed: commands.parse_reasons reads it, in the
+    # keyword's language unless it has a prefix of its own.
+    reason: str | None = None
 
 
 @dataclass
@@ -62,8 +70,10 @@ class Pending:
 
 
 def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
-    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `PALAA`, `TILA`; None if no keyword matches.
-    Raises TimeError for a time that cannot be read."""
+    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `EVAKUOI 4h Palohälytys 1234`, `PALAA`,
+    `TILA`; None if no keyword matches. After the time, a mode's command may carry a
+    reason, in the keyword's language unless prefixed (`sv:Brandlarm`), by the same rules
+    as `--reason`. Raises UsageError (TimeError for a time) for what cannot be read."""
     words = body.split()
     if not words:
         return None
@@ -84,19 +94,46 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     rest = words[1:]
     pin = rest.pop() if rest and PIN.match(rest[-1]) else None
     until = for_ = None
-    if rest and name not in ("resume", "status"):
-        moment = rest.pop(0)
-        try:
-            parse_duration(moment)
-            for_ = moment
-        except TimeError:
-            parse_until(moment, config.zone)  # raises TimeError if not a time either
-            until = moment
+    if rest and name not in ("resume", "status") and _time_like(rest[0]):
+        until, for_ = _read_time(rest.pop(0), config)
+    reason = None
+    if rest and name not in ("resume", "status", "extend"):
+        reason = " ".join(rest)
+        commands.parse_reasons([reason], config.languages, _reason_language(config, lang))
+        rest = []
     if rest:
         raise TimeError(f"{' '.join(rest)!r} is not understood: write e.g. {words[0]} 4h")
-    moment_typed = until or for_
-    typed = f"{words[0].upper()} {moment_typed}" if moment_typed else words[0].upper()
-    return Command(name, lang, typed, until, for_, pin)
+    # What the code message repeats and the log keeps: keyword, time, reason; never the PIN.
+    typed = " ".join(part for part in (words[0].upper(), until or for_, reason) if part)
+    return Command(name, lang, typed, until, for_, pin, reason)
+
+
+def _reason_language(config: Config, lang: str) -> str | None:
+    return lang if lang in config.languages else None
+
+
+def _read_time(word: str, config: Config) -> tuple[str | None, str | None]:
+    """(until, for) from `15:30` or `4h`. Raises TimeError for neither, and for a clock
+    time already passed today: an SMS cannot be asked whether tomorrow is meant."""
+    try:
+        parse_duration(word)
+    except TimeError:
+        pass
+    else:
+        return None, word
+    when = parse_until_explained(word, config.zone)
+    if when.tomorrow:
+        dated = f"{when.utc.astimezone(config.zone):%Y-%m-%dT%H:%M}"
+        raise TimeError(
+            f"{word} has already passed today: write the date ({dated}) if tomorrow is"
+            " meant, or a duration (4h)"
+        )
+    return word, None
+
+
+def _time_like(word: str) -> bool:
+    """A time or a duration starts with a digit (`4h`, `15:30`, `2026-12-01T15:00`)."""
+    return word[:1].isdigit()
 
 
 class SmsLine:
@@ -161,8 +198,9 @@ class SmsLine:
             return
         try:
             command = parse_command(body, config, staff)
-        except TimeError as exc:
-            self._unclear(sms, staff, sid, "bad time", text(lang, "bad_time", error=str(exc)))
+        except UsageError as exc:
+            why = "bad time" if isinstance(exc, TimeError) else "bad reason"
+            self._unclear(sms, staff, sid, why, text(lang, "bad_time", error=str(exc)))
             return
         self.last_lang[staff.number] = lang
         if command is None:
@@ -337,7 +375,7 @@ def run_command(
         "typed": command.typed,
         "until": command.until,
         "for": command.for_,
-        "reason": None,
+        "reason": command.reason,
         "dry_run": False,
     }
     workspace = commands.Workspace(gate.home, config)
@@ -365,13 +403,35 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
         if result.message:
             return text(command.lang, "nothing_open")
         return _result_text(result, config, command, "restored")
+    if command.name == "extend":
+        return _extend(session, command, arguments)
     plan = commands.plan_switch(
-        session.workspace, command.name, until=command.until, for_=command.for_
+        session.workspace,
+        command.name,
+        until=command.until,
+        for_=command.for_,
+        reasons=[command.reason] if command.reason else None,
+        reason_language=_reason_language(config, command.lang),
     )
+    commands.refuse_earlier(session, plan)
     result = commands.switch(session, plan, arguments=arguments).result
     reply = _result_text(result, config, command, "switched")
     # A time the clocks skip or repeat: say how it was read, as the CLI does.
     return f"{reply}\n{plan.note}" if plan.note else reply
+
+
+def _extend(session: commands.Session, command: Command, arguments: dict[str, Any]) -> str:
+    """JATKA 2h adds two hours to the current return; JATKA 18:00 sets it, never earlier
+    (an SMS cannot be asked: shortening is for `notices extend --earlier`)."""
+    config = session.config
+    plan = commands.plan_extend(session, until=command.until, for_=command.for_)
+    result = commands.switch(session, plan, arguments=arguments).result
+    reply = _result_text(result, config, command, "switched")
+    if plan.previous is not None and plan.returning is not None:
+        old = _when(utc_stamp(plan.previous), command.lang, config)
+        new = _when(utc_stamp(plan.returning), command.lang, config)
+        reply = f"{reply}\n{text(command.lang, 'moved', old=old, new=new)}"
+    return reply
 
 
 def _status_text(report: dict[str, Any], config: Config, command: Command) -> str:

@@ -7,29 +7,12 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-
-@dataclass
-class Site:
-    root: Path
-    port: int
-
-    def folder(self, name: str) -> tuple[Path, str]:
-        """A folder of its own and the URL it is served at."""
-        path = self.root / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path, f"http://127.0.0.1:{self.port}/{name}/"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+from tests.support.loopback import QuietHandler, Silent, Site
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +25,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     yield Site(root, int(server.server_address[1]))
     server.shutdown()
     server.server_close()
-
-
-@dataclass
-class Silent:
-    port: int
 
 
 @pytest.fixture(scope="session")

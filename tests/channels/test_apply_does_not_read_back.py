@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.conftest import Site
+from tests.support.loopback import Site
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from google.auth import exceptions
 
 from notices.channels.cloudmail import GoogleAuthRequest
-from tests.channels.conftest import Silent
+from tests.support.loopback import Silent
 
 pytestmark = pytest.mark.integration
 

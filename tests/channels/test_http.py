@@ -10,7 +10,7 @@ import pytest
 
 from notices.errors import PermanentChannelError, TransientChannelError
 from notices.net.http import fetch_public, http_error, mask_url, retry_after
-from tests.channels.conftest import Silent, Site
+from tests.support.loopback import Silent, Site
 
 
 def test_retry_after_in_seconds_or_as_an_http_date_any_header_case():

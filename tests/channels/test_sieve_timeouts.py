@@ -11,7 +11,7 @@ import pytest
 from notices.channels.base import ChannelContext
 from notices.channels.email_sieve import EmailSieve, EmailSieveOptions
 from notices.errors import TransientChannelError
-from tests.channels.conftest import Silent
+from tests.support.loopback import Silent
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import site_files
-from tests.email.conftest import PASSWORD
+from tests.support.dovecot import PASSWORD
+from tests.support.site import site_files
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +28,7 @@ OWN_SCRIPT = (
     "}\r\n"
     'vacation :days 1 :subject "Poissa" "Olen lomalla 1.12. asti. Kiireellisissä asioissa soita.";\r\n'
 )
-SUBJECT = (
-    "Poikkeustilanne: toimipisteemme on tyhjennetty / Undantagsläge: vårt kontor har utrymts"
-    " / Exceptional situation: our office has been evacuated"
-)
+SUBJECT = "Tilapäisesti suljettu / Tillfälligt stängt / Office closed"
 REASONS = (
     "--reason", "fi:Rakennuksessa on uhkatilanne",
     "--reason", "sv:Det råder ett hotfullt läge i byggnaden",
@@ -44,8 +41,8 @@ def write_config(home: Path, port: int, user: str, *, host: str = "127.0.0.1") -
     (home / "notices.toml").write_text(
         f"""
 [organisation]
-name = "Esimerkki Oy"
-alternative_contact = "+358 40 123 4567"
+name = "Testipalvelu Oy"
+alternative_contact = "+358 9 310 1000"
 
 [channels.phone]
 kind = "local_voice"
@@ -139,10 +136,10 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     )
     for expected in (
         "Rakennuksessa on uhkatilanne.",
-        "Henkilökuntamme on poistunut toimitilasta",
+        "Siksi emme juuri nyt pysty vastaamaan viesteihin",
         "Det råder ett hotfullt läge i byggnaden.",
         "There is a threat in the building.",
-        "+358 40 123 4567",
+        "+358 9 310 1000",
     ):
         assert expected in text
     assert "Olen lomalla" not in text
@@ -206,7 +203,7 @@ def test_evacuate_again_changes_nothing_and_mailbox_without_script_gets_none_bac
 
 
 def test_unreachable_server_is_retried_then_reported(notices, home, monkeypatch):
-    from tests.email.conftest import free_port
+    from tests.support.net import free_port
 
     monkeypatch.setenv(ENV, PASSWORD)
     write_config(home, free_port(), "nobody@esimerkki.fi")

@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.email_cloud.conftest import (
+from tests.support.cloudmail import (
     database_text,
     gmail_channel,
     graph_channel,
     log_records,
     write_config,
 )
-from tests.email_cloud.standins import GMAIL_SCOPE
+from tests.support.cloudmail_standins import GMAIL_SCOPE
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.email_cloud.conftest import database_text, gmail_channel, log_records, write_config
-from tests.email_cloud.standins import GMAIL_SCOPE
+from tests.support.cloudmail import database_text, gmail_channel, log_records, write_config
+from tests.support.cloudmail_standins import GMAIL_SCOPE
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +57,7 @@ def test_evacuate_then_resume_restores_the_vacation_responder_exactly(notices, h
         assert serving["restrictToDomain"] is False and serving["restrictToContacts"] is False
         assert int(serving["endTime"]) == returning_ms  # the safety net
         assert int(serving["startTime"]) <= int(ms(datetime.now(UTC)))
-        assert "Poikkeustilanne" in serving["responseSubject"]
+        assert "Tilapäisesti suljettu" in serving["responseSubject"]
         assert "Uhkatilanne, rakennus tyhjennetty" in serving["responseBodyPlainText"]
         assert 'lang="sv"' in serving["responseBodyHtml"]
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.email_cloud.conftest import (
+from tests.support.cloudmail import (
     GRAPH_SECRET,
     database_text,
     graph_channel,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import shutil
 import sqlite3
 import time
@@ -15,25 +14,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.evidence.conftest import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, Recorded
-from tests.test_log import tamper
+from tests.support.evidence import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, Recorded
+from tests.support.log import tamper
+from tests.support.pdf import pdf_text, squash
 
 
 def export(notices, recorded: Recorded, folder: Path, *extra: str):
     run = notices("log", "export", "--incident", recorded.incident, "-o", str(folder), *extra)
     assert run.exit_code == 0, run.stderr
     return run
-
-
-def squash(text: str) -> str:
-    """Text without whitespace: the PDF wraps long lines wherever it must."""
-    return re.sub(r"\s+", "", text)
-
-
-def pdf_text(path: Path) -> str:
-    """The text of every page, without the page footers (a text may span pages)."""
-    pages = [page.extract_text() or "" for page in PdfReader(path).pages]
-    return "\n".join(re.sub(r"\S+ \S+ — (Sivu|Sida|Page) \d+/\d+\s*$", "", p) for p in pages)
 
 
 def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recorded, tmp_path):
@@ -43,7 +32,7 @@ def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recor
     for phrase in (
         "Poikkeustilanneraportti",
         "Yhteenveto",
-        "Poikkeustilanne: toimipisteemme on tyhjennetty",
+        "Toimipiste tilapäisesti suljettu",
         REASON,
         "Käynnisti",
         "test-operator",
@@ -93,7 +82,7 @@ def test_pdf_embeds_its_font_and_attachments_and_declares_pdfa(notices, recorded
 def test_report_in_swedish(notices, recorded, tmp_path):
     export(notices, recorded, tmp_path / "sv", "--lang", "sv")
     text = pdf_text(tmp_path / "sv" / "report.pdf")
-    assert "Sammanfattning" in text and "Undantagsläge" in text
+    assert "Sammanfattning" in text and "Tillfälligt stängt" in text
 
 
 def test_export_verifies_offline_without_the_data_folder(notices, recorded, tmp_path):
@@ -287,7 +276,7 @@ def test_contacts_command_says_when_a_provider_keeps_no_record(notices, recorded
 
 
 def test_storing_the_same_contacts_twice_adds_nothing(recorded):
-    from tests.evidence.conftest import add_contacts, calls
+    from tests.support.evidence import add_contacts, calls
 
     assert add_contacts(recorded.home, recorded.incident, calls(OLD_CALLERS, "2022-03-01")) == 0
 
@@ -359,7 +348,7 @@ def cells(raw: bytes) -> list[str]:
 def test_no_csv_cell_and_no_callbacks_field_starts_a_formula(
     notices, recorded, tmp_path, monkeypatch
 ):
-    from tests.evidence.conftest import add_contacts, calls
+    from tests.support.evidence import add_contacts, calls
 
     add_contacts(recorded.home, recorded.incident, calls(FORMULAS, "2023-01-01"))
     monkeypatch.setenv("NOTICES_ACTOR", "=cmd|' /C calc'!A0")

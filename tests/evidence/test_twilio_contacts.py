@@ -9,11 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.phone.conftest import ACCOUNT, standin_server, twilio, web, web_server
-from tests.phone.test_twilio_standin import PN_HOOK, add_numbers, write_config
+from tests.support.twilio import ACCOUNT, PN_HOOK, add_numbers, write_config
 
 pytestmark = pytest.mark.integration
-__all__ = ["standin_server", "twilio", "web", "web_server"]  # fixtures, used by name
 
 
 def test_calls_during_the_incident_are_collected_at_resume_and_exported(

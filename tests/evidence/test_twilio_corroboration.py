@@ -10,13 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notices.timeparse import from_stamp
-from tests.evidence.test_dossier import pdf_text, squash
-from tests.phone.conftest import standin_server, twilio, web, web_server
-from tests.phone.standin import Fault
-from tests.phone.test_twilio_standin import PN_HOOK, PN_STUDIO, add_numbers, write_config
+from tests.support.pdf import pdf_text, squash
+from tests.support.twilio import PN_HOOK, PN_STUDIO, add_numbers, write_config
+from tests.support.twilio_standin import Fault
 
 pytestmark = pytest.mark.integration
-__all__ = ["standin_server", "twilio", "web", "web_server"]  # fixtures, used by name
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 

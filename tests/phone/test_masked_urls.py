@@ -9,9 +9,9 @@ import pytest
 
 from notices.channels.base import Artefacts, ChannelContext
 from notices.channels.twilio_voice import TwilioVoice, TwilioVoiceOptions
-from tests.phone.conftest import ACCOUNT, WebRoot
-from tests.phone.standin import TwilioStandIn
-from tests.phone.test_twilio_standin import log_records, routing, write_config
+from tests.support.loopback import WebRoot
+from tests.support.twilio import ACCOUNT, log_records, routing, write_config
+from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = pytest.mark.integration
 

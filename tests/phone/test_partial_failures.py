@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.phone.conftest import WebRoot
-from tests.phone.standin import Fault, TwilioStandIn
-from tests.phone.test_twilio_standin import (
-    PN_APP,
-    PN_HOOK,
-    add_numbers,
-    log_records,
-    routing,
-    write_config,
-)
+from tests.support.loopback import WebRoot
+from tests.support.twilio import PN_APP, PN_HOOK, add_numbers, log_records, routing, write_config
+from tests.support.twilio_standin import Fault, TwilioStandIn
 
 pytestmark = pytest.mark.integration
 

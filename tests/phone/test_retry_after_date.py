@@ -7,9 +7,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from tests.phone.conftest import WebRoot
-from tests.phone.standin import Fault, TwilioStandIn
-from tests.phone.test_twilio_standin import PN_HOOK, add_numbers, log_records, write_config
+from tests.support.loopback import WebRoot
+from tests.support.twilio import PN_HOOK, add_numbers, log_records, write_config
+from tests.support.twilio_standin import Fault, TwilioStandIn
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,8 @@ from notices.channels.base import Setting
 from notices.config import load_config
 from notices.errors import PermanentChannelError
 from notices.orchestrator import build_channels
-from tests.phone.conftest import Prism, WebRoot
+from tests.support.loopback import WebRoot
+from tests.support.twilio import Prism
 
 pytestmark = pytest.mark.integration
 
@@ -38,6 +39,8 @@ def config_file(tmp_path: Path, prism: Prism, web: WebRoot, numbers: list[str]) 
     config = tmp_path / "notices.toml"
     config.write_text(
         f"""
+[organisation]
+name = "Testipalvelu Oy"
 [channels.phone]
 kind = "twilio_voice"
 numbers = {json.dumps(numbers)}

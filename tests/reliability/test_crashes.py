@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
-from tests.phone.conftest import ACCOUNT, WebRoot, standin_server, twilio, web, web_server  # noqa: F401
-from tests.phone.standin import TwilioStandIn
-from tests.reliability.conftest import records
-from tests.reliability.test_durability import mounted
+from tests.support.loopback import WebRoot
+from tests.support.mount import mounted
+from tests.support.providers import records
+from tests.support.twilio import ACCOUNT
+from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = pytest.mark.integration
 
@@ -64,11 +65,11 @@ class Rig:
 
 
 @pytest.fixture
-def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
+def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:
     return build_rig(twilio, web, home)
 
 
-def build_rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:  # noqa: F811
+def build_rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:
     for sid, phone in NUMBERS.items():
         twilio.add_number(ACCOUNT, sid, phone, **ORIGINAL)
     (home / "site" / "mail").mkdir(parents=True)
@@ -279,8 +280,8 @@ def test_extend_killed_at_random_moments_never_hides_an_early_resume(
 def test_a_disk_filling_mid_evacuate_names_what_was_switched(
     notices,
     notices_process,
-    twilio: TwilioStandIn,  # noqa: F811
-    web: WebRoot,  # noqa: F811
+    twilio: TwilioStandIn,
+    web: WebRoot,
     home: Path,
 ):
     home.mkdir(parents=True)

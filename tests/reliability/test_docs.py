@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.reliability.catalogue import OTHER_FAULTS, table
+from tests.support.catalogue import OTHER_FAULTS, table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 TESTS = Path(__file__).resolve().parents[1]
@@ -15,7 +15,7 @@ def test_the_table_in_the_docs_is_the_catalogue():
     text = DOC.read_text("utf-8")
     found = re.search(r"<!-- faults:start -->\n(.*)<!-- faults:end -->", text, re.S)
     assert found, "docs/reliability.md lost its faults markers"
-    assert found.group(1) == table(), "regenerate the table from tests/reliability/catalogue.py"
+    assert found.group(1) == table(), "regenerate the table from tests/support/catalogue.py"
 
 
 def test_every_test_the_table_names_exists():

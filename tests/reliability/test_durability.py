@@ -3,16 +3,16 @@ before any channel is touched."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from notices.db import Database
-from tests.conftest import log_count, site_files
+from tests.support.log import log_count
+from tests.support.mount import mounted
+from tests.support.site import site_files
 
 
 def test_log_uses_wal_and_full_sync(notices, home):
@@ -24,17 +24,6 @@ def test_log_uses_wal_and_full_sync(notices, home):
         assert database.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     finally:
         database.close()
-
-
-@contextlib.contextmanager
-def mounted(*command: str) -> Iterator[None]:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount here ({done.stderr.strip()}): needs root")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", command[-1]], check=False)
 
 
 def test_full_disk_fails_before_switching(notices, home):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import log_count, site_files
-from tests.email.conftest import PASSWORD, dovecot, smtp_sink  # noqa: F401 - fixtures
+from tests.support.dovecot import PASSWORD
+from tests.support.log import log_count
+from tests.support.site import site_files
 
 
 def refused(run, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +162,8 @@ def parsed_html(text: str) -> Elements:
 
 
 def test_a_nasty_reason_comes_through_every_format_intact_and_inert(notices, home):
-    assert notices("evacuate", "--yes", "--reason", NASTY).exit_code == 0
+    every = [part for lang in ("fi", "sv", "en") for part in ("--reason", f"{lang}:{NASTY}")]
+    assert notices("evacuate", "--yes", *every).exit_code == 0
     site = home / "site"
 
     greeting = ET.fromstring((site / "greeting.xml").read_text("utf-8"))
@@ -206,8 +208,8 @@ def test_dovecot_accepts_the_nasty_reason_and_replies_with_it_intact(
     notices,
     home,
     tmp_path,
-    dovecot,  # noqa: F811
-    smtp_sink,  # noqa: F811
+    dovecot,
+    smtp_sink,
     monkeypatch,
 ):
     # The reason first on a line of its own, as a site's template may put it: a line of

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from tests.reliability.conftest import ACCOUNT, PHONE, PN, Providers, records
+from tests.support.providers import PHONE, PN, Providers, records
+from tests.support.twilio import ACCOUNT
 
 pytestmark = pytest.mark.integration
 

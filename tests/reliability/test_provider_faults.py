@@ -7,15 +7,8 @@ import time
 
 import pytest
 
-from tests.reliability.catalogue import ATTEMPTS, PROVIDER_FAULTS, ProviderFault
-from tests.reliability.conftest import (
-    BUCKET,
-    CHANNEL_OF,
-    SECRETS,
-    Providers,
-    records,
-    switches,
-)
+from tests.support.catalogue import ATTEMPTS, PROVIDER_FAULTS, ProviderFault
+from tests.support.providers import BUCKET, CHANNEL_OF, SECRETS, Providers, records, switches
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -12,9 +12,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from pypdf import PdfReader
 
-from tests.phone.conftest import ACCOUNT, TOKEN
-from tests.reliability.conftest import GRAPH_SECRET, Providers, records
-from tests.reliability.faultproxy import FaultProxy, ProxyFault
+from tests.support.faultproxy import FaultProxy, ProxyFault
+from tests.support.providers import GRAPH_SECRET, Providers, records
+from tests.support.twilio import ACCOUNT, TOKEN
 
 pytestmark = pytest.mark.integration
 

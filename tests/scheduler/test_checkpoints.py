@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.scheduler.conftest import wait_until
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.integration
 PERIODIC = "incident open (periodic)"

@@ -16,7 +16,7 @@ import time_machine
 from sievelib.parser import Parser
 
 from notices.timeparse import from_stamp
-from tests.scheduler.conftest import iso_in
+from tests.support.serve import iso_in
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SIEVE_TEST = shutil.which("sieve-test")

@@ -14,15 +14,10 @@ import pytest
 
 from notices.render import when
 from notices.timeparse import from_stamp
-from tests.conftest import site_files
-from tests.scheduler.conftest import (
-    is_normal,
-    iso_in,
-    jobs,
-    records,
-    resumes,
-    wait_until,
-)
+from tests.support.log import records
+from tests.support.serve import is_normal, iso_in, jobs, resumes
+from tests.support.site import site_files
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.integration
 HELSINKI = ZoneInfo("Europe/Helsinki")

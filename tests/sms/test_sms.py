@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import site_files
-from tests.phone.conftest import TOKEN
-from tests.scheduler.conftest import query, records, wait_until
-from tests.sms.conftest import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER
+from tests.support.log import query, raw_log, records
+from tests.support.published import published
+from tests.support.site import site_files
+from tests.support.sms import COMPANY, MAIJA, OSKARI, PIN, PUBLIC, STRANGER, finished, switched
+from tests.support.twilio import TOKEN
 
 pytestmark = pytest.mark.integration
 
@@ -27,26 +28,6 @@ def code_in(message: str) -> str:
 
 def refusals(home: Path) -> list[dict]:
     return [r["payload"] for r in records(home, "sms.refused")]
-
-
-def switched(home: Path) -> bool:
-    return bool(records(home, "command.started")) or "greeting.xml" in site_files(home)
-
-
-def raw_log(home: Path) -> str:
-    """Every hashed column of every record, as stored."""
-    rows = query(
-        home / "notices.db", "SELECT actor, host, incident, kind, channel, payload FROM log"
-    )
-    return "\n".join(" ".join(str(v) for v in row) for row in rows)
-
-
-def finished(home: Path, command: str) -> dict:
-    def done() -> dict | None:
-        found = [r for r in records(home, "command.finished") if r["payload"]["command"] == command]
-        return found[-1] if found else None
-
-    return wait_until(done, 20, f"{command} to finish")
 
 
 def test_code_from_an_allowed_sender_switches_every_channel_and_confirms(gateway, notices):
@@ -359,3 +340,54 @@ def test_texts_that_are_no_command_get_a_bounded_number_of_answers(gateway):
     # Not counted as failures: the number is not locked out, a command still gets its code.
     gw.text(MAIJA, "EVAKUOI")
     assert code_in(gw.next_reply(MAIJA, 3))
+
+
+def test_a_reason_by_sms_is_said_in_the_keywords_language_only(gateway):
+    gw = gateway()
+    gw.text(OSKARI, f"UTRYM 2h Brandlarm i huset {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    for channel, by_lang in published(gw.home).items():
+        assert "Brandlarm i huset." in " ".join(by_lang["sv"].split()), channel
+        assert "Brandlarm" not in by_lang["fi"] + by_lang["en"], channel
+    command = records(gw.home, "command.started")[0]
+    assert command["payload"]["arguments"]["reason"] == "Brandlarm i huset"
+
+
+def test_a_bad_reason_by_sms_is_refused_and_nothing_runs(gateway):
+    gw = gateway()
+    gw.text(OSKARI, f"EVACUATE 2h de:Feueralarm {PIN}")
+    assert "'de' is not one of the configured languages" in gw.next_reply(OSKARI, 0)
+    time.sleep(0.5)
+    assert not switched(gw.home)
+    assert refusals(gw.home)[-1]["reason"] == "bad reason"
+
+
+def test_a_command_sent_again_never_moves_the_return_earlier(gateway, notices):
+    gw = gateway()
+    gw.text(OSKARI, f"EVAKUOI 4h {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    before = notices("status", "--json").json()["expected_return"]
+    gw.text(OSKARI, f"EVAKUOI 1h {PIN}")
+    reply = gw.next_reply(OSKARI, 1)
+    assert "would move it earlier" in reply, reply
+    assert notices("status", "--json").json()["expected_return"] == before
+    assert len(records(gw.home, "command.finished")) == 1
+
+
+def test_extend_by_sms_adds_to_the_current_return(gateway, notices):
+    from datetime import datetime, timedelta
+
+    def returning() -> datetime:
+        stamp = notices("status", "--json").json()["expected_return"]
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    gw = gateway()
+    gw.text(OSKARI, f"EVAKUOI 4h {PIN}")
+    assert finished(gw.home, "evacuate")["payload"]["ok"] is True
+    before = returning()
+    gw.text(OSKARI, f"JATKA 30m {PIN}")
+    assert finished(gw.home, "extend")["payload"]["ok"] is True
+    assert returning() == before + timedelta(minutes=30)
+    reply = gw.next_reply(OSKARI, 1)
+    assert reply.startswith("notices: JATKA 30m tehty."), reply
+    assert "Paluuaika siirretty:" in reply and " → " in reply

@@ -8,12 +8,11 @@ import time
 
 import pytest
 
-from tests.conftest import site_files
-from tests.phone.conftest import TOKEN
-from tests.scheduler.conftest import records
-from tests.sms.conftest import COMPANY, MAIJA, OSKARI, PIN, STRANGER
-from tests.sms.test_sms import finished, raw_log, switched
-from tests.voice.conftest import VOICE_URL, Call
+from tests.support.log import raw_log, records
+from tests.support.site import site_files
+from tests.support.sms import COMPANY, MAIJA, OSKARI, PIN, STRANGER, finished, switched
+from tests.support.twilio import TOKEN
+from tests.support.voice import VOICE_URL, Call
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.website.conftest import S3Server, free_port
+from tests.support.net import free_port
+from tests.support.website import S3Server
 
 pytestmark = pytest.mark.integration
 

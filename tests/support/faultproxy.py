@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.phone.standin import drip
+from tests.support.net import drip
 
 S3_CODES = {
     401: "Unauthorized",

@@ -1,24 +1,23 @@
-"""A real `notices serve` with [sms] on, Twilio's side played by the stateful stand-in, and
-requests signed exactly as Twilio signs its webhooks."""
+"""The SMS gate's side of the tests: the company's number and its staff, `notices serve`
+with [sms] on (`Gateway`), requests signed exactly as Twilio signs its webhooks, and readers
+of what a command by SMS did."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.phone.conftest import ACCOUNT, TOKEN, description_path
-from tests.phone.standin import TwilioStandIn
-from tests.scheduler.conftest import query, wait_until
+from tests.support.log import records
+from tests.support.site import site_files
+from tests.support.twilio import ACCOUNT, TOKEN
+from tests.support.twilio_standin import TwilioStandIn
+from tests.support.wait import wait_until
 
 COMPANY = "+358931234567"
 PUBLIC = "https://notices.example.test/hooks"  # what Twilio calls, behind the HTTPS proxy
@@ -26,13 +25,6 @@ MAIJA = "+358401111111"  # code only
 OSKARI = "+358402222222"  # has a PIN
 STRANGER = "+358409999999"
 PIN = "4711"
-
-
-@pytest.fixture(scope="session")
-def sms_twilio() -> Iterator[TwilioStandIn]:
-    server = TwilioStandIn(description_path()).start()
-    yield server
-    server.stop()
 
 
 @dataclass
@@ -133,53 +125,13 @@ def sms_config(twilio_url: str, **overrides: Any) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture
-def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gateway]]:
-    started: list[subprocess.Popen[str]] = []
+def switched(home: Path) -> bool:
+    return bool(records(home, "command.started")) or "greeting.xml" in site_files(home)
 
-    def start(*, unset: tuple[str, ...] = (), **overrides: Any) -> Gateway:
-        """`serve` with [sms] overrides; `unset`: environment variables it must not have."""
-        sms_twilio.reset()
-        sms_twilio.add_account(ACCOUNT, TOKEN)
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "notices.toml").write_text(sms_config(sms_twilio.url, **overrides), "utf-8")
-        env = {
-            **os.environ,
-            "NOTICES_HOME": str(home),
-            "TWILIO_ACCOUNT_SID": ACCOUNT,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "NOTICES_PIN_OSKARI": PIN,
-        }
-        for name in ("TWILIO_EDGE", "TWILIO_REGION", "NOTICES_ACTOR", *unset):
-            env.pop(name, None)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "notices", "serve", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        started.append(process)
-        rows = wait_until(
-            lambda: (
-                process.poll() is None
-                and query(
-                    home / "notices.db",
-                    "SELECT address FROM scheduler_heartbeat WHERE pid = ? AND stopped IS NULL",
-                    (process.pid,),
-                )
-            ),
-            15,
-            "notices serve to start",
-        )
-        return Gateway(process, home, rows[0][0], sms_twilio)
 
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
+def finished(home: Path, command: str) -> dict:
+    def done() -> dict | None:
+        found = [r for r in records(home, "command.finished") if r["payload"]["command"] == command]
+        return found[-1] if found else None
+
+    return wait_until(done, 20, f"{command} to finish")

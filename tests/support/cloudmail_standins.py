@@ -163,7 +163,7 @@ class StandIn:
                 raw = self.rfile.read(length) if length else b""
                 status, body, headers = owner.handle(self.command, self.path, self.headers, raw)
                 if "_drip" in headers:
-                    from tests.phone.standin import drip
+                    from tests.support.net import drip
 
                     drip(self, float(headers["_drip"]))
                     return

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.support.net import drip
+
 BASE = "/2010-04-01/Accounts/{AccountSid}"
 NUMBER_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers/(PN\w+)\.json$")
 NUMBERS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
@@ -52,26 +54,6 @@ def snake(name: str) -> str:
 
 def rfc2822(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=False).replace("-0000", "+0000")
-
-
-def drip(handler: BaseHTTPRequestHandler, every: float, limit: float = 20.0) -> None:
-    """Headers at once, then a JSON body a byte at a time that never completes (within
-    `limit` seconds, when the stand-in gives up): per-read time-outs never fire."""
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json; charset=utf-8")
-    handler.send_header("Content-Length", "1000000")
-    handler.end_headers()
-    deadline = time.monotonic() + limit
-    try:
-        handler.wfile.write(b"{")
-        handler.wfile.flush()
-        while time.monotonic() < deadline:
-            time.sleep(every)
-            handler.wfile.write(b" ")
-            handler.wfile.flush()
-    except OSError:
-        pass  # the client gave up: as it should
-    handler.close_connection = True
 
 
 class Server(ThreadingHTTPServer):

@@ -1,41 +1,27 @@
-"""A real Dovecot (LMTP, ManageSieve, Pigeonhole) and an SMTP sink for its vacation replies.
-
-One Dovecot per session, with a throw-away configuration in a temporary folder on free
-loopback ports; each test gets its own mailbox (user), so tests never share Sieve state.
+"""A real Dovecot (LMTP, ManageSieve, Pigeonhole) and an SMTP sink for its vacation replies,
+as the tests know them. One Dovecot per session (the fixture is in tests/conftest.py), with a
+throw-away configuration in a temporary folder on free loopback ports; each test gets its own
+mailbox (user), so tests never share Sieve state.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
-import pwd
-import shutil
-import signal
 import smtplib
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-
 DOMAIN = "esimerkki.fi"
 PASSWORD = "kissa-kala-123"
 MAILBOXES = 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -69,18 +55,6 @@ class Sink:
     def to(self, address: str) -> list[Reply]:
         with self.lock:
             return [r for r in self.replies if address in r.recipients]
-
-
-@pytest.fixture(scope="session")
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
 
 
 CONFIG = """\
@@ -181,7 +155,9 @@ class Dovecot:
         return client
 
 
-def _wait_for(port: int, expect: bytes, process: subprocess.Popen[bytes], base: Path) -> None:
+def wait_for_greeting(
+    port: int, expect: bytes, process: subprocess.Popen[bytes], base: Path
+) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -202,43 +178,3 @@ def _wait_for(port: int, expect: bytes, process: subprocess.Popen[bytes], base: 
             pass
         time.sleep(0.05)
     raise RuntimeError(f"dovecot did not greet on port {port}")
-
-
-@pytest.fixture(scope="session")
-def dovecot(smtp_sink: tuple[Sink, int]) -> Iterator[Dovecot]:
-    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    if not Path(binary).exists():
-        pytest.fail("dovecot is not installed: run scripts/install-test-deps")
-    if os.geteuid() != 0:
-        pytest.skip("the Dovecot tests start Dovecot as root (it switches to its own users)")
-    # Not under pytest's temporary folder: that is private to root, and Dovecot's own users
-    # must reach the files.
-    folder = tempfile.TemporaryDirectory(prefix="notices-dovecot-")
-    base = Path(folder.name)
-    base.chmod(0o755)
-    internal = pwd.getpwnam("dovecot")
-    (base / "home").mkdir()
-    os.chown(base / "home", internal.pw_uid, internal.pw_gid)
-    (base / "users").write_text(
-        "".join(f"palvelu{n}@{DOMAIN}:{{PLAIN}}{PASSWORD}\n" for n in range(1, MAILBOXES + 1))
-    )
-    server = Dovecot(base, free_port(), free_port())
-    conf = base / "dovecot.conf"
-    conf.write_text(
-        CONFIG.format(base=base, smtp=smtp_sink[1], lmtp=server.lmtp_port, sieve=server.sieve_port)
-    )
-    process = subprocess.Popen(
-        [binary, "-c", str(conf), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(server.sieve_port, b"OK", process, base)
-        _wait_for(server.lmtp_port, b"220", process, base)
-        yield server
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        folder.cleanup()

@@ -1,0 +1,103 @@
+"""The report's document: an A4 PDF/A-3B page layout in the bundled DejaVu font, and the
+building blocks the sections write with (headings, paragraphs, label-value pairs, tables,
+framed texts, attached files). Imports fpdf2: import this module only to make a report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources import files as package_files
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+LABEL_WIDTH = 62  # mm, the label column of a label-value pair
+ROW_HEIGHT = 4  # mm, one table row
+MM_PER_CHARACTER = 1.25  # DejaVu at 6.5 pt is wide: about 1.25 mm a character
+
+
+def _font_path(name: str) -> str:
+    return str(package_files("notices").joinpath(f"fonts/{name}"))
+
+
+class ReportPdf(FPDF):
+    """The report's pages; `footer_text` is printed at the foot of each before its page
+    number."""
+
+    def __init__(self, lang: str, title: str, creator: str, author: str, footer_text: str) -> None:
+        super().__init__(format="A4", enforce_compliance="PDF/A-3B")
+        self.footer_text = footer_text
+        self.set_lang(lang)
+        self.set_title(title)
+        self.set_creator(creator)
+        self.set_author(author)
+        self.add_font("DejaVu", "", _font_path("DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", _font_path("DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(True, margin=16)
+        self.set_margins(14, 14, 14)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 7)
+        self.cell(0, 5, f"{self.footer_text} {self.page_no()}/{{nb}}", align="C")
+
+    def heading(self, text: str, size: int = 13) -> None:
+        self.ln(2)
+        self.set_font("DejaVu", "B", size)
+        self.multi_cell(self.epw, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font("DejaVu", "", 9)
+
+    def labelled_value(self, label: str, value: str) -> None:
+        self.set_font("DejaVu", "B", 9)
+        self.cell(LABEL_WIDTH, 5, label)
+        self.set_font("DejaVu", "", 9)
+        self.multi_cell(self.epw - LABEL_WIDTH, 5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def paragraph(self, text: str, size: float = 9) -> None:
+        self.set_font("DejaVu", "", size)
+        self.multi_cell(self.epw, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def framed_text(self, text: str) -> None:
+        """A published text verbatim, in a box."""
+        self.set_font("DejaVu", "", 7.5)
+        self.multi_cell(self.epw, 3.6, text, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def text_table(self, columns: list[tuple[float, str]], rows: Iterable[list[str]]) -> None:
+        """A table drawn with plain text runs: thousands of rows stay fast. `columns` are
+        (width in mm, header); the last one takes the rest of the page's width."""
+        widths = [w for w, _ in columns[:-1]]
+        columns = [*columns[:-1], (self.epw - sum(widths), columns[-1][1])]
+        fits = [int(w / MM_PER_CHARACTER) for w, _ in columns]
+        self._table_header(columns)
+        for cells in rows:
+            if self.get_y() + ROW_HEIGHT > self.page_break_trigger:
+                self.add_page()
+                self._table_header(columns)
+            self._table_row([w for w, _ in columns], fits, cells)
+
+    def _table_header(self, columns: list[tuple[float, str]]) -> None:
+        self.set_font("DejaVu", "B", 7)
+        for w, label in columns:
+            self.cell(w, 5, label, border="B")
+        self.ln(5)
+        self.set_font("DejaVu", "", 6.5)
+
+    def _table_row(self, widths: list[float], fits: list[int], cells: list[str]) -> None:
+        """One row of cells on one line, each cut with "…" to what fits its column."""
+        x, y = self.l_margin, self.get_y()
+        for w, limit, raw in zip(widths, fits, cells, strict=True):
+            text = raw.replace("\n", " ")
+            if text:
+                self.text(x + 0.3, y + 2.9, text if len(text) <= limit else text[: limit - 1] + "…")
+            x += w
+        self.set_y(y + ROW_HEIGHT)
+
+    def attach_files(self, attachments: dict[str, bytes]) -> None:
+        """Embed the JSON files the report is checked against (PDF/A-3 associated files)."""
+        for name, content in attachments.items():
+            self.embed_file(
+                bytes=content,
+                basename=name,
+                mime_type="application/json" if name.endswith(".json") else "application/jsonl",
+                associated_file_relationship="Data" if name.endswith(".jsonl") else "Supplement",
+                desc=name,
+            )
