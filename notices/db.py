@@ -151,19 +151,40 @@ def _m005_sms(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sms_messages (sid TEXT PRIMARY KEY, seen TEXT NOT NULL)")
 
 
+def _m006_gate_limits(db: sqlite_utils.Database) -> None:
+    # The staff gate's rate limits (notices/staff/limits.py): one fixed-window counter per
+    # scope and key, so a restarted `serve` keeps them. Keys of unknown numbers are keyed
+    # digests, never the number. `told`: the limit was logged once in this window.
+    db.execute(
+        """
+        CREATE TABLE gate_limits (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            ends REAL NOT NULL,
+            count INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX gate_limits_ends ON gate_limits(ends)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_log,
     _m002_state,
     _m003_schedule,
     _m004_personal,
     _m005_sms,
+    _m006_gate_limits,
 ]
 
 
 class Database:
     """One connection to notices.db, shared by the threads of one command under a lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.read_only = read_only
         try:
             self._open_retrying(path)
         except (OSError, sqlite3.Error) as exc:
@@ -189,6 +210,9 @@ class Database:
                 time.sleep(0.05)
 
     def _open(self, path: Path) -> None:
+        if self.read_only:
+            self._open_read_only(path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
@@ -202,6 +226,24 @@ class Database:
         self.lock = threading.RLock()
         self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
+
+    def _open_read_only(self, path: Path) -> None:
+        """Read only, writing nothing, not even a lock or WAL index: `log verify` of a copy
+        on read-only media. A folder that cannot be written has no writer, so the database
+        is opened as immutable unless an un-checkpointed WAL must still be read."""
+        from urllib.parse import quote
+
+        self.path = path
+        wal = path.with_name(path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        immutable = not os.access(path.parent, os.W_OK) and not pending
+        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+        self.conn = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.lock = threading.RLock()
+        self._depth = 0
 
     def _migrate(self) -> None:
         with self.transaction():
@@ -258,16 +300,29 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _storage_error(exc) from None
             self._depth = 1
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read rows under the lock: threads of one command share this connection."""
@@ -276,6 +331,14 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _storage_error(exc: sqlite3.OperationalError) -> Exception:
+    """A full disk or an unwritable database as a StorageError; any other error as it was."""
+    why = describe_os_error(exc)
+    if why in ("the disk is full", "the file system is read-only") or "disk i/o" in why.lower():
+        return StorageError(f"the evidence log cannot be written: {why}")
+    return exc
 
 
 def describe_os_error(exc: BaseException) -> str:

@@ -52,7 +52,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from notices.evidence.contact import Contact
-from notices.net.http import mask_url
+from notices.masking import mask_url
 
 Medium = Literal["ivr", "banner", "email"]
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
@@ -73,6 +73,7 @@ class RenderedText:
     lang: str
     body: str
     subject: str | None = None
+    page: str | None = None  # banner: this language's section of the notice page (HTML)
 
 
 @dataclass(frozen=True)

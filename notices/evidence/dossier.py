@@ -35,7 +35,7 @@ from notices.evidence.anchor import (
     read_checkpoints,
     signature_valid,
 )
-from notices.evidence.export import CSV_COLUMNS
+from notices.evidence.export import CSV_COLUMNS, spreadsheet_safe, spreadsheet_value
 from notices.evidence.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
 from notices.evidence.personal import PersonalData, mask
 from notices.timeparse import from_stamp, utc_stamp
@@ -115,7 +115,7 @@ def _csv(header: tuple[str, ...] | list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
     # The byte-order mark makes Excel read UTF-8 (ä, ö, å, €) correctly.
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
@@ -483,7 +483,9 @@ def _check_csv(raw: bytes, rows: list[dict[str, Any]]) -> Check:
         table = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
         parsed = []
         for line in table:
-            record: dict[str, Any] = {c: (line[c] if line[c] != "" else None) for c in CSV_COLUMNS}
+            record: dict[str, Any] = {
+                c: (spreadsheet_value(line[c]) if line[c] != "" else None) for c in CSV_COLUMNS
+            }
             record["seq"] = int(line["seq"])
             record["payload"] = json.loads(line["payload"])
             parsed.append(record)

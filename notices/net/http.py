@@ -5,23 +5,21 @@
   (408, 429 and 5xx are worth a retry, the rest are not) with the provider's own words;
 - `fetch_public`: the plain GET of a public URL (the banner's status.json, the Twilio
   greeting) with a time limit, past every cache;
-- `mask_url`: a URL with its secrets (user:password@, token=...) masked, for logs and screens.
+- `mask_url` (from notices/masking.py): a URL with its secrets masked, for logs and screens.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.masking import mask_url
 
-MASK = "***"
-# Query parameters whose value is masked: names containing one of these words.
-SECRET_PARAMETER = re.compile(r"token|secret|key|pass|pwd|sig|auth|credential", re.IGNORECASE)
+__all__ = ["Answer", "fetch_public", "http_error", "mask_url", "retry_after", "status_error"]
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -131,22 +129,3 @@ def _fetch(url: str, timeout: float, method: str, headers: dict[str, str]) -> An
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = plain(exc, urlsplit(url).hostname, timeout)
         raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
-
-
-def mask_url(url: str) -> str:
-    """`url` with the user information and the values of secret-looking query parameters
-    (token, secret, key, password, sig ...) replaced by ***; anything else as it was."""
-    if not url:
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return MASK  # not a URL we can read: show none of it
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name = pair.partition("=")[0]
-        pairs.append(f"{name}={MASK}" if SECRET_PARAMETER.search(name) else pair)
-    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))

@@ -14,15 +14,22 @@ from notices.orchestrator.outcomes import (
     Result,
     no_progress,
 )
-from notices.orchestrator.setup import build_channels, missing_credentials
+from notices.orchestrator.setup import (
+    BrokenChannel,
+    build_channels,
+    build_channels_apart,
+    missing_credentials,
+)
 
 __all__ = [
+    "BrokenChannel",
     "ChannelOutcome",
     "Orchestrator",
     "Progress",
     "ProgressState",
     "Result",
     "build_channels",
+    "build_channels_apart",
     "missing_credentials",
     "no_progress",
 ]

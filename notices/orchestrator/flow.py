@@ -12,15 +12,17 @@ stops another.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from notices.channels.base import Artefacts, Channel, Setting
+from notices.channels.base import Artefacts, Channel
 from notices.config import Config
 from notices.db import Database, describe_os_error
-from notices.errors import ChannelError, PermanentChannelError, StateError, StorageError
+from notices.errors import StateError, StorageError
 from notices.evidence.contacts import ChannelContacts
 from notices.evidence.log import EvidenceLog
 from notices.faults import crash_point
@@ -29,8 +31,9 @@ from notices.orchestrator.contacts import collect_contacts
 from notices.orchestrator.outcomes import ChannelOutcome, Progress, Result, no_progress
 from notices.orchestrator.preview import preview_resume, preview_switch, probe
 from notices.orchestrator.runner import ChannelRunner, Gate
-from notices.orchestrator.setup import missing_credentials
+from notices.orchestrator.setup import BrokenChannel, missing_credentials
 from notices.orchestrator.status import read_status
+from notices.orchestrator.steps import ChannelSteps
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
@@ -49,14 +52,18 @@ class Orchestrator:
         channels: list[Channel],
         progress: Progress = no_progress,
         actor: str | None = None,
+        broken: list[BrokenChannel] | None = None,
     ) -> None:
         self.config = config
         self.home = home
         self.channels = channels
+        # Channels whose own section is invalid: each fails alone, reported and logged.
+        self.broken = list(broken or [])
         self.database = Database(home / "notices.db")
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self.runner = ChannelRunner(channels, self.log, progress, config.retry)
+        self.steps = ChannelSteps(self.database, self.log, self.incidents, self.runner)
         self._renderer: Renderer | None = None
 
     @property
@@ -104,8 +111,10 @@ class Orchestrator:
         reasons: dict[str, str] | None,
         started: datetime,
         expected_return: datetime | None,
+        updated: datetime | None = None,
     ) -> dict[str, Artefacts]:
-        """Render every notice and build every channel's artefacts. Touches nothing."""
+        """Render every notice and build every channel's artefacts. Touches nothing.
+        `updated`: when what customers are told last changed (default: `started`)."""
         notices = {}
         artefacts = {}
         for channel in self.channels:
@@ -116,6 +125,7 @@ class Orchestrator:
                     reasons=reasons,
                     started=started,
                     expected_return=expected_return,
+                    updated=updated,
                 )
             artefacts[channel.name] = channel.build(notices[channel.medium])
         return artefacts
@@ -132,46 +142,95 @@ class Orchestrator:
         arguments: dict[str, Any],
         command: str | None = None,
         require_open: bool = False,
-        before_finish: Callable[[Incident], None] | None = None,
+        plan_resume: Callable[[Incident], None] | None = None,
     ) -> Result:
         """Switch to `mode`. `command` names it in the log (default: the mode); with
-        `require_open` (extend), no incident open is an error, checked under the lock;
-        `before_finish` (planning the automatic resume) runs under the lock, logged as part
-        of the command."""
+        `require_open` (extend), no incident open is an error, checked under the lock.
+        `plan_resume` (planning the automatic resume) runs in the transaction that writes
+        the incident's expected return, before any channel is touched: a crash can never
+        leave the automatic resume at another time than the incident's return."""
         with self._locked():
             current = self.incidents.open_incident()
             if require_open and current is None:
                 raise StateError(f"No incident is open: nothing to {command or mode}.")
-            started = from_stamp(current.started) if current else datetime.now(UTC)
+            now = datetime.now(UTC)
+            started = from_stamp(current.started) if current else now
             if expected_return is None and current and current.expected_return:
                 expected_return = from_stamp(current.expected_return)
             if reasons is None and current and current.mode == mode:
                 reasons = current.reasons
-            artefacts = self.build_all(mode, reasons, started, expected_return)
+            updated = _told_since(current, mode, expected_return, reasons, now)
+            artefacts = self.build_all(mode, reasons, started, expected_return, updated)
             if dry_run:
-                return preview_switch(self.channels, mode, current, artefacts, self.runner.plain)
+                return preview_switch(
+                    self.channels,
+                    command or mode,
+                    mode,
+                    current,
+                    artefacts,
+                    self.runner.plain,
+                    self.broken,
+                )
             missing = missing_credentials(self.config, self.channels)
             if missing is not None:
                 raise missing
             self.database.check_writable()
-            self._log_started(command or mode, arguments, current.id if current else None)
+            check_keys(self.home)
             returning = utc_stamp(expected_return) if expected_return else None
-            incident = self._open_or_update(current, mode, started, returning, reasons)
-            gate = Gate([c.name for c in self.channels])
-            outcomes = self.runner.run_all(
-                lambda channel: self._switch_channel(
-                    channel, incident, artefacts[channel.name], gate
-                ),
-                incident.id,
-                gate,
-            )
-            status = "active" if all(o.ok for o in outcomes) else "partial"
-            self.incidents.update(incident.id, status=status)
-            if before_finish is not None:
-                before_finish(incident)
-            result = Result(mode, mode, self.incidents.get(incident.id), outcomes)
-            self._finish(result)
-            return result
+            change = IncidentChange(current, mode, started, returning, reasons, updated)
+            try:
+                return self._switch_logged(
+                    change, command or mode, artefacts, arguments, plan_resume
+                )
+            except StorageError as exc:
+                raise StorageError(self._half_logged(exc, command or mode)) from None
+
+    def _switch_logged(
+        self,
+        change: IncidentChange,
+        command: str,
+        artefacts: dict[str, Artefacts],
+        arguments: dict[str, Any],
+        plan_resume: Callable[[Incident], None] | None,
+    ) -> Result:
+        """The switch proper, under the lock, once everything is checked."""
+        current = change.current
+        self._log_started(command, arguments, current.id if current else None)
+        with self.database.transaction():
+            incident = self._open_or_update(change)
+            if plan_resume is not None:
+                plan_resume(incident)
+        crash_point("after-plan")
+        gate = Gate([c.name for c in self.channels])
+        outcomes = self.runner.run_all(
+            lambda channel: self.steps.switch_channel(
+                channel, incident, artefacts[channel.name], gate
+            ),
+            incident.id,
+            gate,
+        )
+        outcomes += self._broken_outcomes(incident.id)
+        status = "active" if all(o.ok for o in outcomes) else "partial"
+        self.incidents.update(incident.id, status=status)
+        result = Result(command, change.mode, self.incidents.get(incident.id), outcomes)
+        self._finish(result)
+        return result
+
+    def _half_logged(self, exc: StorageError, command: str) -> str:
+        """A full disk mid-switch: what was switched (from the receipts in memory), what
+        was not, and what to run once there is room."""
+        switched = sorted(self.steps.receipts)
+        others = [c.name for c in self.channels if c.name not in self.steps.receipts]
+        said = f"{exc}. " + (
+            f"Switched: {', '.join(switched)}" if switched else "No channel was switched"
+        )
+        if switched and others:
+            said += f"; not switched: {', '.join(others)}"
+        return (
+            f"{said}. The log may lack the last steps. Free some space in {self.home}, then"
+            f" run `notices {command} --yes` again to complete and log it, or"
+            " `notices resume --yes` to put everything back"
+        )
 
     def _log_started(self, command: str, arguments: dict[str, Any], incident: str | None) -> None:
         self.log.append(
@@ -184,159 +243,48 @@ class Orchestrator:
             incident=incident,
         )
 
-    def _open_or_update(
-        self,
-        current: Incident | None,
-        mode: str,
-        started: datetime,
-        returning: str | None,
-        reasons: dict[str, str] | None,
-    ) -> Incident:
-        """Open the incident, or move the open one to this mode, return and reasons; with
-        its log record, in one transaction."""
+    def _open_or_update(self, change: IncidentChange) -> Incident:
+        """Open the incident, or set the open one's new mode, return and reasons (status
+        `switching` until the channels are done); logged. In the caller's transaction."""
+        current, mode, returning, reasons = (
+            change.current,
+            change.mode,
+            change.returning,
+            change.reasons,
+        )
         if current is None:
-            with self.database.transaction():
-                incident = self.incidents.open(mode, started, returning, reasons)
-                self.log.append(
-                    "incident.opened",
-                    {
-                        "mode": mode,
-                        "started": incident.started,
-                        "expected_return": returning,
-                        "reasons": reasons,
-                    },
-                    incident=incident.id,
-                )
-            return incident
-        with self.database.transaction():
-            self.incidents.update(
-                current.id,
-                mode=mode,
-                expected_return=returning,
-                reasons=reasons,
-                status="switching",
-            )
+            incident = self.incidents.open(mode, change.started, returning, reasons)
             self.log.append(
-                "incident.updated",
+                "incident.opened",
                 {
-                    "mode": {"from": current.mode, "to": mode},
-                    "expected_return": {"from": current.expected_return, "to": returning},
+                    "mode": mode,
+                    "started": incident.started,
+                    "expected_return": returning,
                     "reasons": reasons,
                 },
-                incident=current.id,
+                incident=incident.id,
             )
-        updated = self.incidents.get(current.id)
-        assert updated is not None
-        return updated
-
-    def _switch_channel(
-        self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
-    ) -> ChannelOutcome:
-        current = self._read_before_switch(channel, incident)
-        gate.wait(channel.name)
-        expected = channel.expected(artefacts)
-        # What the switch aims at, stored before it starts: after a crash mid-switch,
-        # `status` compares the provider with it and says how far the switch got.
-        self.incidents.set_channel_state(
-            incident.id,
-            channel.name,
-            {"target": "incident", "expected": expected.to_json()},
-            False,
-            "switching",
+            return incident
+        self.incidents.update(
+            current.id,
+            mode=mode,
+            expected_return=returning,
+            reasons=reasons,
+            status="switching",
+            updated=utc_stamp(change.updated),
         )
-        fresh = _once(current)
-        receipt = self.runner.attempt(
-            channel, incident.id, "apply", lambda: channel.apply(artefacts, fresh())
-        )
-        crash_point("after-apply", channel.name)
         self.log.append(
-            "channel.applied",
+            "incident.updated",
             {
-                "changed": receipt.changed,
-                "artefacts": {
-                    name: {"sha256": digest, "text": artefacts.files[name]}
-                    for name, digest in artefacts.digests().items()
-                },
-                "confirmation": receipt.confirmation,
+                "mode": {"from": current.mode, "to": mode},
+                "expected_return": {"from": current.expected_return, "to": returning},
+                "reasons": reasons,
             },
-            incident=incident.id,
-            channel=channel.name,
+            incident=current.id,
         )
-        self._read_back(channel, incident, expected, "incident")
-        return ChannelOutcome(
-            channel.name,
-            channel.kind,
-            channel.describe(),
-            ok=True,
-            changed=receipt.changed,
-            summary=channel.public(expected).summary,
-        )
-
-    def _read_before_switch(self, channel: Channel, incident: Incident) -> Setting | None:
-        """What the provider serves now, read before the gate so that the first request after
-        it is the switching one, handed to apply as `current`. The first time in an
-        incident it is the snapshot, stored before the channel is touched."""
-        identity = channel.identity()
-        stored = self.incidents.snapshot(incident.id, channel.name)
-        if stored is not None and stored.identity != identity:
-            # Switching a different target mid-incident would leave the first one in
-            # emergency mode at resume, or snapshot an emergency state as "normal".
-            raise PermanentChannelError(
-                f"{channel.name} now points at {identity}, but this incident switched"
-                f" {stored.identity}. Put the configuration back as it was when the incident"
-                " began (or resume first, then switch the new target)."
-            )
-        if stored is not None:
-            return self.runner.read_ahead(channel)
-        setting: Setting = self.runner.attempt(channel, incident.id, "snapshot", channel.snapshot)
-        self._store_snapshot(channel, incident, identity, setting)
-        return setting
-
-    def _store_snapshot(
-        self, channel: Channel, incident: Incident, identity: str, setting: Setting
-    ) -> None:
-        """Stored (with its log record, in one transaction) before the channel is touched:
-        a crash after this point still resumes to it."""
-        with self.database.transaction():
-            if self.incidents.save_snapshot(incident.id, channel.name, identity, setting):
-                self.log.append(
-                    "channel.snapshot",
-                    {"identity": identity, "setting": channel.public(setting).to_json()},
-                    incident=incident.id,
-                    channel=channel.name,
-                )
-        crash_point("after-snapshot", channel.name)
-
-    def _read_back(
-        self, channel: Channel, incident: Incident, expected: Setting, target: str
-    ) -> None:
-        actual = self.runner.attempt(
-            channel, incident.id, "verify", lambda: channel.snapshot(served=True)
-        )
-        holds = channel.holds(expected, actual)
-        self.log.append(
-            "channel.verified",
-            {
-                "holds": holds,
-                "target": target,
-                "read_back": channel.public(actual).to_json(),
-                "fingerprint": actual.fingerprint,
-            },
-            incident=incident.id,
-            channel=channel.name,
-        )
-        self.incidents.set_channel_state(
-            incident.id,
-            channel.name,
-            {"target": target, "expected": expected.to_json()},
-            holds,
-            None if holds else "read-back differs from what was published",
-        )
-        if not holds:
-            raise ChannelError(
-                f"read back after the change, {channel.name} serves"
-                f" '{channel.public(actual).summary}', not '{channel.public(expected).summary}'"
-            )
+        moved = self.incidents.get(current.id)
+        assert moved is not None
+        return moved
 
     # -- resuming ------------------------------------------------------------------------
 
@@ -364,11 +312,12 @@ class Orchestrator:
             if dry_run:
                 return preview_resume(self.channels, incident, snapshots)
             self.database.check_writable()
+            check_keys(self.home)
             self._log_started("resume", arguments, incident.id)
             self.incidents.update(incident.id, status="resuming")
             gate = Gate([c.name for c in self.channels])
             outcomes = self.runner.run_all(
-                lambda channel: self._restore_channel(
+                lambda channel: self.steps.restore_channel(
                     channel, incident, snapshots.get(channel.name), gate
                 ),
                 incident.id,
@@ -387,9 +336,10 @@ class Orchestrator:
     ) -> list[ChannelOutcome]:
         """A failure for each channel switched in this incident but configured no more."""
         configured = {channel.name for channel in self.channels}
+        broken = {channel.name: channel.error for channel in self.broken}
         outcomes = []
         for name in (name for name in snapshots if name not in configured):
-            error = (
+            error = broken.get(name) or (
                 f"channel {name!r} has a snapshot but is no longer configured: restore it by hand"
             )
             self.log.append(
@@ -399,6 +349,20 @@ class Orchestrator:
                 channel=name,
             )
             outcomes.append(ChannelOutcome(name, "?", name, ok=False, error=error))
+        return outcomes
+
+    def _broken_outcomes(self, incident_id: str) -> list[ChannelOutcome]:
+        """Each channel whose section is invalid: failed, with why, in the log and on screen."""
+        outcomes = []
+        for broken in self.broken:
+            self.log.append(
+                "channel.failed",
+                {"step": "configuration", "error": broken.error, "type": "ConfigError"},
+                incident=incident_id,
+                channel=broken.name,
+            )
+            self.runner.progress(broken.name, "failed", broken.error)
+            outcomes.append(broken.outcome())
         return outcomes
 
     def _close_or_partial(self, incident: Incident, outcomes: list[ChannelOutcome]) -> None:
@@ -414,62 +378,6 @@ class Orchestrator:
                 "incident.closed", {"ended": ended, "mode": incident.mode}, incident=incident.id
             )
         self._collect_contacts(incident, ended)
-
-    def _restore_channel(
-        self,
-        channel: Channel,
-        incident: Incident,
-        stored: StoredSnapshot | None,
-        gate: Gate,
-    ) -> ChannelOutcome:
-        if stored is not None and stored.identity != channel.identity():
-            raise PermanentChannelError(
-                f"cannot restore {channel.name}: the snapshot taken before this incident is of"
-                f" {stored.identity}, but the configuration now points at"
-                f" {channel.identity()}. Put the configuration back as it was when the"
-                " incident began, then run `notices resume` again."
-            )
-        saved = stored.setting if stored else None
-        if saved is None:
-            self.log.append(
-                "channel.skipped",
-                {"reason": "no snapshot in this incident"},
-                incident=incident.id,
-                channel=channel.name,
-            )
-            return ChannelOutcome(
-                channel.name,
-                channel.kind,
-                channel.describe(),
-                ok=True,
-                summary="untouched in this incident",
-            )
-        crash_point("before-restore", channel.name)
-        fresh = _once(self.runner.read_ahead(channel))
-        gate.wait(channel.name)
-        receipt = self.runner.attempt(
-            channel, incident.id, "restore", lambda: channel.restore(saved, fresh())
-        )
-        self.log.append(
-            "channel.restored",
-            {
-                "changed": receipt.changed,
-                "setting": channel.public(saved).to_json(),
-                "confirmation": receipt.confirmation,
-            },
-            incident=incident.id,
-            channel=channel.name,
-        )
-        self._read_back(channel, incident, saved, "normal")
-        crash_point("after-restore", channel.name)
-        return ChannelOutcome(
-            channel.name,
-            channel.kind,
-            channel.describe(),
-            ok=True,
-            changed=receipt.changed,
-            summary=channel.public(saved).summary,
-        )
 
     def collect_contacts(self, incident: str, since: str, until: str) -> list[ChannelContacts]:
         """Ask every channel for the contacts its provider recorded in the window, store the
@@ -511,11 +419,75 @@ class Orchestrator:
 
     def status(self) -> dict[str, Any]:
         """What every channel serves now, read back and judged (orchestrator/status.py)."""
-        return read_status(self.channels, self.incidents, self.runner.plain)
+        report = read_status(self.channels, self.incidents, self.runner.plain)
+        interrupted = self._interrupted(self.incidents.open_incident())
+        # `interrupted` right after `status`, as `status --json` has it.
+        ordered: dict[str, Any] = {}
+        for key, value in report.items():
+            ordered[key] = value
+            if key == "status":
+                ordered["interrupted"] = interrupted
+        return ordered
+
+    def _interrupted(self, incident: Incident | None) -> str | None:
+        """The command that left `incident` half done (killed, or the machine went down),
+        if no command is running now: `switching` or `resuming` with the lock free."""
+        from filelock import Timeout
+
+        if incident is None or incident.status not in ("switching", "resuming"):
+            return None
+        lock = self.lock()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None  # it is running now
+        except OSError:
+            pass  # a read-only data folder: nothing can be running on it
+        else:
+            lock.release()
+        return _last_command(self.database)
 
 
-def _once(current: Setting | None) -> Callable[[], Setting | None]:
-    """`current` for the first attempt of a change, None for a retry: the first attempt may
-    have changed part of it, so a retry lets the provider read again."""
-    left = [current]
-    return lambda: left.pop() if left else None
+@dataclass(frozen=True)
+class IncidentChange:
+    """What a switch writes of the incident: opened, or moved to this mode and return."""
+
+    current: Incident | None
+    mode: str
+    started: datetime
+    returning: str | None
+    reasons: dict[str, str] | None
+    updated: datetime
+
+
+def check_keys(home: Path) -> None:
+    """The signing and personal-data keys load (created if missing): an empty or malformed
+    one stops the command here, before any channel is touched (KeyFileError)."""
+    from notices.evidence.anchor import SigningKey
+    from notices.evidence.personal import hmac_key
+
+    SigningKey(home)
+    hmac_key(home)
+
+
+def _last_command(database: Database) -> str:
+    rows = database.query(
+        "SELECT payload FROM log WHERE kind = 'command.started' ORDER BY seq DESC LIMIT 1"
+    )
+    return str(json.loads(rows[0][0]).get("command") or "the switch") if rows else "the switch"
+
+
+def _told_since(
+    current: Incident | None,
+    mode: str,
+    expected_return: datetime | None,
+    reasons: dict[str, str] | None,
+    now: datetime,
+) -> datetime:
+    """When what customers are told last changed: the open incident's own time if this
+    switch tells them the same again (so the same notice is byte-identical), else now."""
+    if current is None:
+        return now
+    returning = utc_stamp(expected_return) if expected_return else None
+    same = (current.mode, current.expected_return, current.reasons) == (mode, returning, reasons)
+    return from_stamp(current.updated) if same else now

@@ -25,7 +25,10 @@ class ChannelOutcome:
     changed: bool = False
     error: str | None = None
     elapsed_ms: int = 0
+    # Tries of the step (snapshot, apply, read-back...) that needed most: 1 when every
+    # provider call worked the first time. `calls` counts every call, retries included.
     attempts: int = 0
+    calls: int = 0
     summary: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -38,6 +41,7 @@ class ChannelOutcome:
             "error": self.error,
             "elapsed_ms": self.elapsed_ms,
             "attempts": self.attempts,
+            "calls": self.calls,
         }
 
 

@@ -9,16 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 from notices.channels.base import Artefacts, Channel
 from notices.incident import Incident, StoredSnapshot
 from notices.orchestrator.outcomes import ChannelOutcome, Result
+from notices.orchestrator.setup import BrokenChannel
 
 Plain = Callable[[BaseException], str]
 
 
 def preview_switch(
     channels: list[Channel],
+    command: str,
     mode: str,
     current: Incident | None,
     artefacts: dict[str, Artefacts],
     plain: Plain,
+    broken: list[BrokenChannel],
 ) -> Result:
     """For `--dry-run`: what each channel serves now against what it would, nothing changed."""
     outcomes = []
@@ -49,7 +52,8 @@ def preview_switch(
                     error=plain(exc),
                 )
             )
-    return Result(mode, mode, current, outcomes, dry_run=True)
+    outcomes += [channel.outcome() for channel in broken]
+    return Result(command, mode, current, outcomes, dry_run=True)
 
 
 def preview_resume(

@@ -8,6 +8,7 @@ retry is logged. Error texts leave here with the channels' credentials masked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from notices import masking
 from notices.channels.base import Channel, Setting
 from notices.config import RetryConfig
 from notices.errors import ChannelError
@@ -49,6 +51,15 @@ class Gate:
             self.condition.wait_for(lambda: not self.waiting, timeout=self.limit)
 
 
+def _never_raises(progress: Progress) -> Progress:
+    def shown(name: str, state: ProgressState, detail: str) -> None:
+        # A display must never stop a switch: what it cannot show is dropped.
+        with contextlib.suppress(Exception):
+            progress(name, state, masking.mask(detail))
+
+    return shown
+
+
 class ChannelRunner:
     """Runs a step on every channel concurrently, with retries, for one command."""
 
@@ -57,21 +68,18 @@ class ChannelRunner:
     ) -> None:
         self.channels = channels
         self.log = log
-        self.progress = progress
+        # The display is not on the switch's critical path: a failure to show is dropped.
+        self.progress = _never_raises(progress)
         self.retry = retry
-        # Provider calls per channel in the current command (all steps, retries included).
-        self._attempts: dict[str, int] = {}
+        # Tries per channel and step in the current command (retries included).
+        self._attempts: dict[str, dict[str, int]] = {}
         self._attempts_lock = threading.Lock()
-        # Values of the channels' credential variables: masked in every error text.
-        self.secrets = sorted(
-            {
-                value
-                for channel in channels
-                for variable in channel.credential_variables().values()
-                if len(value := os.environ.get(variable, "")) >= 4
-            },
-            key=len,
-            reverse=True,
+        # Values of the channels' credential variables: masked, in every form, in every
+        # text that leaves the process (notices/masking.py).
+        masking.remember(
+            os.environ.get(variable)
+            for channel in channels
+            for variable in channel.credential_variables().values()
         )
 
     def run_all(
@@ -111,7 +119,9 @@ class ChannelRunner:
                 if gate is not None:
                     gate.arrive(channel.name)  # done or failed: the others need not wait
             outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
-            outcome.attempts = self._attempts.get(channel.name, 0)
+            tries = self._attempts.get(channel.name, {}).values()
+            outcome.attempts = max(tries, default=0)
+            outcome.calls = sum(tries)
             if outcome.ok:
                 state: ProgressState = "done" if outcome.changed else "unchanged"
                 self.progress(channel.name, state, f"{outcome.elapsed_ms} ms")
@@ -164,8 +174,7 @@ class ChannelRunner:
         )
 
         def counted() -> Any:
-            with self._attempts_lock:
-                self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+            self._count(channel, step)
             return call()
 
         return retrying(counted)
@@ -175,20 +184,21 @@ class ChannelRunner:
         the change is the switching one. Only a head start: if the read fails, the change
         reads (and retries, and reports) by itself, and does what it can (a resume puts the
         phone numbers back even when the greeting's publisher cannot be read)."""
-        with self._attempts_lock:
-            self._attempts[channel.name] = self._attempts.get(channel.name, 0) + 1
+        self._count(channel, "read-ahead")
         try:
             return channel.snapshot()
         except Exception:  # noqa: BLE001 - the change that follows reports the problem
             return None
 
+    def _count(self, channel: Channel, step: str) -> None:
+        with self._attempts_lock:
+            steps = self._attempts.setdefault(channel.name, {})
+            steps[step] = steps.get(step, 0) + 1
+
     def plain(self, exc: BaseException | None) -> str:
         """An error as text for people and the log, credentials masked: a provider may
         echo one back in its error message, and a bug's message may carry one."""
-        text = _plain(exc)
-        for secret in self.secrets:
-            text = text.replace(secret, "[secret]")
-        return text
+        return masking.mask(_plain(exc))
 
 
 def _plain(exc: BaseException | None) -> str:

@@ -27,7 +27,7 @@ from notices.channels.base import (
     Setting,
 )
 from notices.errors import TransientChannelError
-from notices.orchestrator.flow import _once
+from notices.orchestrator.steps import _once
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 MODULE = "notices_readme_kiosk"

@@ -57,7 +57,7 @@ def test_evacuate_then_resume_restores_the_vacation_responder_exactly(notices, h
         assert serving["restrictToDomain"] is False and serving["restrictToContacts"] is False
         assert int(serving["endTime"]) == returning_ms  # the safety net
         assert int(serving["startTime"]) <= int(ms(datetime.now(UTC)))
-        assert "Poikkeustilanne" in serving["responseSubject"]
+        assert "Tilapäisesti suljettu" in serving["responseSubject"]
         assert "Uhkatilanne, rakennus tyhjennetty" in serving["responseBodyPlainText"]
         assert 'lang="sv"' in serving["responseBodyHtml"]
 

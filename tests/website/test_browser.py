@@ -35,10 +35,10 @@ def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, p
     expect(banner).to_be_visible(timeout=5000)
     seconds = time.monotonic() - published
     print(f"banner visible {seconds:.2f} s after evacuate returned (data-interval=1)")
-    expect(banner).to_contain_text("Poikkeustilanne")
+    expect(banner).to_contain_text("Toimipiste tilapäisesti suljettu")
     expect(banner).to_contain_text("Palohälytys")
     expect(banner).to_have_attribute("lang", "fi")
-    expect(swedish.get_by_role("alert")).to_contain_text("Undantagsläge", timeout=5000)
+    expect(swedish.get_by_role("alert")).to_contain_text("Tillfälligt stängt", timeout=5000)
     expect(swedish.get_by_role("alert")).to_contain_text("Brandlarm")
     expect(swedish.get_by_role("alert")).not_to_contain_text("Palohälytys")
 
@@ -59,14 +59,14 @@ def test_page_without_lang_falls_back_to_finnish(notices, site, page):
     (folder / "page-none.html").write_text(html)
     assert notices("evacuate", "--yes").exit_code == 0
     page.goto(static.url(f"{name}/page-none.html"))
-    expect(page.get_by_role("alert")).to_contain_text("Poikkeustilanne")
+    expect(page.get_by_role("alert")).to_contain_text("Toimipiste tilapäisesti suljettu")
 
 
 def test_banner_is_readable_keeps_content_visible_and_is_dismissed_by_keyboard(notices, site, page):
     assert notices("evacuate", "--yes").exit_code == 0
     open_page(page, site, "en")
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Exceptional situation")
+    expect(banner).to_contain_text("Office temporarily closed")
 
     # The site's own CSS (grey paragraphs, yellow divs) does not reach the banner.
     colours = page.evaluate(

@@ -37,6 +37,7 @@ def configure(
     lines = "\n".join(f"{key} = {value}" for key, value in publisher.items())
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
+        '[organisation]\nname = "Testipalvelu Oy"\n'
         f'[channels.website]\nkind = "banner"\n{public_url}[channels.website.publisher]\n{lines}\n'
     )
 
