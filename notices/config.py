@@ -35,11 +35,63 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ContactParts(StrictModel):
+    """Where customers can turn meanwhile, in parts each channel renders its own way: a
+    link on the web, the number on the phone."""
+
+    phone: str | None = Field(default=None, description="A phone number, e.g. +358 9 123 4567.")
+    email: str | None = Field(default=None, description="An email address.")
+    web: str | None = Field(default=None, description="A web address.")
+    text: str | None = Field(default=None, description="Anything else, shown as written.")
+
+    def as_text(self) -> str:
+        return " / ".join(part for part in (self.phone, self.email, self.web, self.text) if part)
+
+    @property
+    def phone_href(self) -> str | None:
+        """`tel:+35891234567`: the number without spaces, dashes or brackets."""
+        if not self.phone:
+            return None
+        return "tel:" + "".join(c for c in self.phone if c.isdigit() or c == "+")
+
+    @property
+    def email_href(self) -> str | None:
+        return f"mailto:{self.email}" if self.email else None
+
+    @property
+    def web_href(self) -> str | None:
+        if not self.web:
+            return None
+        return self.web if "://" in self.web else f"https://{self.web}"
+
+
+Contact = str | ContactParts
+
+
 class Organisation(StrictModel):
     name: str | None = Field(default=None, description="Shown in every notice.")
-    alternative_contact: str | None = Field(
-        default=None, description="Where customers can turn meanwhile (phone, email, web)."
+    alternative_contact: Contact | dict[str, Contact] | None = Field(
+        default=None,
+        description="Where customers can turn meanwhile: a text, a table of parts (phone,"
+        " email, web, text), or a table of either per language (fi, sv, en).",
     )
+
+    @field_validator("alternative_contact", mode="before")
+    @classmethod
+    def _parts_or_languages(cls, value: Any) -> Any:
+        """A table with phone/email/web/text keys is the parts; other keys are languages."""
+        if isinstance(value, dict) and set(value) <= set(ContactParts.model_fields):
+            return ContactParts.model_validate(value)
+        return value
+
+    def contact(self, lang: str) -> ContactParts | None:
+        """The alternative contact for `lang`, in parts (a plain text is `text`)."""
+        value = self.alternative_contact
+        if isinstance(value, dict):
+            value = value.get(lang)
+        if isinstance(value, str):
+            return ContactParts(text=value) if value.strip() else None
+        return value
 
 
 class ModeConfig(StrictModel):
@@ -84,11 +136,12 @@ def builtin_modes() -> Mapping[str, ModeConfig]:
 
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-SMS_COMMANDS = ("resume", "status")
+SMS_COMMANDS = ("resume", "status", "extend")
 DEFAULT_SMS_KEYWORDS: dict[str, dict[str, str]] = {
     "evacuate": {"fi": "EVAKUOI", "sv": "UTRYM", "en": "EVACUATE"},
     "power-out": {"fi": "SÄHKÖKATKO", "sv": "STRÖMAVBROTT", "en": "POWER-OUT"},
     "resume": {"fi": "PALAA", "sv": "ÅTERGÅ", "en": "RESUME"},
+    "extend": {"fi": "JATKA", "sv": "FÖRLÄNG", "en": "EXTEND"},
     "status": {"fi": "TILA", "en": "STATUS"},
 }
 
@@ -185,7 +238,15 @@ class SmsConfig(StrictModel):
     code_lifetime_s: float = Field(default=300, gt=0, le=3600)
     code_attempts: int = Field(default=3, ge=1, le=10, description="Wrong codes before it dies.")
     max_failures_per_sender: int = Field(default=5, ge=1)
-    max_failures_total: int = Field(default=30, ge=1)
+    max_failures_total: int = Field(
+        default=30,
+        ge=1,
+        description="Refusals logged per window from unknown numbers, unsigned requests and"
+        " replays, each kind together; more are refused without a record.",
+    )
+    max_codes_per_hour: int = Field(
+        default=5, ge=1, le=60, description="Codes sent to one staff number per hour."
+    )
     failure_window_s: float = Field(default=900, gt=0)
     voice: SmsVoiceConfig = Field(
         default_factory=SmsVoiceConfig, description="Calling a private staff line instead."
@@ -347,6 +408,18 @@ class Config(StrictModel):
         return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
+    def _contact_languages(self) -> Config:
+        contact = self.organisation.alternative_contact
+        if isinstance(contact, dict):
+            for lang in contact:
+                if lang not in self.languages:
+                    raise ValueError(
+                        f"organisation.alternative_contact.{lang}: not one of the languages"
+                        f" ({', '.join(self.languages)}) nor phone, email, web or text"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _sms_modes(self) -> Config:
         known = set(self.all_modes()) | set(SMS_COMMANDS)
         for command in self.sms.keywords:
@@ -387,11 +460,19 @@ def load_config(path: Path | None) -> Config:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration {path}: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: {len(raw):,} bytes is too large for a configuration (at most"
+            f" {MAX_CONFIG_BYTES:,}): is it the right file?"
+        )
     text = decode_config(path, raw)
+    check_nesting(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # any other failure of the parser
+        raise ConfigError(f"{path}: not valid TOML: {type(exc).__name__}") from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -400,6 +481,52 @@ def load_config(path: Path | None) -> Config:
         config = config.model_copy(update={"templates": (path.parent / config.templates)})
     config._source = path
     return config
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_DEPTH = 32  # arrays and inline tables inside each other
+
+
+def check_nesting(path: Path, text: str) -> None:
+    """Refuse arrays and inline tables nested deeper than MAX_CONFIG_DEPTH, naming where,
+    before the parser recurses into them (a RecursionError on every command otherwise)."""
+    depth = 0
+    quote = ""
+    line, column = 1, 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+            if quote in ('"', "'"):
+                quote = ""  # a one-line string ends with its line (or is an error)
+        elif quote:
+            if char == "\\" and quote in ('"', '"""'):
+                index += 1
+                column += 1
+            elif text.startswith(quote, index):
+                index += len(quote) - 1
+                column += len(quote) - 1
+                quote = ""
+        elif char == "#":
+            end = text.find("\n", index)
+            index = (end if end != -1 else len(text)) - 1
+        elif char in "\"'":
+            triple = char * 3
+            quote = triple if text.startswith(triple, index) else char
+            index += len(quote) - 1
+            column += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_CONFIG_DEPTH:
+                raise ConfigError(
+                    f"{path}, line {line}, column {column}: arrays or tables nested more than"
+                    f" {MAX_CONFIG_DEPTH} deep; a configuration needs far fewer"
+                )
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        index += 1
 
 
 def decode_config(path: Path, raw: bytes) -> str:

@@ -151,19 +151,40 @@ def _m005_sms(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sms_messages (sid TEXT PRIMARY KEY, seen TEXT NOT NULL)")
 
 
+def _m006_gate_limits(db: sqlite_utils.Database) -> None:
+    # The staff gate's rate limits (notices/staff/limits.py): one fixed-window counter per
+    # scope and key, so a restarted `serve` keeps them. Keys of unknown numbers are keyed
+    # digests, never the number. `told`: the limit was logged once in this window.
+    db.execute(
+        """
+        CREATE TABLE gate_limits (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            ends REAL NOT NULL,
+            count INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX gate_limits_ends ON gate_limits(ends)")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_log,
     _m002_state,
     _m003_schedule,
     _m004_personal,
     _m005_sms,
+    _m006_gate_limits,
 ]
 
 
 class Database:
     """One connection to notices.db, shared by the threads of one command under a lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.read_only = read_only
         try:
             self._open_retrying(path)
         except (OSError, sqlite3.Error) as exc:
@@ -171,32 +192,6 @@ class Database:
                 f"cannot open the evidence log {path}: {describe_os_error(exc)}."
                 " Nothing was switched."
             ) from None
-
-    @classmethod
-    def read_only(cls, path: Path) -> Database:
-        """Open for reading only (`log verify`): no migration, no journal change. When no
-        process has the database open (no `-wal` file beside it), it is opened as immutable,
-        so that not even SQLite's `-wal`/`-shm` files appear: the data folder is left byte
-        for byte as it was found."""
-        if not path.exists():
-            raise StorageError(f"no evidence log at {path}")
-        self = cls.__new__(cls)
-        self.path = path
-        wal = path.with_name(path.name + "-wal")
-        mode = "mode=ro" if wal.exists() else "immutable=1"
-        try:
-            self.conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?{mode}",
-                uri=True,
-                check_same_thread=False,
-                isolation_level=None,
-                timeout=30,
-            )
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot read the evidence log {path}: {exc}") from None
-        self.lock = threading.RLock()
-        self._depth = 0
-        return self
 
     def _open_retrying(self, path: Path, seconds: float = 30.0) -> None:
         """Open, waiting while another process holds the database: two commands started at
@@ -215,6 +210,9 @@ class Database:
                 time.sleep(0.05)
 
     def _open(self, path: Path) -> None:
+        if self.read_only:
+            self._open_read_only(path)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
@@ -228,6 +226,27 @@ class Database:
         self.lock = threading.RLock()
         self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
+
+    def _open_read_only(self, path: Path) -> None:
+        """Read only, writing nothing, not even a lock or WAL index (`log verify`, also of a
+        copy on read-only media): the data folder is left byte for byte as it was found.
+        With no `-wal` file beside it no process has the database open, so it is opened as
+        immutable; so it is in a folder that cannot be written, unless a WAL must be read."""
+        from urllib.parse import quote
+
+        if not path.exists():
+            raise sqlite3.OperationalError(f"no evidence log at {path}")
+        self.path = path
+        wal = path.with_name(path.name + "-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        immutable = not wal.exists() or (not os.access(path.parent, os.W_OK) and not pending)
+        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+        self.conn = sqlite3.connect(
+            uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
+        )
+        self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.lock = threading.RLock()
+        self._depth = 0
 
     def _migrate(self) -> None:
         with self.transaction():
@@ -284,16 +303,29 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise _storage_error(exc) from None
             self._depth = 1
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise _storage_error(exc) from None
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read rows under the lock: threads of one command share this connection."""
@@ -302,6 +334,14 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _storage_error(exc: sqlite3.OperationalError) -> Exception:
+    """A full disk or an unwritable database as a StorageError; any other error as it was."""
+    why = describe_os_error(exc)
+    if why in ("the disk is full", "the file system is read-only") or "disk i/o" in why.lower():
+        return StorageError(f"the evidence log cannot be written: {why}")
+    return exc
 
 
 def describe_os_error(exc: BaseException) -> str:

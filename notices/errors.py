@@ -46,11 +46,16 @@ class StateError(NoticesError):
 
 class StorageError(NoticesError):
     """The data folder or the evidence log cannot be written: a full disk, a read-only
-    folder. Raised before any provider is touched."""
+    folder. Checked before any provider is touched; if the disk fills during a switch, the
+    error names what was switched."""
 
 
 class LogIntegrityError(NoticesError):
     pass
+
+
+class KeyFileError(NoticesError):
+    """A key in the data folder's `keys/` is empty or malformed: refused before any switch."""
 
 
 class ChannelError(NoticesError):

@@ -5,12 +5,15 @@ reaches that point, exactly as a power cut or `kill -9` would: no cleanup, no fi
 blocks. `which` narrows it to one channel (or file, or number). Points:
 
 - `after-snapshot`, `after-apply`, `before-restore`, `after-restore` (which: a channel);
+- `after-plan`: a switch wrote its incident and planned resume, and touched no channel yet;
 - `before-close`: every channel restored, the incident not yet closed;
 - `after-file` (which: a file name): a folder publisher wrote that file, maybe not the others;
 - `after-number` (which: an entry of `numbers`): Twilio took that number's new routing;
 - `after-credentials` (which: a channel): the channel read its secrets from the environment.
 
 `raise-POINT[:which]` raises an unexpected RuntimeError there instead (a bug, not a crash).
+`fill-POINT[:which]` fills the disk there instead: it writes the file NOTICES_FAULT_FILL
+until the file system has no room left, and goes on.
 Unset, this costs one dictionary lookup per step.
 """
 
@@ -26,8 +29,30 @@ def crash_point(point: str, which: str | None = None) -> None:
         return
     name, _, only = wanted.partition(":")
     raising = name.startswith("raise-")
-    if name.removeprefix("raise-") != point or (only and only != which):
+    filling = name.startswith("fill-")
+    if name.removeprefix("raise-").removeprefix("fill-") != point or (only and only != which):
         return
     if raising:
         raise RuntimeError(f"fault injected at {point}")
+    if filling:
+        _fill(os.environ["NOTICES_FAULT_FILL"])
+        return
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _fill(path: str) -> None:
+    chunk = bytes(64 * 1024)
+    try:
+        with open(path, "ab") as handle:
+            while True:
+                handle.write(chunk)
+                handle.flush()
+    except OSError:
+        pass
+    try:
+        with open(path, "ab") as handle:  # the last few bytes
+            while True:
+                handle.write(b"\0")
+                handle.flush()
+    except OSError:
+        return

@@ -24,7 +24,7 @@ class Incident:
     mode: str
     status: str
     started: str
-    updated: str
+    updated: str  # when what customers are told (mode, return, reasons) last changed
     expected_return: str | None
     reasons: dict[str, str] | None
     ended: str | None
@@ -105,7 +105,8 @@ class IncidentStore:
         if "reasons" in fields:
             reasons = fields.pop("reasons")
             fields["reason"] = json.dumps(reasons, ensure_ascii=False) if reasons else None
-        fields["updated"] = utc_stamp(datetime.now(UTC))
+        # `updated` is when what customers are told last changed: a caller that changes it
+        # says so; a status of its own does not move it.
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self.database.transaction() as conn:
             conn.execute(

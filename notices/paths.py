@@ -37,3 +37,31 @@ def config_path(home: Path, explicit: Path | None) -> Path | None:
         return Path(env)
     candidate = home / "notices.toml"
     return candidate if candidate.exists() else None
+
+
+# The data folder holds the log, snapshots with customers' webhook credentials and personal
+# data: its owner's alone. Files are created so (umask), and `check` repairs the rest.
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> int:
+    """Create every folder 0700 and every file 0600 from now on, in this process; returns
+    the umask it replaces."""
+    return os.umask(PRIVATE_UMASK)
+
+
+def repair_private(home: Path) -> list[Path]:
+    """Make the data folder 0700, every folder in it 0700 and every file 0600; returns what
+    was changed. Symbolic links are left alone (never followed)."""
+    changed: list[Path] = []
+    if not home.is_dir():
+        return changed
+    for path in [home, *home.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode & 0o777
+        wanted = 0o700 if path.is_dir() else 0o600
+        if mode != wanted and mode & 0o077:
+            path.chmod(wanted if path.is_dir() else mode & 0o700 or wanted)
+            changed.append(path)
+    return changed

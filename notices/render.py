@@ -7,11 +7,14 @@ notices.toml) overrides any of them by the same path. Missing variables are erro
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import jinja2
+import markupsafe
 
 from notices import locales
 from notices.channels.base import Medium, Notice, RenderedText
@@ -19,7 +22,9 @@ from notices.config import Config
 from notices.errors import RenderError
 from notices.timeparse import utc_stamp
 
-EXTENSIONS: dict[Medium, str] = {"ivr": "txt", "banner": "html", "email": "txt"}
+# `page` is the notice page's section for one language (notice.html), rendered with the
+# banner: it is given the banner's text as `banner`.
+EXTENSIONS: dict[str, str] = {"ivr": "txt", "banner": "html", "email": "txt", "page": "html"}
 
 
 def environment(site_templates: Path | None) -> jinja2.Environment:
@@ -55,13 +60,36 @@ def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
     return format_datetime(local, pattern, tzinfo=zone, locale=lang)
 
 
+def written(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
+    """A moment as customers read it: 'ti 1.12. klo 17.40', 'tis 1/12 kl. 17.40',
+    'Tue 1 Dec, 17:40' (`written` in `[dates]` of notices/locales/<lang>.toml; the year only
+    when it is not the current one). `when` is the long form, as a sentence says it."""
+    from babel.dates import format_datetime
+
+    lang = locales.resolve(lang)
+    local = moment.astimezone(zone)
+    this_year = local.year == now.astimezone(zone).year
+    pattern = locales.template(lang, "dates.written" if this_year else "dates.written_with_year")
+    return format_datetime(local, pattern, tzinfo=zone, locale=lang)
+
+
 class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.env = environment(config.templates)
         self.modes = config.all_modes()
 
-    def template_name(self, mode: str, medium: Medium, lang: str) -> str:
+    def _render(
+        self, mode: str, medium: Medium | Literal["page"], lang: str, context: Any
+    ) -> tuple[str, str]:
+        """(the template's name, what it rendered)."""
+        name = self.template_name(mode, medium, lang)
+        try:
+            return name, self.env.get_template(name).render(context)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template {name} failed to render: {exc}") from exc
+
+    def template_name(self, mode: str, medium: Medium | Literal["page"], lang: str) -> str:
         filename = f"{medium}.{lang}.{EXTENSIONS[medium]}.j2"
         for folder in (mode, "_base"):
             name = f"{folder}/{filename}"
@@ -80,6 +108,40 @@ class Renderer:
             f"no template for mode {mode!r}, {medium} in language {lang!r}: {filename}"
         )
 
+    def context(
+        self,
+        mode: str,
+        lang: str,
+        reasons: dict[str, str] | None,
+        started: datetime,
+        expected_return: datetime | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """What one language's templates are given. `reason` is that language's own, or
+        the mode's default reason in that language: never another language's text."""
+        spec = self.modes[mode]
+        org = self.config.organisation
+        contact = org.contact(lang)
+        zone = self.config.zone
+        return {
+            "mode": mode,
+            "lang": lang,
+            "organisation": org.name,
+            # The text form for sentences; `contact` in parts (phone, email, web, text, and
+            # phone_href, email_href, web_href) for a channel that renders them its own way.
+            "alternative_contact": contact.as_text() if contact else None,
+            "contact": contact,
+            "title": spec.title.get(lang, ""),
+            "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
+            "started": when(started, lang, zone, now),
+            "expected_return": when(expected_return, lang, zone, now) if expected_return else None,
+            # What customers read: 'ti 1.12. klo 17.40' (templates other than ivr).
+            "started_written": written(started, lang, zone, now),
+            "expected_return_written": (
+                written(expected_return, lang, zone, now) if expected_return else None
+            ),
+        }
+
     def render(
         self,
         mode: str,
@@ -89,7 +151,10 @@ class Renderer:
         started: datetime,
         expected_return: datetime | None,
         now: datetime | None = None,
+        updated: datetime | None = None,
     ) -> Notice:
+        """Every language's text for `medium`. `updated` (default: `started`) is when what
+        customers are told last changed: the notice page says it."""
         if mode not in self.modes:
             raise RenderError(f"unknown mode {mode!r} (known: {', '.join(sorted(self.modes))})")
         now = now or datetime.now(UTC)
@@ -97,24 +162,20 @@ class Renderer:
         org = self.config.organisation
         texts = []
         for lang in self.config.languages:
-            context = {
-                "mode": mode,
-                "lang": lang,
-                "organisation": org.name,
-                "alternative_contact": org.alternative_contact,
-                "title": spec.title.get(lang, ""),
-                "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
-                "started": when(started, lang, self.config.zone, now),
-                "expected_return": (
-                    when(expected_return, lang, self.config.zone, now) if expected_return else None
-                ),
-            }
-            name = self.template_name(mode, medium, lang)
-            try:
-                output = self.env.get_template(name).render(context)
-            except jinja2.TemplateError as exc:
-                raise RenderError(f"template {name} failed to render: {exc}") from exc
-            texts.append(_parse(output, medium, name, lang))
+            context = self.context(mode, lang, reasons, started, expected_return, now)
+            text = _parse(self._render(mode, medium, lang, context), medium, lang)
+            if medium == "banner":
+                stamp = updated or started
+                context |= {
+                    # The banner template's own output, autoescaped as it was rendered.
+                    "banner": markupsafe.Markup(text.body),  # noqa: S704
+                    "updated_written": written(stamp, lang, self.config.zone, now),
+                    "updated_iso": utc_stamp(stamp),
+                    "expected_return_iso": utc_stamp(expected_return) if expected_return else None,
+                }
+                page = self._render(mode, "page", lang, context)[1].strip()
+                text = dataclasses.replace(text, page=page)
+            texts.append(text)
         return Notice(
             mode=mode,
             medium=medium,
@@ -133,14 +194,16 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?…" else f"{text}."
 
 
-def _parse(output: str, medium: Medium, name: str, lang: str) -> RenderedText:
-    """Email templates start with a `Subject:` line and a blank line; others are all body."""
+def _parse(output: tuple[str, str], medium: Medium, lang: str) -> RenderedText:
+    """Email templates start with a `Subject:` line and a blank line; others are all body.
+    `output` is (template name, its text)."""
+    name, text = output
     if medium != "email":
-        body = output.strip()
+        body = text.strip()
         if not body:
             raise RenderError(f"template {name} rendered an empty text")
         return RenderedText(lang=lang, body=body)
-    head, _, body = output.partition("\n\n")
+    head, _, body = text.partition("\n\n")
     if not head.startswith("Subject:") or "\n" in head.strip():
         raise RenderError(
             f"template {name} must start with one 'Subject: ...' line and a blank line"

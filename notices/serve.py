@@ -7,6 +7,16 @@ serves on HTTP:
   cached, and /sample.html, a page with the banner script;
 - POST /_notices/reconcile, the nudge commands send after changing a plan;
 - with `[sms]`, the staff webhooks /_notices/sms and /_notices/voice (notices/staff/).
+
+It stays on the standard library's http.server, run on loopback behind the HTTPS proxy
+(docs/scheduler.md), hardened where the stdlib is not: a strict Content-Length (400 for a
+negative, absurd or non-numeric one), a read time-out per request, HEAD without a body, 400
+for a path with NUL or control characters, only the site's own files served (not `mail/`,
+no dotfiles, no folders), and a health answer that tells the internet only "ok". A server
+such as uvicorn or waitress would bring its own event loop or worker model into the process
+that runs the scheduler, new dependencies to keep current, and a rewrite of the staff
+webhooks on the worst day's critical path; what it would fix is fixed here, in one file,
+with tests (tests/scheduler/test_http.py).
 """
 
 from __future__ import annotations
@@ -34,6 +44,10 @@ from notices.timeparse import utc_stamp
 
 DEFAULT_PORT = 8787
 MAX_WEBHOOK_BYTES = 64 * 1024
+READ_TIMEOUT_S = 10.0  # a request not complete in this long is dropped
+# The only files of site/ anyone may fetch: what browsers, the banner script and Twilio read.
+SERVED_SUFFIXES = (".html", ".js", ".json", ".xml")
+LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 
 SAMPLE_PAGE = """<!doctype html>
 <html lang="fi">
@@ -81,6 +95,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """The data folder's site/, never cached; plus /sample.html and the reconcile nudge."""
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}  # noqa: RUF012
+    timeout = READ_TIMEOUT_S  # on the socket: a half-sent request is closed after it
     wake: Callable[[], None] = staticmethod(lambda: None)
     health: Callable[[], dict[str, Any]] = staticmethod(dict)
     staff: StaffWebhook | None = None
@@ -99,24 +114,37 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path == "/":
+        if not _clean_path(path):
+            self.send_error(HTTPStatus.BAD_REQUEST)
+        elif path == "/":
             self._send(200, INDEX_PAGE.encode(), CONTENT_TYPES[".html"])
         elif path == "/sample.html":
             self._send(200, SAMPLE_PAGE.encode(), CONTENT_TYPES[".html"])
         elif path == "/_notices/health":
-            body = json.dumps(type(self).health()).encode()
+            # The process's details (pid, data folder) for this machine only; through the
+            # proxy (which adds X-Forwarded-For) or from elsewhere, just "ok".
+            local = self.client_address[0] in LOOPBACK and not (
+                self.headers.get("X-Forwarded-For") or self.headers.get("Forwarded")
+            )
+            found = type(self).health() if local else {}
+            body = json.dumps({"ok": True, "role": "serve", **found}).encode()
             self._send(200, body, "application/json")
         elif path == "/notices.js" and not (Path(self.directory) / "notices.js").exists():
             # Before the first incident the site has no notices.js yet: serve ours.
             script = package_files("notices").joinpath("static/notices.js").read_bytes()
             self._send(200, script, CONTENT_TYPES[".js"])
+        elif not _served(path):
+            self.send_error(HTTPStatus.NOT_FOUND)
         else:
             # Files change within a second; a 304 by mtime could serve a stale notice.
             del self.headers["If-Modified-Since"]
-            super().do_GET()
+            if self.command == "HEAD":
+                super().do_HEAD()  # the headers only
+            else:
+                super().do_GET()
 
     def do_HEAD(self) -> None:
-        self.do_GET()
+        self.do_GET()  # every answer checks self.command: HEAD sends no body
 
     def do_POST(self) -> None:
         if self.path == "/_notices/reconcile":
@@ -124,8 +152,13 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.send_response(HTTPStatus.NO_CONTENT)
             self.end_headers()
         elif self.path.split("?", 1)[0] in (SMS_PATH, VOICE_PATH) and type(self).staff is not None:
-            length = int(self.headers.get("Content-Length") or 0)
+            length = _content_length(self.headers.get("Content-Length"))
+            if length is None:
+                self.close_connection = True
+                self.send_error(HTTPStatus.BAD_REQUEST, "bad Content-Length")
+                return
             if length > MAX_WEBHOOK_BYTES:
+                self.close_connection = True
                 self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
                 return
             staff = type(self).staff
@@ -141,6 +174,39 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def _content_length(value: str | None) -> int | None:
+    """The body's length: digits only (no sign, no spaces inside), else None."""
+    if value is None:
+        return 0
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)
+
+
+def _clean_path(path: str) -> bool:
+    """No NUL or other control character, raw or %-encoded: a 400, never a traceback."""
+    from urllib.parse import unquote
+
+    decoded = unquote(path, errors="replace")
+    return not any(ord(c) < 32 or ord(c) == 127 for c in path + decoded)
+
+
+def _served(path: str) -> bool:
+    """A file of site/ that callers and browsers need: in site/ itself (not `mail/`, no
+    folders), not hidden (no temporary files), of a kind a browser or Twilio reads."""
+    from urllib.parse import unquote
+
+    name = unquote(path).lstrip("/")
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and not name.startswith(".")
+        and name.endswith(SERVED_SUFFIXES)
+    )
 
 
 class Server:

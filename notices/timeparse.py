@@ -48,6 +48,9 @@ class Moment:
 
     utc: datetime
     note: str | None = None
+    # A bare clock time (`13:30`) that had already passed today, read as tomorrow's: a door
+    # asks whether that is meant, or refuses where it cannot ask.
+    tomorrow: bool = False
 
 
 def local_moment(naive: datetime, zone: ZoneInfo) -> Moment:
@@ -96,6 +99,7 @@ def parse_until_explained(text: str, zone: ZoneInfo, now: datetime | None = None
             candidate = local_moment(
                 datetime.combine(local_now.date() + timedelta(days=1), time(hour, minute)), zone
             )
+            candidate = Moment(candidate.utc, candidate.note, tomorrow=True)
         _checked(candidate.utc, text, now)
         return candidate
     try:

@@ -163,7 +163,8 @@ def sms_twilio() -> Iterator[TwilioStandIn]:
 def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gateway]]:
     started: list[subprocess.Popen[str]] = []
 
-    def start(**overrides: Any) -> Gateway:
+    def start(*, unset: tuple[str, ...] = (), **overrides: Any) -> Gateway:
+        """`serve` with [sms] overrides; `unset`: environment variables it must not have."""
         sms_twilio.reset()
         sms_twilio.add_account(ACCOUNT, TOKEN)
         home.mkdir(parents=True, exist_ok=True)
@@ -175,7 +176,7 @@ def gateway(home: Path, sms_twilio: TwilioStandIn) -> Iterator[Callable[..., Gat
             "TWILIO_AUTH_TOKEN": TOKEN,
             "NOTICES_PIN_OSKARI": PIN,
         }
-        for name in ("TWILIO_EDGE", "TWILIO_REGION", "NOTICES_ACTOR"):
+        for name in ("TWILIO_EDGE", "TWILIO_REGION", "NOTICES_ACTOR", *unset):
             env.pop(name, None)
         process = subprocess.Popen(
             [sys.executable, "-m", "notices", "serve", "--port", "0"],
@@ -266,8 +267,12 @@ def google(
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
+    from moto.moto_server import werkzeug_app
     from moto.server import ThreadedMotoServer
 
+    # As a real bucket does: CORS headers only from the bucket's own CORS rules (moto's
+    # server otherwise allows every origin, and a missing rule would go unnoticed).
+    werkzeug_app.DISABLE_GLOBAL_CORS = True
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

@@ -39,6 +39,8 @@ def test_crash_after_snapshot_then_resume_restores_the_original(notices, notices
     assert notices("resume", "--yes").exit_code == 0
     after = site_files(home)
     after.pop("notices.js", None)
+    # status.json was absent before: resume leaves it inactive rather than deleting it.
+    assert json.loads(after.pop("status.json")) == {"mode": "normal", "active": False}
     assert after == before
 
 
@@ -51,4 +53,4 @@ def test_crash_before_switching_then_evacuate_again_converges(notices, notices_p
     assert all(c["ok"] for c in again.json()["channels"])
     assert notices("status", "--json").json()["mode"] == "evacuate"
     assert notices("resume", "--yes").exit_code == 0
-    assert set(site_files(home)) == {"notices.js"}
+    assert set(site_files(home)) == {"notices.js", "status.json"}

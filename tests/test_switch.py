@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,12 +10,25 @@ from sievelib.parser import Parser
 
 from tests.support.log import log_count
 from tests.support.site import site_files
+from tests.support.terminal import in_a_terminal
 
 BEFORE = {
     "greeting.xml": b'<?xml version="1.0"?><Response><Play>https://example.fi/normal.mp3</Play></Response>\n',
     "status.json": b'{"mode": "normal", "active": false}\n',
     "mail/active.sieve": b'require ["fileinto"];\nif header :contains "subject" "lasku" { fileinto "Laskut"; }\n',
 }
+
+
+def _later() -> str:
+    """A return time still ahead: tomorrow's date at 12:00 (a bare clock time that has
+    passed today is refused with --yes)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return f"{datetime.now(ZoneInfo('Europe/Helsinki')) + timedelta(days=1):%Y-%m-%d}T12:00"
+
+
+LATER = _later()
 
 
 def put_before(home: Path) -> None:
@@ -45,7 +59,7 @@ def test_evacuate_status_resume_restores_exact_previous_artefacts(notices, home)
     sieve = (home / "site" / "mail" / "active.sieve").read_text()
     parser = Parser()
     assert parser.parse(sieve), parser.error
-    assert "vacation" in sieve and "Poikkeustilanne" in sieve
+    assert "vacation" in sieve and "Tilapäisesti suljettu" in sieve
 
     status = notices("status", "--json")
     assert status.exit_code == 0
@@ -64,11 +78,17 @@ def test_evacuate_status_resume_restores_exact_previous_artefacts(notices, home)
     assert notices("status", "--json").json()["mode"] == "normal"
 
 
-def test_resume_removes_what_was_absent_before(notices, home):
+def test_resume_removes_what_was_absent_before_but_leaves_an_inactive_state(notices, home):
     assert notices("evacuate", "--yes").exit_code == 0
     assert (home / "site" / "status.json").exists()
     assert notices("resume", "--yes").exit_code == 0
-    assert set(site_files(home)) == {"notices.js"}
+    after = site_files(home)
+    # status.json stays, inactive: an open page reads "no notice" rather than a missing file.
+    assert after == {
+        "notices.js": after["notices.js"],
+        "status.json": b'{"mode": "normal", "active": false}\n',
+    }
+    assert notices("status", "--json").json()["mode"] == "normal"
 
 
 def test_dry_run_changes_nothing(notices, home):
@@ -83,7 +103,7 @@ def test_dry_run_changes_nothing(notices, home):
 
 
 def test_json_output_for_scripts(notices):
-    run = notices("power-out", "--until", "23:59", "--yes", "--json")
+    run = notices("power-out", "--until", LATER, "--yes", "--json")
     assert run.exit_code == 0
     data = run.json()
     assert data["mode"] == "power-out" and data["ok"] is True and data["incident"]
@@ -114,7 +134,7 @@ def test_evacuate_twice_keeps_the_original_snapshot(notices, home):
 
 
 def test_second_apply_of_the_same_notice_changes_nothing(notices):
-    assert notices("evacuate", "--until", "23:59", "--yes").exit_code == 0
+    assert notices("evacuate", "--until", LATER, "--yes").exit_code == 0
     again = notices("evacuate", "--yes", "--json").json()
     assert again["ok"] and not any(c["changed"] for c in again["channels"])
 
@@ -168,22 +188,82 @@ default_reason = { fi = "Meillä on verkkohäiriö.", sv = "Vi har en nätverkss
 def test_preview_shows_one_channel_in_one_language(notices, home):
     run = notices("preview", "evacuate", "--channel", "website", "--lang", "sv", "--for", "4h")
     assert run.exit_code == 0
-    assert "status.json" in run.stdout and "utrymts" in run.stdout
-    assert "tyhjennetty" not in run.stdout
+    assert "status.json" in run.stdout and "utrymma kontoret" in run.stdout
+    assert "tyhjentämään" not in run.stdout
     assert site_files(home) == {}
 
 
-def test_init_then_check(notices, home):
+def test_init_without_values_then_check_names_each_placeholder(notices, home):
     assert notices("init").exit_code == 0
     assert (home / "notices.toml").exists()
     assert notices("init").exit_code == 2
     run = notices("check")
-    assert run.exit_code == 0, run.stderr
-    assert "every notice renders" in run.stdout
-    assert "an evacuation would work" in run.stdout
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "every notice renders" in run.stdout and "NOT OK" in run.stdout
+    for problem in (
+        "organisation.name is empty (line",
+        "organisation.alternative_contact.phone is the example '+358 40 123 4567' (line",
+        "organisation.alternative_contact.email is the example",
+        "organisation.alternative_contact.web is the example",
+    ):
+        assert problem in run.stdout, run.stdout
+    assert len(notices("check", "--json").json()["placeholders"]) == 4
+
+
+def test_init_with_values_then_check_passes(notices, home):
+    run = notices(
+        "init",
+        "--org",
+        "Kaupunkipalvelu Oy",
+        "--phone",
+        "+358 9 310 1000",
+        "--email",
+        "palvelu@kaupunkipalvelu.fi",
+        "--web",
+        "kaupunkipalvelu.fi/poikkeus",
+    )
+    assert run.exit_code == 0, run.stdout + run.stderr
+    check = notices("check")
+    assert check.exit_code == 0, check.stdout
+    assert "an evacuation would work" in check.stdout
     # The starter config is used from the data folder by default.
-    notices("evacuate", "--yes")
-    assert "Esimerkki Oy" in (home / "site" / "greeting.xml").read_text()
+    assert notices("evacuate", "--yes").exit_code == 0
+    page = (home / "site" / "notice.html").read_text()
+    assert "Kaupunkipalvelu Oy" in page
+    assert 'href="tel:+358931010 00"'.replace(" ", "") in page
+    assert 'href="mailto:palvelu@kaupunkipalvelu.fi"' in page
+    assert 'href="https://kaupunkipalvelu.fi/poikkeus"' in page
+
+
+def test_init_in_a_terminal_asks_for_the_values(home):
+    answers = [
+        ("name", "Kaupunkipalvelu Oy"),
+        ("call", "+358 9 310 1000"),
+        ("write", "palvelu@kaupunkipalvelu.fi"),
+        ("website", "kaupunkipalvelu.fi"),
+    ]
+    code, output = in_a_terminal(home, ["init"], answers)
+    assert code == 0, output
+    written = (home / "notices.toml").read_text()
+    assert 'name = "Kaupunkipalvelu Oy"' in written
+    assert 'phone = "+358 9 310 1000"' in written and 'web = "kaupunkipalvelu.fi"' in written
+    assert "esimerkki" not in written.split("[channels.phone]")[0].split("[organisation]")[1]
+
+
+def test_a_contact_per_language_reaches_only_its_language(notices, home, tmp_path):
+    config = tmp_path / "notices.toml"
+    config.write_text(
+        '[organisation]\nname = "Kaupunkipalvelu Oy"\n'
+        '[organisation.alternative_contact.fi]\nphone = "+358 9 310 1001"\n'
+        '[organisation.alternative_contact.sv]\nphone = "+358 9 310 1002"\n'
+        '[organisation.alternative_contact.en]\nemail = "service@kaupunkipalvelu.fi"\n'
+    )
+    assert notices("check", "--config", str(config)).exit_code == 0
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    status = json.loads((home / "site" / "status.json").read_text())
+    assert "310 1001" in status["html"]["fi"] and "310 1002" not in status["html"]["fi"]
+    assert "310 1002" in status["html"]["sv"] and "310 1001" not in status["html"]["sv"]
+    assert "mailto:service@" in status["html"]["en"] and "310 100" not in status["html"]["en"]
 
 
 def test_check_fails_loudly_when_a_channel_cannot_work(notices, home, tmp_path):
@@ -239,10 +319,23 @@ def test_status_after_resume_flags_a_channel_changed_since(notices, home):
     assert phone["state"] == "differs" and "restored" in phone["error"]
 
 
-def test_json_counts_provider_calls(notices):
+def test_json_counts_attempts_and_provider_calls(notices):
     data = notices("evacuate", "--yes", "--json").json()
-    # snapshot, apply and read-back: three calls per channel when nothing fails
-    assert [c["attempts"] for c in data["channels"]] == [3, 3, 3]
+    # Every step worked the first time: one attempt; snapshot, apply and read-back: 3 calls.
+    assert [c["attempts"] for c in data["channels"]] == [1, 1, 1]
+    assert [c["calls"] for c in data["channels"]] == [3, 3, 3]
+
+
+def test_the_log_names_each_command_and_its_real_attempts(notices, home):
+    assert notices("evacuate", "--yes", "--for", "2h").exit_code == 0
+    extended = notices("extend", "--yes", "--for", "1h", "--json")
+    assert extended.exit_code == 0 and extended.json()["command"] == "extend"
+    assert notices("resume", "--yes").exit_code == 0
+    records = [json.loads(line) for line in notices("log", "show", "--json").stdout.splitlines()]
+    finished = [r["payload"] for r in records if r["kind"] == "command.finished"]
+    assert [f["command"] for f in finished] == ["evacuate", "extend", "resume"]
+    for payload in finished:
+        assert {c["attempts"] for c in payload["channels"]} == {1}, payload
 
 
 def test_log_commands_on_a_missing_data_folder_fail_clearly(notices, tmp_path):

@@ -13,6 +13,7 @@ import time
 from importlib.resources import files as package_files
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -26,7 +27,7 @@ from notices.channels.base import (
 )
 from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import banner_html, notice_page, status_document
-from notices.errors import TransientChannelError
+from notices.errors import PermanentChannelError, TransientChannelError
 from notices.net.http import Answer, fetch_public, http_error
 from notices.publishers import (
     FolderPublisherOptions,
@@ -37,6 +38,13 @@ from notices.publishers import (
 
 SCRIPT = "notices.js"
 SCRIPT_TYPE = "text/javascript; charset=utf-8"
+STATUS = "status.json"
+STATUS_TYPE = "application/json"
+# What status.json says while there is no incident. It always exists once the snippet is
+# installed (`embed --publish` writes it, `resume` puts it back instead of deleting): a page
+# then never asks for a missing file (a console error on every check), and on another origin
+# the answer carries the CORS headers an error page may lack.
+INACTIVE_STATUS = '{"mode": "normal", "active": false}\n'
 HTTP_TIMEOUT_SECONDS = 10.0
 
 
@@ -55,6 +63,22 @@ class BannerOptions(ChannelOptions):
         description="The address the published files are served from,"
         " e.g. 'https://www.example.fi/notices/'.",
     )
+
+    site_origins: list[str] = Field(
+        default_factory=list,
+        description="The origins of the pages that include the snippet, e.g."
+        " ['https://www.example.fi']: `notices check` verifies that public_url answers them"
+        " with CORS.",
+    )
+
+    @field_validator("site_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin, e.g. https://www.example.fi")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -75,7 +99,7 @@ def banner_artefacts(notice: Notice) -> Artefacts:
             "notice.html": notice_page(notice),
         },
         content_types={
-            "status.json": "application/json",
+            "status.json": STATUS_TYPE,
             "banner.html": "text/html; charset=utf-8",
             "notice.html": "text/html; charset=utf-8",
         },
@@ -92,53 +116,47 @@ class Banner(PublishedFilesChannel):
     self_expiring = True  # status.json carries `expires`; notices.js hides the banner after it
     Options: ClassVar[type[ChannelOptions]] = BannerOptions
     filenames = ("status.json", "banner.html", "notice.html")
+    described: ClassVar[tuple[str, ...]] = ("public_url",)
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
-        self.public_url, self.publisher = self._where(options, context.home)
+        public_url, publisher = self._where(options, context.home)
+        self.public_url, self.publisher = public_url, self.own(publisher)
 
     def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
         """The public address (if known) and the publisher the files go through."""
         assert isinstance(options, BannerOptions)
         return options.public_url, make_publisher(options.publisher, home)
 
-    def describe(self) -> str:
-        served = f" (served at {self.public_url})" if self.public_url else ""
-        return f"{self.kind} {self.identity()}{served}"
-
     def build(self, notice: Notice) -> Artefacts:
         return banner_artefacts(notice)
 
     # notices.js is permanent: pages include it once, and it shows nothing while status.json
-    # is absent or says the mode is normal. It is not part of a snapshot.
+    # says the mode is normal. It is not part of a snapshot, but goes in the same write as
+    # the state: one round of requests, not two.
     def publish_script(self) -> bool:
-        return self.publisher.write({SCRIPT: banner_script()}, {SCRIPT: SCRIPT_TYPE})
+        """notices.js, and an inactive status.json where there is none yet."""
+        current = self.publisher.read([SCRIPT, STATUS])
+        files: dict[str, str | None] = {SCRIPT: banner_script()}
+        if current[STATUS] is None:
+            files[STATUS] = INACTIVE_STATUS
+        return self.publisher.write(files, {SCRIPT: SCRIPT_TYPE, STATUS: STATUS_TYPE}, current)
 
-    # The script goes in the same write as the state: one round of requests, not two.
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        return self._publish(self.expected(artefacts).data["files"], artefacts.content_types)
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
+        """What was there before, except that status.json stays: inactive where it was absent."""
+        return super().restore(_with_status(setting), current)
 
-    def restore(self, setting: Setting) -> Receipt:
-        saved: dict[str, str | None] = setting.data["files"]
-        return self._publish({name: saved.get(name) for name in self.filenames}, {})
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        return _with_status(expected).fingerprint == _with_status(actual).fingerprint
 
-    def _read_names(self) -> list[str]:
-        return [*self.filenames, SCRIPT]
+    def extra(self) -> dict[str, tuple[str, str]]:
+        return {SCRIPT: (banner_script(), SCRIPT_TYPE)}
 
-    def _publish(self, files: dict[str, str | None], content_types: dict[str, str]) -> Receipt:
-        changed = self.publisher.write(
-            {SCRIPT: banner_script(), **files},
-            {SCRIPT: SCRIPT_TYPE, **content_types},
-            self._take_fresh(),
-        )
-        return Receipt(changed, {"published": self.publisher.identity()})
-
-    def verify(self) -> Setting:
-        setting = super().verify()
-        if self.public_url:
+    def snapshot(self, served: bool = False) -> Setting:
+        setting = super().snapshot(served)
+        if served and self.public_url:
             published = setting.data["files"]["status.json"]
-            served = self._served_status()
-            if _parsed(served) != _parsed(published):
+            if _parsed(self._served_status()) != _parsed(published):
                 raise TransientChannelError(
                     f"{self.public_url}status.json does not serve what was published to"
                     f" {self.identity()} (a cache in front of it, or public_url points"
@@ -158,9 +176,46 @@ class Banner(PublishedFilesChannel):
             )
         return answer.body.decode("utf-8", errors="replace")
 
-    def _fetch(self, name: str) -> Answer:
-        """`name` as a browser gets it from public_url, past every cache."""
-        return fetch_public(f"{self.public_url}{name}?t={time.time_ns()}", HTTP_TIMEOUT_SECONDS)
+    def _fetch(self, name: str, origin: str | None = None) -> Answer:
+        """`name` as a browser gets it from public_url, past every cache (from a page on
+        `origin`: a cross-origin request)."""
+        return fetch_public(
+            f"{self.public_url}{name}?t={time.time_ns()}",
+            HTTP_TIMEOUT_SECONDS,
+            headers={"Origin": origin} if origin else None,
+        )
+
+    def _cors(self) -> str:
+        """Check that pages on every other origin may read status.json (else `check` fails),
+        and its error answers (a missing file: else a note). A line for `check`."""
+        assert isinstance(self.options, BannerOptions) and self.public_url
+        if not self.options.site_origins:
+            return "; set site_origins to check that pages on another origin may read it"
+        own = _origin(self.public_url)
+        others = [o.rstrip("/") for o in self.options.site_origins if o.rstrip("/") != own]
+        notes = []
+        for origin in others:
+            allowed = self._allowed(STATUS, origin)
+            if allowed not in (origin, "*"):
+                raise PermanentChannelError(
+                    f"{self.public_url}{STATUS} does not let pages on {origin} read it"
+                    f" (Access-Control-Allow-Origin: {allowed or 'missing'}): the banner would"
+                    " not appear there, nor go after resume. Add the CORS rule of"
+                    " docs/website.md for that origin"
+                )
+            if self._allowed(f"notices-check-{time.time_ns()}.json", origin) not in (origin, "*"):
+                notes.append(
+                    f"; its error answers (a missing file) carry no CORS header for {origin}:"
+                    " should status.json ever go missing, pages there keep the last state"
+                    " until it expires"
+                )
+        if not others:
+            return "; same origin as every site_origins"
+        return f"; CORS lets {', '.join(others)} read it" + "".join(notes)
+
+    def _allowed(self, name: str, origin: str) -> str | None:
+        """The Access-Control-Allow-Origin that a page on `origin` gets with `name`."""
+        return _header(self._fetch(name, origin).headers, "Access-Control-Allow-Origin")
 
     def probe(self) -> str:
         line = f"can read: {self.snapshot().summary}"
@@ -176,8 +231,25 @@ class Banner(PublishedFilesChannel):
             raise http_error(
                 status, answer.headers, f"{self.public_url}{SCRIPT} answers HTTP {status}"
             )
-        self.verify()
-        return line + f"; {self.public_url} serves the script and the current state"
+        self.snapshot(served=True)
+        return line + f"; {self.public_url} serves the script and the current state" + self._cors()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _with_status(setting: Setting) -> Setting:
+    """`setting` with an absent status.json read as the inactive one `restore` writes."""
+    files = setting.data.get("files")
+    if not isinstance(files, dict) or files.get(STATUS) is not None:
+        return setting
+    return Setting({**setting.data, "files": {**files, STATUS: INACTIVE_STATUS}}, setting.summary)
 
 
 def _parsed(text: str | None) -> Any:

@@ -1,32 +1,69 @@
-"""The channel contract: what every provider module implements.
+"""The channel contract: what every provider module implements, drawn here and only here.
 
-A channel never touches the log or the screen. It describes itself (secrets masked),
-turns rendered texts into the exact artefacts it will publish (a pure step, run before
-anything is switched), reads what the provider serves now, switches, restores and reads
-back. It raises TransientChannelError / PermanentChannelError; the orchestrator retries,
-logs and reports.
+A provider is one module (a `Channel` subclass and its options model) and one test file.
+It writes five methods and may write three more; everything else is derived, here or in
+the orchestrator (the only caller of channels).
+
+    identity() -> str                 the target, from the configuration only: keys the
+                                      snapshot that `resume` puts back
+    build(notice) -> Artefacts        the exact texts to publish; pure, touches nothing.
+                                      `Artefacts.expected`: the setting the provider then
+                                      serves (left out: exactly these files)
+    snapshot(served=False) -> Setting what the provider serves now: all `restore` needs.
+                                      `served` (read-back, `status`): where the public gets
+                                      the state through a URL, check that URL too
+    apply(artefacts, current) -> Receipt    switch; twice changes nothing; no read-back
+    restore(setting, current) -> Receipt    put back exactly what `snapshot` returned
+  may write (each has a default):
+    contacts(since, until)            what the provider recorded (default None: keeps none)
+    holds(expected, actual) -> bool   compare a read-back (default: fingerprints equal);
+                                      only where the provider rewrites what it stores
+    probe() -> str                    `notices check` (default: the setting can be read)
+
+What the orchestrator does with them, for every switch or resume:
+
+    build every channel's artefacts (nothing touched yet)
+    -> per channel, at once: snapshot (stored before the channel is touched, the first
+       time; later only a head start) -> wait until every channel has read (the Gate,
+       at most 2 s) -> apply / restore, given that read as `current` (None on a retry:
+       the provider reads) -> snapshot(served=True), the read-back -> holds -> log
+
+Derived, never written by a provider: `describe` (kind, identity, the options named in
+`described`, where the secrets come from), `public` (every URL in a setting masked with
+`mask_url`), `credential_variables` (every `*_env` option set, less one the options'
+`replaced_by` says is not read), `expected` (from the artefacts) and `close` (whatever
+was given to `own`). Starting points for common shapes: `published.PublishedFilesChannel`
+(files through a publisher) and `mailboxes.MailboxesChannel` (a setting per mailbox).
+
+A channel never touches the log or the screen. It raises TransientChannelError (retried)
+or PermanentChannelError; the orchestrator retries, logs and reports.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from notices.evidence.contact import Contact
+from notices.masking import mask_url
 
 Medium = Literal["ivr", "banner", "email"]
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
 
 class ChannelOptions(BaseModel):
     """Base of each channel kind's options; unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # `*_env` options not read when another option is set: {"auth_token_env": "api_key_sid_env"}.
+    replaced_by: ClassVar[dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,7 @@ class RenderedText:
     lang: str
     body: str
     subject: str | None = None
+    page: str | None = None  # banner: this language's section of the notice page (HTML)
 
 
 @dataclass(frozen=True)
@@ -67,6 +105,9 @@ class Setting:
 
     data: dict[str, Any]
     summary: str
+    # What the read found besides the setting that the change right after it needs (the
+    # banner's permanent script): handed on as `current`, never stored, logged or compared.
+    aside: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def fingerprint(self) -> str:
@@ -80,12 +121,21 @@ class Setting:
         return cls(data=value["data"], summary=value["summary"])
 
 
+def files_setting(files: dict[str, str | None]) -> Setting:
+    """A provider that serves a few files: their texts (None: absent)."""
+    present = sorted(name for name, text in files.items() if text is not None)
+    summary = ", ".join(present) if present else "no files"
+    return Setting(data={"files": files}, summary=summary)
+
+
 @dataclass(frozen=True)
 class Artefacts:
-    """The exact texts a channel will publish, by name (e.g. `greeting.xml`)."""
+    """The exact texts a channel will publish, by name (e.g. `greeting.xml`), and the setting
+    the provider serves once they are applied (None: exactly these files)."""
 
     files: dict[str, str]
     content_types: dict[str, str] = field(default_factory=dict)
+    expected: Setting | None = None
 
     def digests(self) -> dict[str, str]:
         return {
@@ -97,7 +147,7 @@ class Artefacts:
 @dataclass(frozen=True)
 class Receipt:
     """What the provider confirmed after a change. No read-back: the orchestrator's own
-    verify step reads back, so a read that fails cannot hide a change that was made."""
+    read-back step reads, so a read that fails cannot hide a change that was made."""
 
     changed: bool
     confirmation: dict[str, Any] = field(default_factory=dict)
@@ -111,6 +161,13 @@ class ChannelContext:
     name: str
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
+
+
 class Channel(ABC):
     kind: ClassVar[str]
     medium: ClassVar[Medium]
@@ -118,65 +175,40 @@ class Channel(ABC):
     # True when what the channel publishes ends by itself at the expected return, even if
     # no resume ever runs (a provider-side end time, a Sieve date test, the banner's expiry).
     self_expiring: ClassVar[bool] = False
+    # Options shown by `describe` after the identity, e.g. ("public_url",).
+    described: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         self.options = options
         self.context = context
+        self._owned: list[Closable] = []
 
     @property
     def name(self) -> str:
         return self.context.name
 
+    # -- written by each provider (see the module's docstring) ---------------------------
+
     @abstractmethod
     def identity(self) -> str:
-        """A stable identity of the target (account + number, mailbox, site): keys snapshots."""
-
-    def describe(self) -> str:
-        """A line for people, logs and exports. Never holds a secret."""
-        return f"{self.kind} {self.identity()}"
+        """A stable identity of the target, from the configuration only: keys snapshots."""
 
     @abstractmethod
     def build(self, notice: Notice) -> Artefacts:
         """Turn rendered texts into the artefacts to publish. Pure: touches nothing."""
 
     @abstractmethod
-    def snapshot(self) -> Setting:
-        """What the provider serves now."""
+    def snapshot(self, served: bool = False) -> Setting:
+        """What the provider serves now. `served` (the read-back, `status`): also check what
+        the public gets where a URL serves the state."""
 
     @abstractmethod
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        """Switch to the artefacts. Applying the same artefacts twice changes nothing.
-        Does not read back (that is `verify`)."""
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
+        """Switch to the artefacts; twice changes nothing. `current`: read just before."""
 
     @abstractmethod
-    def restore(self, setting: Setting) -> Receipt:
-        """Put back exactly a setting that `snapshot` returned."""
-
-    @abstractmethod
-    def verify(self) -> Setting:
-        """Read back what the provider serves now (same as snapshot, named for its purpose)."""
-
-    @abstractmethod
-    def expected(self, artefacts: Artefacts) -> Setting:
-        """The setting the provider should serve once `artefacts` are applied."""
-
-    def public(self, setting: Setting) -> Setting:
-        """The setting as it may be logged, shown and exported: secrets a provider keeps in
-        it (credentials inside a customer's webhook URL, say) masked. The raw setting is
-        kept only in the snapshots table, so restore stays exact."""
-        return setting
-
-    def prepare(self) -> None:  # noqa: B027 - optional hook
-        """Get ready to switch at once: sign in and read what `apply`/`restore` will need, so
-        that their first request is the switching one. The orchestrator calls it (or
-        `snapshot`, which may serve the same purpose) just before, and lets every channel
-        switch together once all are ready."""
-
-    def probe(self) -> str:
-        """Check, without changing anything, that a switch would work: credentials, targets,
-        publish locations. Returns a line for people; raises ChannelError when it would fail.
-        The default reads the current setting; providers add what else they can check."""
-        return f"can read: {self.snapshot().summary}"
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
+        """Put back exactly a setting that `snapshot` returned. `current`: read just before."""
 
     def contacts(self, since: str, until: str) -> list[Contact] | None:
         """Contacts the provider recorded between two UTC RFC 3339 times, or None where the
@@ -184,28 +216,89 @@ class Channel(ABC):
         return None
 
     def holds(self, expected: Setting, actual: Setting) -> bool:
-        """Whether `actual` (read back) is `expected`. Channels may compare less strictly."""
+        """Whether `actual` (read back) is `expected`. Refine only where the provider
+        rewrites what it stores; the default compares fingerprints."""
         return expected.fingerprint == actual.fingerprint
+
+    def probe(self) -> str:
+        """Check, without changing anything, that a switch would work: credentials, targets,
+        publish locations. Returns a line for people; raises ChannelError when it would fail.
+        The default reads the current setting; providers may add what else they can check."""
+        return f"can read: {self.snapshot().summary}"
+
+    # -- derived ---------------------------------------------------------------------------
+
+    def expected(self, artefacts: Artefacts) -> Setting:
+        """The setting the provider should serve once `artefacts` are applied."""
+        return artefacts.expected or files_setting(dict(artefacts.files))
+
+    def describe(self) -> str:
+        """A line for people, logs and exports. Never holds a secret."""
+        parts = []
+        for option in self.described:
+            value = getattr(self.options, option)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "on" if value else "off"
+            shown = mask_url(value) if isinstance(value, str) and URL.match(value) else value
+            parts.append(f"{option.replace('_', ' ')} {shown}")
+        variables = sorted(set(self.credential_variables().values()))
+        if variables:
+            parts.append("secrets from " + ", ".join(f"${v}" for v in variables))
+        details = f" ({'; '.join(parts)})" if parts else ""
+        return f"{self.kind} {self.identity()}{details}"
+
+    def public(self, setting: Setting) -> Setting:
+        """The setting as it may be logged, shown and exported: every URL in it (a customer's
+        webhook, say, with credentials inside) masked. The raw setting is kept only in the
+        snapshots table, so restore stays exact."""
+        summary = setting.summary
+
+        def mask(value: Any) -> Any:
+            nonlocal summary
+            if isinstance(value, dict):
+                return {key: mask(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [mask(item) for item in value]
+            if isinstance(value, str) and URL.match(value):
+                masked = mask_url(value)
+                summary = summary.replace(value, masked)
+                return masked
+            return value
+
+        return Setting(data=mask(setting.data), summary=summary)
 
     def credential_variables(self) -> dict[str, str]:
         """The environment variables this channel reads its secrets from, keyed by the
-        option that names each (e.g. `publisher.password_env`): every `*_env` option set.
-        Checked before a switch; their values are masked in every error text."""
+        option that names each (e.g. `publisher.password_env`): every `*_env` option set,
+        less one its options' `replaced_by` says is not read. Checked before a switch; their
+        values are masked in every error text."""
         found: dict[str, str] = {}
 
         def walk(model: BaseModel, prefix: str) -> None:
+            replaced = getattr(type(model), "replaced_by", {})
             for key in type(model).model_fields:
                 value = getattr(model, key)
                 if isinstance(value, BaseModel):
                     walk(value, f"{prefix}{key}.")
                 elif key.endswith("_env") and isinstance(value, str) and value:
-                    found[f"{prefix}{key}"] = value
+                    unread = key in replaced and getattr(model, replaced[key])
+                    found.update({} if unread else {f"{prefix}{key}": value})
 
         walk(self.options, "")
         return found
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections."""
+    def own(self, resource: C) -> C:
+        """Register something `close` must close (a publisher, an HTTP client)."""
+        self._owned.append(resource)
+        return resource
+
+    def close(self) -> None:
+        """Release what the channel owns."""
+        owned, self._owned = self._owned, []
+        for resource in owned:
+            resource.close()
 
 
 __all__ = [
@@ -219,5 +312,6 @@ __all__ = [
     "Receipt",
     "RenderedText",
     "Setting",
+    "files_setting",
     "fingerprint",
 ]

@@ -130,12 +130,6 @@ class EmailGmail(MailboxesChannel):
         self._base: Any = None
         self._credentials: dict[str, Any] = {}
 
-    def describe(self) -> str:
-        return (
-            f"{self.kind} (service account key from ${self.opts.service_account_key_env}):"
-            f" {', '.join(self.opts.mailboxes)}"
-        )
-
     # -- building ---------------------------------------------------------------------
 
     def build(self, notice: Notice) -> Artefacts:
@@ -154,10 +148,7 @@ class EmailGmail(MailboxesChannel):
             target["endTime"] = str(epoch_ms(end))
             if int(target["startTime"]) >= int(target["endTime"]):
                 del target["startTime"]
-        return Artefacts(
-            files={ARTEFACT: json.dumps(target, ensure_ascii=False, indent=2) + "\n"},
-            content_types={ARTEFACT: "application/json"},
-        )
+        return self._artefacts(target)
 
     def _summary(self, setting: dict[str, Any]) -> str:
         return _summary(setting)
@@ -241,11 +232,9 @@ class EmailGmail(MailboxesChannel):
     def _read(self, mailbox: str) -> dict[str, Any]:
         return self._request("GET", mailbox)
 
-    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            fresh = self._fresh.pop(mailbox, None)
-        # Read just now by the snapshot (the read-back checks the result): not read again.
-        current = fresh if fresh is not None else self._read(mailbox)
+    def _switch(
+        self, mailbox: str, target: dict[str, Any], current: dict[str, Any]
+    ) -> dict[str, Any]:
         if effective(current) == effective(target):
             return {"changed": False, "setting": current}
         return {"changed": True, "setting": self._request("PUT", mailbox, target)}
@@ -336,5 +325,5 @@ class EmailGmail(MailboxesChannel):
         )
 
     def probe(self) -> str:
-        current = self.verify()  # a token per mailbox, then a read per mailbox
+        current = self.snapshot()  # a token per mailbox, then a read per mailbox
         return f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"

@@ -164,14 +164,10 @@ class EmailGraph(MailboxesChannel):
         assert isinstance(options, EmailGraphOptions)
         self._app: Any = None
 
+    described = ("client_id",)
+
     def identity(self) -> str:
         return f"{self.opts.tenant_id}: {', '.join(self.opts.mailboxes)}"
-
-    def describe(self) -> str:
-        return (
-            f"{self.kind} tenant {self.opts.tenant_id}, app {self.opts.client_id}"
-            f" (secret from ${self.opts.client_secret_env}): {', '.join(self.opts.mailboxes)}"
-        )
 
     # -- building ---------------------------------------------------------------------
 
@@ -190,10 +186,7 @@ class EmailGraph(MailboxesChannel):
             target["status"] = "scheduled"
             target["scheduledStartDateTime"] = graph_time(min(started, end))
             target["scheduledEndDateTime"] = graph_time(end)
-        return Artefacts(
-            files={ARTEFACT: json.dumps(target, ensure_ascii=False, indent=2) + "\n"},
-            content_types={ARTEFACT: "application/json"},
-        )
+        return self._artefacts(target)
 
     def _summary(self, setting: dict[str, Any]) -> str:
         return _summary(setting)
@@ -277,11 +270,9 @@ class EmailGraph(MailboxesChannel):
         stored = answer.get("automaticRepliesSetting")
         return dict(stored) if isinstance(stored, dict) else setting
 
-    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            fresh = self._fresh.pop(mailbox, None)
-        # Read just now by the snapshot (the read-back checks the result): not read again.
-        current = fresh if fresh is not None else self._read(mailbox)
+    def _switch(
+        self, mailbox: str, target: dict[str, Any], current: dict[str, Any]
+    ) -> dict[str, Any]:
         now = datetime.now(UTC)
         before, after = effective(current, now), effective(target, now)
         if before == after:
@@ -377,7 +368,7 @@ class EmailGraph(MailboxesChannel):
                 f"the app {self.opts.client_id} signs in but lacks {REQUIRED_ROLE}"
                 f" (it has: {', '.join(roles) or 'none'}): {FORBIDDEN_HINT}"
             )
-        current = self.verify()
+        current = self.snapshot()
         line = f"token OK; can read {len(self.opts.mailboxes)} mailbox(es): {current.summary}"
         if roles is not None and not {READ_ROLE, "Mail.ReadWrite"} & set(roles):
             line += f"; contacts cannot be collected without {READ_ROLE}"

@@ -144,6 +144,7 @@ class EmailSieve(Channel):
     medium = "email"
     Options = EmailSieveOptions
     self_expiring = True  # with a return time, the reply is wrapped in a `currentdate` test
+    described = ("script", "starttls")
 
     _refused: str | None = None
 
@@ -155,10 +156,6 @@ class EmailSieve(Channel):
     def identity(self) -> str:
         return f"{self.opts.username} at {self.opts.host}:{self.opts.port}"
 
-    def describe(self) -> str:
-        tls = "" if self.opts.starttls else ", without TLS"
-        return f"{self.kind} {self.identity()} (script {self.opts.script}{tls})"
-
     # -- pure -----------------------------------------------------------------------------
 
     def build(self, notice: Notice) -> Artefacts:
@@ -169,16 +166,14 @@ class EmailSieve(Channel):
             self.opts.days,
             note="Installed by notices; `notices resume` puts back the script that was active.",
         )
+        _, _, reply = split_ours(script)
         return Artefacts(
             files={SCRIPT_FILE: script},
             content_types={SCRIPT_FILE: "application/sieve; charset=utf-8"},
-        )
-
-    def expected(self, artefacts: Artefacts) -> Setting:
-        _, _, reply = split_ours(artefacts.files[SCRIPT_FILE])
-        return Setting(
-            data={"active": self.opts.script, "includes": _lines(reply)},
-            summary=f'active script "{self.opts.script}": the auto-reply, then the own rules',
+            expected=Setting(
+                data={"active": self.opts.script, "includes": _lines(reply)},
+                summary=f'active script "{self.opts.script}": the auto-reply, then the own rules',
+            ),
         )
 
     def holds(self, expected: Setting, actual: Setting) -> bool:
@@ -273,17 +268,14 @@ class EmailSieve(Channel):
                 " deactivate it, then switch again"
             ) from None
 
-    def snapshot(self) -> Setting:
+    def snapshot(self, served: bool = False) -> Setting:
         with self._session() as client:
             return self._read(client)
 
-    def verify(self) -> Setting:
-        return self.snapshot()
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         name = self.opts.script
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             base_name, script = self._compose(client, current, artefacts.files[SCRIPT_FILE])
             confirmation: dict[str, Any] = {
                 "script": name,
@@ -303,13 +295,13 @@ class EmailSieve(Channel):
                 )
             return Receipt(True, confirmation)
 
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         ours = self.opts.script
         previous: str | None = setting.data["active"]
         content: str | None = setting.data["content"]
         confirmation: dict[str, Any] = {"reactivated": previous, "reuploaded": False}
         with self._session() as client:
-            current = self._read(client)
+            current = current or self._read(client)  # read just before, else now
             changed = False
             if previous is None:
                 if current.data["active"] is not None:

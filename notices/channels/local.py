@@ -14,8 +14,15 @@ from pathlib import Path
 from pydantic import Field
 
 from notices.channels.banner import Banner, banner_artefacts, banner_script
-from notices.channels.base import Artefacts, Channel, ChannelContext, ChannelOptions, Notice
-from notices.channels.published import PublishedFilesChannel, files_setting
+from notices.channels.base import (
+    Artefacts,
+    Channel,
+    ChannelContext,
+    ChannelOptions,
+    Notice,
+    files_setting,
+)
+from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import sieve_vacation
 from notices.publishers import FolderPublisher, FolderPublisherOptions, Publisher
 
@@ -34,7 +41,9 @@ class LocalChannel(PublishedFilesChannel):
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, FolderOptions)
-        self.publisher = FolderPublisher(FolderPublisherOptions(path=options.folder), context.home)
+        self.publisher = self.own(
+            FolderPublisher(FolderPublisherOptions(path=options.folder), context.home)
+        )
 
 
 class LocalVoiceOptions(FolderOptions):
@@ -65,6 +74,7 @@ class LocalBanner(Banner):
 
     kind = "local_banner"
     Options = FolderOptions
+    described = ()
 
     def _where(self, options: ChannelOptions, home: Path) -> tuple[str | None, Publisher]:
         assert isinstance(options, FolderOptions)

@@ -53,8 +53,6 @@ class MailboxesChannel(Channel):
         self._lock = threading.Lock()
         self._client_lock = threading.Lock()
         self._http: httpx.Client | None = None
-        # Settings read by the snapshot, used once by the apply that follows it at once.
-        self._fresh: dict[str, dict[str, Any]] = {}
 
     # -- what each provider supplies --------------------------------------------------------
 
@@ -63,8 +61,11 @@ class MailboxesChannel(Channel):
         """The mailbox's auto-reply setting as the provider serves it."""
 
     @abstractmethod
-    def _switch(self, mailbox: str, target: dict[str, Any]) -> dict[str, Any]:
-        """Make the mailbox serve `target`; returns at least {"changed": bool}."""
+    def _switch(
+        self, mailbox: str, target: dict[str, Any], current: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Make the mailbox serve `target` (it serves `current`, read just now); returns at
+        least {"changed": bool}."""
 
     @abstractmethod
     def _summary(self, setting: dict[str, Any]) -> str:
@@ -90,9 +91,13 @@ class MailboxesChannel(Channel):
     def identity(self) -> str:
         return ", ".join(self.opts.mailboxes)
 
-    def expected(self, artefacts: Artefacts) -> Setting:
-        target = json.loads(artefacts.files[self.artefact])
-        return self._setting({mailbox: target for mailbox in self.opts.mailboxes})
+    def _artefacts(self, target: dict[str, Any]) -> Artefacts:
+        """The setting every mailbox gets, published and logged as one JSON file."""
+        return Artefacts(
+            files={self.artefact: json.dumps(target, ensure_ascii=False, indent=2) + "\n"},
+            content_types={self.artefact: "application/json"},
+            expected=self._setting({mailbox: target for mailbox in self.opts.mailboxes}),
+        )
 
     def _setting(self, mailboxes: dict[str, dict[str, Any]]) -> Setting:
         summary = "; ".join(f"{m}: {self._summary(s)}" for m, s in mailboxes.items())
@@ -107,34 +112,33 @@ class MailboxesChannel(Channel):
             for m, s in want.items()
         )
 
-    def snapshot(self) -> Setting:
-        setting = self.verify()
-        with self._lock:
-            self._fresh.update({m: dict(s) for m, s in setting.data["mailboxes"].items()})
-        return setting
-
-    def prepare(self) -> None:
-        self.snapshot()
-
-    def verify(self) -> Setting:
+    def snapshot(self, served: bool = False) -> Setting:
         return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))
 
-    def apply(self, artefacts: Artefacts) -> Receipt:
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         target = json.loads(artefacts.files[self.artefact])
         results = for_each(
-            self.opts.mailboxes, lambda m: self._switch(m, target), self.opts.concurrency
+            self.opts.mailboxes,
+            lambda m: self._put(m, target, current),
+            self.opts.concurrency,
         )
         return self._receipt(results)
 
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         saved: dict[str, dict[str, Any]] = setting.data.get("mailboxes", {})
         now = datetime.now(UTC)
         results = for_each(
             [m for m in self.opts.mailboxes if m in saved],
-            lambda m: self._switch(m, self._restorable(saved[m], now)),
+            lambda m: self._put(m, self._restorable(saved[m], now), current),
             self.opts.concurrency,
         )
         return self._receipt(results)
+
+    def _put(self, mailbox: str, target: dict[str, Any], current: Setting | None) -> dict[str, Any]:
+        # Read just before by the orchestrator (its read-back checks the result): not again.
+        known = (current.data.get("mailboxes") or {}).get(mailbox) if current else None
+        now = dict(known) if known is not None else self._read(mailbox)
+        return self._switch(mailbox, target, now)
 
     def _receipt(self, results: dict[str, dict[str, Any]]) -> Receipt:
         return Receipt(
@@ -175,12 +179,6 @@ class MailboxesChannel(Channel):
 
     def _client(self) -> httpx.Client:
         with self._client_lock:  # mailboxes run in threads: one client for all of them
-            if self._http is None:
-                self._http = new_client(self.opts.timeout_s)
+            if self._http is None or self._http.is_closed:
+                self._http = self.own(new_client(self.opts.timeout_s))
             return self._http
-
-    def close(self) -> None:
-        with self._client_lock:
-            if self._http is not None:
-                self._http.close()
-                self._http = None

@@ -4,63 +4,53 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from notices.channels.base import Artefacts, Channel, Receipt, Setting
+from notices.channels.base import Artefacts, Channel, Receipt, Setting, files_setting
 from notices.publishers import Publisher
 
-
-def files_setting(files: dict[str, str | None]) -> Setting:
-    present = sorted(name for name, text in files.items() if text is not None)
-    summary = ", ".join(present) if present else "no files"
-    return Setting(data={"files": files}, summary=summary)
+# Kept importable from here, where it lived first.
+__all__ = ["PublishedFilesChannel", "files_setting"]
 
 
 class PublishedFilesChannel(Channel):
     """A channel whose provider serves a few files through a publisher.
 
     What it serves is the content of those files (or their absence); snapshot and restore
-    cover exactly the files in `filenames`.
+    cover exactly the files in `filenames`. `extra` are files every write also publishes
+    (the banner's permanent script): read by the snapshot, so the write that follows
+    needs no read of its own, but no part of the setting.
     """
 
     filenames: ClassVar[tuple[str, ...]]
     publisher: Publisher
-    # What the last snapshot read, used once by the write that follows it at once.
-    _fresh: dict[str, str | None] | None = None
 
     def identity(self) -> str:
         return self.publisher.identity()
 
-    def _read_names(self) -> list[str]:
-        """The files a switch writes: snapshot reads them all in one go."""
-        return list(self.filenames)
+    def extra(self) -> dict[str, tuple[str, str]]:
+        """Files published with every write: name -> (text, content type)."""
+        return {}
 
-    def snapshot(self) -> Setting:
-        files = self.publisher.read(self._read_names())
-        self._fresh = files
-        return files_setting({name: files[name] for name in self.filenames})
+    def snapshot(self, served: bool = False) -> Setting:
+        # The read-back (`served`) reads the state only: no write follows it.
+        files = self.publisher.read([*self.filenames, *([] if served else self.extra())])
+        setting = files_setting({name: files[name] for name in self.filenames})
+        return Setting(setting.data, setting.summary, aside={"files": files})
 
-    def prepare(self) -> None:
-        self.snapshot()
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
+        files = {name: artefacts.files.get(name) for name in self.filenames}
+        return self._publish(files, artefacts.content_types, current)
 
-    def _take_fresh(self) -> dict[str, str | None] | None:
-        fresh, self._fresh = self._fresh, None
-        return fresh
-
-    def verify(self) -> Setting:
-        return files_setting(self.publisher.read(list(self.filenames)))
-
-    def expected(self, artefacts: Artefacts) -> Setting:
-        return files_setting({name: artefacts.files.get(name) for name in self.filenames})
-
-    def apply(self, artefacts: Artefacts) -> Receipt:
-        files = self.expected(artefacts).data["files"]
-        changed = self.publisher.write(files, artefacts.content_types, self._take_fresh())
-        return Receipt(changed, {"published": self.publisher.identity()})
-
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         saved: dict[str, str | None] = setting.data["files"]
-        files = {name: saved.get(name) for name in self.filenames}
-        changed = self.publisher.write(files, {}, self._take_fresh())
-        return Receipt(changed, {"published": self.publisher.identity()})
+        return self._publish({name: saved.get(name) for name in self.filenames}, {}, current)
 
-    def close(self) -> None:
-        self.publisher.close()
+    def _publish(
+        self, files: dict[str, str | None], content_types: dict[str, str], current: Setting | None
+    ) -> Receipt:
+        extra = self.extra()
+        changed = self.publisher.write(
+            {**{name: text for name, (text, _) in extra.items()}, **files},
+            {**{name: kind for name, (_, kind) in extra.items()}, **content_types},
+            current.aside.get("files", current.data["files"]) if current else None,
+        )
+        return Receipt(changed, {"published": self.publisher.identity()})

@@ -129,6 +129,7 @@ def status_document(notice: Notice) -> dict[str, Any]:
         # The safety net: notices.js hides the banner once this has passed, even if no
         # resume ever runs.
         "expires": notice.expected_return,
+        "timezone": notice.timezone,  # notices.js shows the return in the notice's own time
         "languages": [text.lang for text in notice.texts],
         "title": {text.lang: notice.title.get(text.lang, "") for text in notice.texts},
         "html": {text.lang: text.body.strip() for text in notice.texts},
@@ -149,16 +150,19 @@ def banner_html(notice: Notice) -> str:
 
 
 def notice_page(notice: Notice) -> str:
-    """A standalone page, linkable from social media or an SMS."""
+    """A standalone page, linkable from social media or an SMS: per language a section with
+    its own `lang`, a visible language label, an <h1>, the text with its links, and when it
+    was last updated (the `page` templates)."""
     first = notice.texts[0].lang
     title = " / ".join(
         notice.title.get(text.lang, "") for text in notice.texts if text.lang in notice.title
     )
     sections = "\n".join(
-        f'<section lang="{html.escape(text.lang)}">\n{text.body.strip()}\n</section>'
+        f'<section lang="{html.escape(text.lang)}">\n{(text.page or text.body).strip()}\n</section>'
         for text in notice.texts
     )
     org = html.escape(notice.organisation) if notice.organisation else ""
+    header = f'<header><p class="organisation">{org}</p></header>\n' if org else ""
     return f"""<!doctype html>
 <html lang="{html.escape(first)}">
 <head>
@@ -169,11 +173,19 @@ def notice_page(notice: Notice) -> str:
 body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem;
        line-height: 1.5; color: #1a1a1a; background: #fff; }}
 section {{ border-left: 0.4rem solid #b00020; padding: 0.5rem 1rem; margin: 1.5rem 0; }}
+h1 {{ font-size: 1.5rem; margin: 0.25rem 0 0.75rem; }}
+.language {{ margin: 0; font-size: 0.9rem; font-weight: 600; text-transform: uppercase;
+            letter-spacing: 0.05em; color: #5c0010; }}
+.organisation {{ font-weight: 600; }}
+.updated {{ font-size: 0.9rem; color: #4a4a4a; }}
+a {{ color: #0b4f9c; }}
+a[href^="tel:"] {{ white-space: nowrap; }}
 </style>
 </head>
 <body>
-<p>{org}</p>
+{header}<main>
 {sections}
+</main>
 </body>
 </html>
 """

@@ -13,15 +13,13 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
-import copy
-import os
 import posixpath
 import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,11 +36,12 @@ from notices.channels.base import (
 )
 from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
-from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
+from notices.errors import PermanentChannelError
 from notices.faults import crash_point
-from notices.net.http import fetch_public, http_error, mask_url, status_error
+from notices.net.http import fetch_public, http_error
 from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
-from notices.timeparse import from_stamp, utc_stamp
+from notices.timeparse import utc_stamp
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -63,12 +62,7 @@ ROUTING_FIELDS = (
     "trunk_sid",
     "voice_receive_mode",
 )
-# The routing fields that hold a URL of the customer's: they may carry credentials.
-URL_FIELDS = ("voice_url", "voice_fallback_url", "status_callback")
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
-TWILIO_THROTTLED = "Twilio is limiting our requests (HTTP 429)"
-# How far before our own switch Twilio's record of it may be stamped (clock difference).
-MONITOR_SKEW_S = 10
 
 
 class RecordOptions(BaseModel):
@@ -100,6 +94,7 @@ class DialOptions(BaseModel):
 
 
 class TwilioVoiceOptions(ChannelOptions):
+    replaced_by: ClassVar[dict[str, str]] = {"auth_token_env": "api_key_sid_env"}  # API key
     numbers: list[str] = Field(
         min_length=1,
         description="Phone-number SIDs (PN...) or E.164 numbers (+358...) to switch.",
@@ -204,16 +199,15 @@ class TwilioVoice(Channel):
     kind = "twilio_voice"
     medium = "ivr"
     Options = TwilioVoiceOptions
+    described = ("greeting_url",)
 
     def __init__(self, options: ChannelOptions, context: ChannelContext) -> None:
         super().__init__(options, context)
         assert isinstance(options, TwilioVoiceOptions)
         self.opts = options
-        self.publisher: Publisher = make_publisher(options.publisher, context.home)
-        self._client: Client | None = None
+        self.publisher: Publisher = self.own(make_publisher(options.publisher, context.home))
+        self.api = TwilioApi(options, context.name)
         self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
-        # Routing read by the snapshot, used once by the apply that follows it at once.
-        self._fresh: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
     # -- identity ---------------------------------------------------------------------
@@ -223,27 +217,6 @@ class TwilioVoice(Channel):
         # stored snapshot belongs to.
         where = f" via {self.opts.api_base}" if self.opts.api_base else ""
         return f"numbers {', '.join(self.opts.numbers)}{where}"
-
-    def credential_variables(self) -> dict[str, str]:
-        found = super().credential_variables()
-        if self.opts.api_key_sid_env:  # an API key replaces the auth token
-            found.pop("auth_token_env", None)
-        return found
-
-    def describe(self) -> str:
-        return f"{self.kind} {self.identity()} -> {self.opts.greeting_url}"
-
-    def public(self, setting: Setting) -> Setting:
-        """The webhook URLs with user:password@ and token-like query values masked."""
-        data = copy.deepcopy(setting.data)
-        summary = setting.summary
-        for routing in data.get("numbers", {}).values():
-            for name in URL_FIELDS:
-                raw = routing.get(name)
-                if raw:
-                    routing[name] = mask_url(raw)
-                    summary = summary.replace(raw, routing[name])
-        return Setting(data=data, summary=summary)
 
     # -- the artefacts ------------------------------------------------------------------
 
@@ -271,18 +244,22 @@ class TwilioVoice(Channel):
         files = {self.opts.greeting_file: greeting_twiml(notice, self.opts.voices, record, dial)}
         if self.opts.record is not None:
             files[self.opts.record.file] = recorded_twiml(notice, self.opts.voices)
-        return Artefacts(files=files, content_types=dict.fromkeys(files, "text/xml; charset=utf-8"))
+        return Artefacts(
+            files=files,
+            content_types=dict.fromkeys(files, "text/xml; charset=utf-8"),
+            expected=self._expected(files),
+        )
 
-    def expected(self, artefacts: Artefacts) -> Setting:
-        """Pure: every number routed to the greeting, the files published and served.
-        The fields we leave alone (fallback, status callback) are not part of it."""
-        files = {name: artefacts.files.get(name) for name in self._files()}
+    def _expected(self, published: dict[str, str]) -> Setting:
+        """Every number routed to the greeting, the files published and served. The fields
+        we leave alone (fallback, status callback) are not part of it."""
+        files = {name: published.get(name) for name in self._files()}
         numbers = {entry: self._switched_fields({}) for entry in self.opts.numbers}
         data = {
             "switched": True,
             "numbers": numbers,
             "files": files,
-            "served": artefacts.files[self.opts.greeting_file],
+            "served": published[self.opts.greeting_file],
         }
         target = f"{self.opts.greeting_method} {self.opts.greeting_url}"
         summary = f"{', '.join(self.opts.numbers)} -> {target}"
@@ -319,34 +296,21 @@ class TwilioVoice(Channel):
 
     # -- reading --------------------------------------------------------------------------
 
-    def snapshot(self) -> Setting:
-        return self._read_setting(remember=True)
-
-    def prepare(self) -> None:
-        self._read_numbers(remember=True)
-
-    def _read_setting(self, remember: bool = False) -> Setting:
-        numbers = self._read_numbers(remember)
+    def snapshot(self, served: bool = False) -> Setting:
+        numbers = self._read_numbers()
         files = self.publisher.read(self._files())
-        return Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
-
-    def verify(self) -> Setting:
-        setting = self._read_setting()
-        if any(n["voice_url"] == self.opts.greeting_url for n in setting.data["numbers"].values()):
+        setting = Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
+        if served and any(n["voice_url"] == self.opts.greeting_url for n in numbers.values()):
             # A number points at the greeting: what Twilio would fetch is part of the state.
             setting.data["served"] = self._fetch_greeting()[0]
         return setting
 
-    def _read_numbers(self, remember: bool = False) -> dict[str, dict[str, str]]:
+    def _read_numbers(self) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
             (sid, phone), number = self._lookup(entry)
             if number is None:
-                number = self._call(entry, lambda c: _pn(c)(sid).fetch())
-            routing = _routing(number)
-            if remember:
-                with self._lock:
-                    self._fresh[entry] = routing
-            return {"sid": sid, "phone_number": phone, **routing}
+                number = self.api.call(entry, lambda c: pn(c)(sid).fetch())
+            return {"sid": sid, "phone_number": phone, **_routing(number)}
 
         return self._each(read)
 
@@ -361,12 +325,12 @@ class TwilioVoice(Channel):
         if known:
             return known, None
         if NUMBER_SID.match(entry):
-            number = self._call(entry, lambda c: _pn(c)(entry).fetch())
+            number = self.api.call(entry, lambda c: pn(c)(entry).fetch())
             found = (entry, str(number.phone_number))
         else:
-            page = self._call(
+            page = self.api.call(
                 entry,
-                lambda c: _pn(c).list(phone_number=entry, limit=2),
+                lambda c: pn(c).list(phone_number=entry, limit=2),
             )
             matches = [n for n in page if n.phone_number == entry]
             if not matches:
@@ -381,28 +345,26 @@ class TwilioVoice(Channel):
 
     # -- switching ------------------------------------------------------------------------
 
-    def apply(self, artefacts: Artefacts) -> Receipt:
+    def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
         published = self.publisher.write(
-            {name: artefacts.files.get(name) for name in self._files()}, artefacts.content_types
+            {name: artefacts.files.get(name) for name in self._files()},
+            artefacts.content_types,
+            current.data["files"] if current else None,
         )
 
         def switch(entry: str) -> dict[str, Any]:
             sid, _ = self._resolve(entry)
-            with self._lock:
-                fresh = self._fresh.pop(entry, None)
-            # Read just now by the snapshot (the read-back checks the result): not read again.
-            current = fresh if fresh is not None else self._read_one(entry, sid)
-            wanted = self._switched_fields(current)
-            return self._update(entry, sid, current, wanted)
+            routing = self._routing_now(entry, sid, current)
+            return self._update(entry, sid, routing, self._switched_fields(routing))
 
         began = datetime.now(UTC)
         updates = self._each(switch)
-        self._corroborate(updates, began)
+        corroborate(self.api, updates, began, self.opts.workers)
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
 
-    def restore(self, setting: Setting) -> Receipt:
+    def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         saved: dict[str, dict[str, str]] = setting.data["numbers"]
         missing = [entry for entry in self.opts.numbers if entry not in saved]
         if missing:
@@ -412,24 +374,29 @@ class TwilioVoice(Channel):
 
         def put_back(entry: str) -> dict[str, Any]:
             sid = saved[entry]["sid"]
-            with self._lock:
-                fresh = self._fresh.pop(entry, None)
-            current = fresh if fresh is not None else self._read_one(entry, sid)
             wanted = {name: saved[entry].get(name, "") for name in ROUTING_FIELDS}
-            return self._update(entry, sid, current, wanted)
+            return self._update(entry, sid, self._routing_now(entry, sid, current), wanted)
 
         began = datetime.now(UTC)
         updates = self._each(put_back)
-        self._corroborate(updates, began)
+        corroborate(self.api, updates, began, self.opts.workers)
         files: dict[str, str | None] = setting.data.get("files", {})
-        published = self.publisher.write({name: files.get(name) for name in self._files()}, {})
+        published = self.publisher.write(
+            {name: files.get(name) for name in self._files()},
+            {},
+            current.data["files"] if current else None,
+        )
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
 
-    def _read_one(self, entry: str, sid: str) -> dict[str, str]:
-        number = self._call(entry, lambda c: _pn(c)(sid).fetch())
-        return _routing(number)
+    def _routing_now(self, entry: str, sid: str, current: Setting | None) -> dict[str, str]:
+        """The number's routing: as read just before by the orchestrator (its read-back
+        checks the result), else read now."""
+        known = current.data["numbers"].get(entry) if current else None
+        if known is not None and known.get("sid") == sid:
+            return {name: known.get(name) or "" for name in ROUTING_FIELDS}
+        return _routing(self.api.call(entry, lambda c: pn(c)(sid).fetch()))
 
     def _update(
         self, entry: str, sid: str, current: dict[str, str], wanted: dict[str, str]
@@ -444,78 +411,12 @@ class TwilioVoice(Channel):
             changes.pop("trunk_sid", None)
         if not changes:
             return {"sid": sid, "changed": False}
-        self._call(entry, lambda c: _pn(c)(sid).update(**changes))
+        self.api.call(entry, lambda c: pn(c)(sid).update(**changes))
         at = utc_stamp(datetime.now(UTC))
         crash_point("after-number", entry)
         # `_sent` (the values, which may hold a customer's credentials) never reaches the log:
-        # _corroborate matches it against Twilio's record and drops it.
+        # corroborate matches it against Twilio's record and drops it.
         return {"sid": sid, "changed": True, "fields": sorted(changes), "at": at, "_sent": changes}
-
-    # -- provider-side corroboration ----------------------------------------------------
-
-    def _corroborate(self, updates: dict[str, dict[str, Any]], began: datetime) -> None:
-        """Add to each changed number Twilio's own record of the change (a Monitor Event:
-        who, when, which properties), or why it is missing. Never raises: the switch is
-        done, and a record Twilio has not written yet must not undo it."""
-        sent = {entry: u.pop("_sent", {}) for entry, u in updates.items()}
-        changed = [entry for entry, u in updates.items() if u.get("changed")]
-        if not changed:
-            return
-
-        def fetch(entry: str) -> None:
-            update = updates[entry]
-            try:
-                update["twilio_event"] = self._monitor_event(
-                    entry, update["sid"], began, from_stamp(update["at"]), sent[entry]
-                )
-                if update["twilio_event"] is None:
-                    update["twilio_event_missing"] = (
-                        "Twilio had not recorded the change yet (Monitor Events)"
-                    )
-            except Exception as exc:  # noqa: BLE001 - corroboration is never fatal
-                update["twilio_event"] = None
-                update["twilio_event_missing"] = str(exc)[:300] or type(exc).__name__
-
-        for_each(changed, fetch, self.opts.workers)
-
-    def _monitor_event(
-        self, entry: str, sid: str, began: datetime, done: datetime, sent: dict[str, str]
-    ) -> dict[str, Any] | None:
-        # Clocks differ: look a little before our own start, keep only number updates.
-        since = began - timedelta(seconds=MONITOR_SKEW_S)
-        events = self._call(
-            entry,
-            lambda c: c.monitor.v1.events.list(
-                resource_sid=sid, start_date=since, page_size=20, limit=20
-            ),
-        )
-        found = [
-            (moment, e)
-            for e in events
-            if e.event_type == "phone-number.updated"
-            and (moment := _event_date(e.event_date)) is not None
-            and moment >= since
-        ]
-        # Events carry whole seconds, and an earlier switch may be in range: the event whose
-        # changed properties hold the values we sent is ours. Only when Twilio's record names
-        # none of our fields (a format we do not know) is the nearest in time taken.
-        named = [(m, e) for m, e in found if set(sent) & set(_changed_properties(e))]
-        matching = [(m, e) for m, e in named if _holds_sent(e, sent)]
-        pool, matched = (matching, "properties") if named else (found, "time")
-        if not pool:
-            return None
-        moment, event = min(pool, key=lambda f: abs((f[0] - done).total_seconds()))
-        properties = _changed_properties(event)
-        return {
-            "matched": matched,
-            "sid": event.sid,
-            "event_type": event.event_type,
-            "event_date": utc_stamp(moment),
-            "actor_sid": event.actor_sid,
-            "actor_type": event.actor_type,
-            "source": event.source,
-            "properties": sorted(properties),
-        }
 
     # -- check and contacts -------------------------------------------------------------
 
@@ -533,13 +434,13 @@ class TwilioVoice(Channel):
         )
 
     def contacts(self, since: str, until: str) -> list[Contact]:
-        start = _parse_stamp(since)
-        end = _parse_stamp(until)
+        start = parse_stamp(since)
+        end = parse_stamp(until)
 
         # The API filters on whole UTC days: ask for every day touched, then trim exactly.
         def calls(entry: str) -> list[Contact]:
             _, phone = self._resolve(entry)
-            found = self._call(
+            found = self.api.call(
                 entry,
                 lambda c: c.api.v2010.account.calls.list(
                     to=phone,
@@ -611,150 +512,9 @@ class TwilioVoice(Channel):
         return text, content_type
 
     def client(self) -> Client:
-        with self._lock:
-            if self._client is None:
-                self._client = self._connect()
-            return self._client
-
-    def _connect(self) -> Client:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        from notices.net.network import deadline_hook, mark_start
-
-        def need(env: str) -> str:
-            value = os.environ.get(env)
-            if not value:
-                raise PermanentChannelError(
-                    f"the environment variable {env} is not set: Twilio credentials come from"
-                    " the environment, never from notices.toml"
-                )
-            return value
-
-        account = need(self.opts.account_sid_env)
-        if self.opts.api_key_sid_env and self.opts.api_key_secret_env:
-            username = need(self.opts.api_key_sid_env)
-            password = need(self.opts.api_key_secret_env)
-        else:
-            username, password = account, need(self.opts.auth_token_env)
-        crash_point("after-credentials", self.name)
-
-        class RetryAfterClient(TwilioHttpClient):  # type: ignore[misc]
-            """Keeps what the SDK drops: a 429's Retry-After."""
-
-            def request(self, *args: Any, **kwargs: Any) -> Any:
-                mark_start()
-                response = super().request(*args, **kwargs)
-                if response.status_code == 429:
-                    raise http_error(429, response.headers, TWILIO_THROTTLED)
-                return response
-
-        client = Client(
-            username,
-            password,
-            account,
-            http_client=RetryAfterClient(
-                timeout=self.opts.timeout_s,
-                pool_connections=True,
-                request_hooks={"response": [deadline_hook(self.opts.timeout_s)]},
-            ),
-        )
-        if self.opts.api_base:
-            client.api.base_url = self.opts.api_base.rstrip("/")
-        monitor = self.opts.monitor_base
-        if monitor is None and self.opts.api_base:
-            parts = urlsplit(self.opts.api_base)
-            host = parts.netloc
-            if host.startswith("api."):
-                host = "monitor." + host[4:]
-            monitor = f"{parts.scheme}://{host}"
-        if monitor:
-            client.monitor.base_url = monitor.rstrip("/")
-        return client
-
-    def _call(self, entry: str, call: Callable[[Client], T]) -> T:
-        """One Twilio request, its errors turned into ones a stressed person understands."""
-        import requests
-        from twilio.base.exceptions import TwilioRestException
-
-        from notices.net.network import plain
-
-        try:
-            return call(self.client())
-        except ChannelError:
-            raise
-        except TwilioRestException as exc:
-            raise _rest_error(entry, exc) from None
-        except requests.RequestException as exc:
-            host = urlsplit(self.opts.api_base or "https://api.twilio.com").hostname
-            raise TransientChannelError(
-                f"cannot reach Twilio for {entry}: {plain(exc, host, self.opts.timeout_s)}"
-            ) from None
-
-    def close(self) -> None:
-        self.publisher.close()
-
-
-def _rest_error(entry: str, exc: Any) -> ChannelError:
-    status = int(exc.status)
-    detail = f"Twilio error {exc.code}: {exc.msg}" if exc.code else f"HTTP {status}"
-    refused = f"Twilio rejected the change to {entry}: {detail}"
-    credentials = (
-        f"Twilio refused the credentials (HTTP {status}): check the account SID and auth"
-        " token (or API key) in the environment"
-    )
-    error = status_error(
-        status,
-        None,  # the SDK keeps no headers; RetryAfterClient reads a 429's Retry-After
-        unauthorized=credentials,
-        forbidden=credentials,
-        not_found=f"Twilio does not know {entry} in this account (HTTP 404): check `numbers`",
-        throttled=TWILIO_THROTTLED,
-        server=f"Twilio had a server error (HTTP {status}) for {entry}",
-        refused=refused,
-    )
-    return error or PermanentChannelError(refused)
-
-
-def _parse_stamp(value: str) -> datetime:
-    moment = from_stamp(value)
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _changed_properties(event: Any) -> dict[str, Any]:
-    """An update Event's `event_data.resource_properties` (name -> previous/updated)."""
-    data = event.event_data if isinstance(event.event_data, dict) else {}
-    properties = data.get("resource_properties", data)
-    return properties if isinstance(properties, dict) else {}
-
-
-def _holds_sent(event: Any, sent: dict[str, str]) -> bool:
-    """Whether the event's updated values are the ones we sent ('' and null both clear)."""
-    properties = _changed_properties(event)
-    for name, value in sent.items():
-        change = properties.get(name)
-        updated = change.get("updated", value) if isinstance(change, dict) else value
-        if str(updated or "") != str(value or ""):
-            return False
-    return True
-
-
-def _event_date(value: Any) -> datetime | None:
-    """An Event's date: twilio-python parses whole seconds only and passes others on as text."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            return _parse_stamp(value)
-        except ValueError:
-            return None
-    return None
+        """The channel's Twilio REST client (made at the first request)."""
+        return self.api.client()
 
 
 def _day(moment: datetime) -> str:
     return date(moment.year, moment.month, moment.day).isoformat()
-
-
-def _pn(client: Client) -> Any:
-    """The account's IncomingPhoneNumbers resource."""
-    return client.api.v2010.account.incoming_phone_numbers

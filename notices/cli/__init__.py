@@ -19,7 +19,13 @@ import typer
 
 from notices import __version__
 from notices.cli.app import app, out
-from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
+from notices.paths import (
+    BUILTIN_MODE_NAMES,
+    config_path,
+    default_home,
+    is_mode_name,
+    private_umask,
+)
 
 # Imported in the order `notices --help` lists their commands.
 # isort: split
@@ -46,11 +52,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    pass
+    # Every folder and file a command creates (the data folder, the log, keys, dossiers)
+    # is its owner's alone; the caller's umask is back when the command ends.
+    previous = private_umask()
+    ctx.call_on_close(lambda: os.umask(previous))
 
 
 def _configured_modes(argv: list[str]) -> list[str]:
@@ -67,7 +77,7 @@ def _configured_modes(argv: list[str]) -> list[str]:
         return []
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML: reported later
+    except (OSError, ValueError, RecursionError):  # unreadable, not TOML: reported later
         return []
     modes = data.get("modes", {})
     return [

@@ -16,7 +16,9 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from notices import masking
 from notices.errors import NoticesError, UsageError
 
 app = typer.Typer(
@@ -31,8 +33,31 @@ app = typer.Typer(
 log_app = typer.Typer(no_args_is_help=True, help="Read, verify and export the evidence log.")
 app.add_typer(log_app, name="log")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+class SafeConsole(Console):
+    """A console that prints no terminal control character and no secret: every string
+    printed goes through notices.masking.printable first. Text from outside (providers,
+    the configuration) is also escaped where it is put into markup: see `shown`."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(_printable(o) for o in objects), **kwargs)
+
+    def print_json(self, json: str | None = None, **kwargs: Any) -> None:
+        super().print_json(_printable(json) if json is not None else None, **kwargs)
+
+
+def _printable(value: Any) -> Any:
+    return masking.printable(value) if isinstance(value, str) else value
+
+
+def shown(value: object) -> str:
+    """Text from outside (a provider's error, a setting, a name from the configuration) as
+    it may go into a markup string: masked, without control characters, escaped."""
+    return escape(masking.printable(str(value)))
+
+
+out = SafeConsole(highlight=False)
+err = SafeConsole(stderr=True, highlight=False)
 
 Home = Annotated[
     Path | None,
@@ -62,8 +87,9 @@ Reason = Annotated[
     list[str] | None,
     typer.Option(
         "--reason",
-        help="What happened, said in every notice. Prefix with a language to give it per"
-        " language: --reason 'fi:Uhkatilanne' --reason 'en:A security threat'.",
+        help="What happened, once per language: --reason 'fi:Uhkatilanne' --reason"
+        " 'sv:Ett hot' --reason 'en:A threat'. Without a prefix, the first configured"
+        " language. A language without one gets the mode's own reason in that language.",
     ),
 ]
 Incident = Annotated[str | None, typer.Option("--incident", help="Only this incident.")]
@@ -72,7 +98,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(error: NoticesError) -> NoReturn:
-    err.print(f"[bold red]error:[/bold red] {error}")
+    err.print(f"[bold red]error:[/bold red] {shown(error)}")
     raise typer.Exit(error.exit_code)
 
 
@@ -116,4 +142,4 @@ def print_json(value: Any) -> None:
 def note(text: str | None) -> None:
     """How a time the clocks skip or repeat was read: said before anything happens."""
     if text:
-        err.print(f"[bold]note:[/bold] {text}")
+        err.print(f"[bold]note:[/bold] {shown(text)}")

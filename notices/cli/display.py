@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime
 from typing import Any
@@ -9,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
+from notices.cli.app import shown
+from notices.commands import LanguageView
 from notices.orchestrator import ChannelOutcome, ProgressState, Result
 from notices.timeparse import from_stamp
 
@@ -59,13 +63,14 @@ class LiveProgress:
 
     def __exit__(self, *exc: object) -> None:
         if self.live is not None:
-            self.live.update(self._table())
-            self.live.__exit__(None, None, None)
+            with contextlib.suppress(Exception):
+                self.live.update(self._table())
+            self._stop_live()
 
     def _line(self, name: str) -> str:
         state, detail = self.states[name]
         style = STYLES[state]
-        return f"  {name:<{self.width}}  [{style}]{WORDS[state]} {detail}[/{style}]"
+        return f"  {shown(name):<{self.width}}  [{style}]{WORDS[state]} {shown(detail)}[/{style}]"
 
     def _table(self) -> Table:
         table = Table.grid()
@@ -74,25 +79,51 @@ class LiveProgress:
         return table
 
     def __call__(self, name: str, state: ProgressState, detail: str) -> None:
+        """Show a channel's state. Never raises: the display is not on a switch's critical
+        path (a line it cannot draw is dropped, and the live view stops)."""
         with self.lock:
             if state == "pending":
                 detail = ""
             self.states[name] = (state, detail)
-            if self.live is not None:
-                self.live.update(self._table())
-            elif state != "pending":
-                self.console.print(self._line(name), highlight=False)
+            try:
+                if self.live is not None:
+                    self.live.update(self._table())
+                elif state != "pending":
+                    self.console.print(self._line(name), highlight=False)
+            except Exception:  # noqa: BLE001 - the summary after the switch says it all
+                self._stop_live()
+
+    def _stop_live(self) -> None:
+        live, self.live = self.live, None
+        if live is not None:
+            with contextlib.suppress(Exception):
+                live.__exit__(None, None, None)
+
+
+def print_views(console: Console, views: list[LanguageView]) -> None:
+    """What customers will read and hear, per language, before it is published."""
+    for view in views:
+        default = " [dim](the mode's default)[/dim]" if view.reason_is_default else ""
+        console.print(f"[bold]{view.lang}[/bold]  title:    {view.title}", highlight=False)
+        console.print(f"    reason:   {escape(view.reason)}{default}", highlight=False)
+        console.print(f"    back:     {view.expected_return or 'no return time'}", highlight=False)
+        console.print(
+            f"    greeting: {view.greeting_characters} characters, about"
+            f" {view.greeting_seconds_estimate} s read aloud (an estimate)",
+            highlight=False,
+        )
 
 
 def outcome_line(outcome: ChannelOutcome) -> str:
+    name = shown(outcome.name)
     if outcome.ok:
-        return f"  [green]✓[/green] {outcome.name}: {outcome.summary}"
-    return f"  [bold red]✗ {outcome.name}[/bold red] ({outcome.kind}): {outcome.error}"
+        return f"  [green]✓[/green] {name}: {shown(outcome.summary)}"
+    return f"  [bold red]✗ {name}[/bold red] ({shown(outcome.kind)}): {shown(outcome.error)}"
 
 
 def print_result(console: Console, result: Result, zone: ZoneInfo) -> None:
     if result.message:
-        console.print(result.message)
+        console.print(shown(result.message))
     if result.dry_run:
         console.print(f"[bold]Dry run[/bold]: nothing was changed. {result.command}:")
         for outcome in result.outcomes:
@@ -106,9 +137,9 @@ def print_result(console: Console, result: Result, zone: ZoneInfo) -> None:
         headline = "Back to normal on every channel." if not failed else "Resume is NOT complete."
     else:
         headline = (
-            f"Every channel now shows the {result.mode} notice."
+            f"Every channel now shows the {shown(result.mode)} notice."
             if not failed
-            else f"The {result.mode} notice is NOT on every channel."
+            else f"The {shown(result.mode)} notice is NOT on every channel."
         )
     console.print(f"[bold]{headline}[/bold]")
     if incident is not None:
@@ -130,18 +161,27 @@ def print_status(console: Console, status: dict[str, Any], zone: ZoneInfo) -> No
         console.print("[bold]Mode: normal[/bold] (no open incident)")
     else:
         console.print(
-            f"[bold]Mode: {status['mode']}[/bold]  incident {status['incident']}"
-            f" ({status['status']})"
+            f"[bold]Mode: {shown(status['mode'])}[/bold]  incident {status['incident']}"
+            f" ({shown(status['status'])})"
         )
         console.print(f"  started:         {local(status['started'], zone)}")
         console.print(f"  expected return: {local(status['expected_return'], zone)}")
+    if status.get("interrupted"):
+        command = shown(status["interrupted"])
+        console.print(
+            f"[bold red]{command} interrupted[/bold red]: it did not finish, so some channels"
+            " may still show what they showed before it, while the expected return and the"
+            f" automatic resume are already its new ones. Run `notices {command}` again to"
+            " complete it (or `notices resume`)."
+        )
     for channel in status["channels"]:
         mark = "[green]✓[/green]" if channel["ok"] else "[bold red]✗[/bold red]"
         detail = channel.get("read_back") or ""
         if channel.get("error"):
             detail = f"{detail} — {channel['error']}".strip(" —")
         console.print(
-            f"  {mark} {channel['name']} ({channel['kind']}): {channel['state']}; {detail}",
+            f"  {mark} {shown(channel['name'])} ({shown(channel['kind'])}):"
+            f" {shown(channel['state'])}; {shown(detail)}",
             highlight=False,
         )
     print_schedule(console, status, zone)
@@ -159,7 +199,8 @@ def print_schedule(console: Console, status: dict[str, Any], zone: ZoneInfo) -> 
     if scheduler["alive"]:
         console.print(
             f"  scheduler: alive, last seen {local(scheduler['last_heartbeat'], zone)}"
-            f" (pid {scheduler['pid']} on {scheduler['host']}, {scheduler['address']})"
+            f" (pid {scheduler['pid']} on {shown(scheduler['host'])},"
+            f" {shown(scheduler['address'])})"
         )
     elif scheduler["last_heartbeat"]:
         console.print(
@@ -171,12 +212,12 @@ def print_schedule(console: Console, status: dict[str, Any], zone: ZoneInfo) -> 
         without = [name for name, nets in status["safety_nets"].items() if not nets]
         if without:
             console.print(
-                f"  no provider-side safety net: {', '.join(without)}"
+                f"  no provider-side safety net: {shown(', '.join(without))}"
                 f" {'stays' if len(without) == 1 else 'stay'} in emergency mode until a resume"
                 " runs (the others end by themselves at the expected return)"
             )
     if status.get("warning"):
-        console.print(f"[bold red]WARNING:[/bold red] {status['warning']}")
+        console.print(f"[bold red]WARNING:[/bold red] {shown(status['warning'])}")
 
 
 def now_local(zone: ZoneInfo) -> str:

@@ -20,6 +20,7 @@ from notices.cli.app import (
     log_app,
     out,
     print_json,
+    shown,
 )
 from notices.errors import UsageError
 from notices.paths import default_home
@@ -101,7 +102,7 @@ def log_verify(
         if result.note:
             out.print(result.note, markup=False, highlight=False)
     else:
-        err.print(f"[bold red]FAILED[/bold red]: {result.problem}")
+        err.print(f"[bold red]FAILED[/bold red]: {shown(result.problem)}")
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -209,7 +210,7 @@ def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> 
     else:
         for check in checks:
             mark = "[green]ok[/green]    " if check.ok else "[bold red]FAILED[/bold red]"
-            (out if check.ok else err).print(f"{mark} {check.name}: {check.detail}", markup=True)
+            (out if check.ok else err).print(f"{mark} {shown(check.name)}: {shown(check.detail)}")
         out.print("[green]OK[/green]: the dossier verifies." if ok else "")
         if not ok:
             err.print("[bold red]FAILED[/bold red]: the dossier does not verify.")
@@ -238,6 +239,13 @@ def log_export(
             help="Show callers' numbers and addresses unmasked (this is logged).",
         ),
     ] = False,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="File mode in octal, e.g. 640 to let the group read (default 600: yours only).",
+        ),
+    ] = None,
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
@@ -246,6 +254,7 @@ def log_export(
     from notices import commands
     from notices.evidence.export import open_log
 
+    permissions = _file_mode(mode)
     single = fmt is not None or output.suffix in (".jsonl", ".csv")
     if single:
         fmt = fmt or output.suffix[1:]
@@ -258,6 +267,7 @@ def log_export(
             from notices.evidence.export import export
 
             count, digest = export(log, output, fmt, incident)
+            _chmod(output, permissions)
             out.print(f"Wrote {count} records to {output} (SHA-256 {digest})")
             return
         from notices.evidence.dossier import export_dossier
@@ -266,6 +276,7 @@ def log_export(
             raise UsageError("say what to export: --incident ID, or --since/--until")
         settings = _dossier_settings(workspace, incident, since, until, lang, include_personal)
         manifest = export_dossier(log, output, settings)
+        _chmod(output, permissions)
     finally:
         log.database.close()
     slice_ = manifest["slice"]
@@ -274,6 +285,28 @@ def log_export(
         f" chain head {manifest['log_head']['link']}."
     )
     out.print(f"Check it with: notices log verify {output}")
+
+
+def _file_mode(text: str | None) -> int | None:
+    """--mode: an octal file mode without execute or special bits (600, 640, 644)."""
+    if text is None:
+        return None
+    try:
+        value = int(text, 8)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0o666 or value & 0o111:
+        raise UsageError(f"--mode must be an octal file mode such as 600 or 640, not {text!r}")
+    return value
+
+
+def _chmod(output: Path, mode: int | None) -> None:
+    """Give the export's files `mode` (and its folders the matching search bits)."""
+    if mode is None:
+        return
+    folder_mode = mode | ((mode & 0o444) >> 2)  # r -> r-x for the folders
+    for path in [output, *output.rglob("*")] if output.is_dir() else [output]:
+        path.chmod(folder_mode if path.is_dir() else mode)
 
 
 def _dossier_settings(
@@ -316,11 +349,11 @@ def log_contacts(
         results = commands.collect_contacts(session, incident)
     for result in results:
         if result.error:
-            err.print(f"[bold red]{result.channel}[/bold red]: {result.error}")
+            err.print(f"[bold red]{shown(result.channel)}[/bold red]: {shown(result.error)}")
         elif not result.available:
-            out.print(f"{result.channel}: the provider keeps no record of contacts")
+            out.print(f"{shown(result.channel)}: the provider keeps no record of contacts")
         else:
-            out.print(f"{result.channel}: {result.received} contacts ({result.new} new)")
+            out.print(f"{shown(result.channel)}: {result.received} contacts ({result.new} new)")
     raise typer.Exit(1 if any(r.error for r in results) else 0)
 
 
@@ -358,7 +391,7 @@ def callbacks(
     """The people who tried to reach you during an incident, newest first: call them back."""
     from notices import commands
     from notices.evidence.contacts import callbacks as list_callbacks
-    from notices.evidence.export import open_log
+    from notices.evidence.export import open_log, spreadsheet_safe
     from notices.timeparse import from_stamp
 
     workspace = commands.Workspace.load(home, config)
@@ -381,8 +414,10 @@ def callbacks(
         return
     for person in people:
         when = from_stamp(person.last).astimezone(workspace.config.zone)
+        # Pasted into a spreadsheet, no line may start a formula (OWASP CSV injection).
+        party = str(spreadsheet_safe(person.party or "(erased)"))
         out.print(
-            f"{when:%Y-%m-%d %H:%M}  {person.party or '(erased)':<20} {person.contacts:>3}x"
+            f"{when:%Y-%m-%d %H:%M}  {party:<20} {person.contacts:>3}x"
             f"  {', '.join(person.kinds)} via {', '.join(person.channels)}",
             markup=False,
             highlight=False,

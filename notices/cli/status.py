@@ -23,4 +23,5 @@ def status(json_output: Json = False, home: Home = None, config: ConfigFile = No
         print_json(report)
     else:
         print_status(out, report, workspace.config.zone)
-    raise typer.Exit(0 if all(c["ok"] for c in report["channels"]) else 1)
+    ok = all(c["ok"] for c in report["channels"]) and not report.get("interrupted")
+    raise typer.Exit(0 if ok else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +25,7 @@ from notices.cli.app import (
     note,
     out,
     print_json,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -70,38 +72,72 @@ def run_switch(
     progress = _progress(json_output)
     with _session(workspace, progress) as session:
         note(plan.note)
+        ask_if_tomorrow(plan, workspace.config.zone, yes=yes, dry_run=dry_run)
+        views = commands.language_views(session, plan)
+        texts = {"texts": [view.as_json() for view in views]}
         if dry_run:
             preview = commands.switch(session, plan, arguments={}, dry_run=True)
-            _print(preview.result, json_output, workspace.config.zone)
+            _show_views(views, json_output)
+            _print(preview.result, json_output, workspace.config.zone, extra=texts)
             return
         commands.check_switch(session, plan)
+        _show_views(views, json_output)
         names = ", ".join(session.channel_names())
         confirm_or_refuse(f"Switch {names} to the {mode} notice now?", yes)
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
         if progress is not None:
-            out.print(f"[bold]Switching to {mode}[/bold]")
+            out.print(f"[bold]Switching to {shown(mode)}[/bold]")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
-    _print(outcome.result, json_output, workspace.config.zone, outcome.schedule)
+    _print(outcome.result, json_output, workspace.config.zone, outcome.schedule, texts)
     raise typer.Exit(0 if outcome.result.ok else 1)
 
 
+def _show_views(views: list[commands.LanguageView], json_output: bool) -> None:
+    if not json_output:
+        from notices.cli.display import print_views
+
+        print_views(out, views)
+
+
+def ask_if_tomorrow(plan: commands.SwitchPlan, zone: ZoneInfo, *, yes: bool, dry_run: bool) -> None:
+    """A bare --until already passed today: refused with --yes or without a terminal,
+    asked in one, noted by --dry-run."""
+    from notices import commands
+
+    question = commands.passed_today(plan, zone)
+    if question is None:
+        return
+    if dry_run:
+        note(f"{question}: the real command asks whether tomorrow is meant (--yes refuses)")
+        return
+    if yes or not sys.stdin.isatty():
+        commands.refuse_passed(plan, zone)
+    if not typer.confirm(f"{question}. Is tomorrow meant?", default=False):
+        err.print("Nothing was changed.")
+        raise typer.Exit(2)
+
+
 def _print(
-    result: Result, json_output: bool, zone: ZoneInfo, schedule: dict[str, Any] | None = None
+    result: Result,
+    json_output: bool,
+    zone: ZoneInfo,
+    schedule: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     from notices.cli.display import local, print_result
 
     if json_output:
-        extra = {}
+        extra = dict(extra or {})
         if schedule is not None:
-            extra = {k: schedule[k] for k in ("planned_resume", "scheduler", "warning")}
+            extra |= {k: schedule[k] for k in ("planned_resume", "scheduler", "warning")}
         print_json(result.as_json() | extra)
         return
     print_result(out, result, zone)
     if schedule is not None and schedule["planned_resume"]:
         out.print(f"  automatic resume: {local(schedule['planned_resume'], zone)}")
     if schedule is not None and schedule["warning"]:
-        err.print(f"[bold red]WARNING:[/bold red] {schedule['warning']}")
+        err.print(f"[bold red]WARNING:[/bold red] {shown(schedule['warning'])}")
 
 
 def add_mode_command(mode: str, help_text: str) -> None:
@@ -221,7 +257,7 @@ def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_outpu
             " `notices extend --until ...` changes what customers are told."
         )
     if not dry_run and report["warning"]:
-        err.print(f"[bold red]WARNING:[/bold red] {report['warning']}")
+        err.print(f"[bold red]WARNING:[/bold red] {shown(report['warning'])}")
     elif not dry_run and report["scheduler_alive"]:
         out.print("  the scheduler (`notices serve`) has it.")
     raise typer.Exit(0)
@@ -231,8 +267,13 @@ def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_outpu
 def extend(
     until: Until = None,
     for_: Annotated[
-        str | None, typer.Option("--for", help="The new expected return: 2h, 90m from now.")
+        str | None,
+        typer.Option("--for", help="Add this to the current expected return: 2h, 90m."),
     ] = None,
+    earlier: Annotated[
+        bool,
+        typer.Option("--earlier", help="Allow an --until earlier than the current return."),
+    ] = False,
     yes: Yes = False,
     dry_run: DryRun = False,
     json_output: Json = False,
@@ -241,33 +282,51 @@ def extend(
 ) -> None:
     """Move the expected return: every notice says the new time, the resume moves with it.
 
-    Re-renders and re-applies every channel's text, moves the automatic resume and the
-    provider-side end times. --for counts from now."""
+    --for adds to the current expected return; --until sets it, and a time earlier than
+    the current return needs --earlier. Re-renders and re-applies every channel's text,
+    moves the automatic resume and the provider-side end times."""
     from notices import commands
 
     workspace = commands.Workspace.load(home, config)
     progress = _progress(json_output)
+    zone = workspace.config.zone
     with _session(workspace, progress) as session:
-        plan = commands.plan_extend(session, until=until, for_=for_)
+        plan = commands.plan_extend(session, until=until, for_=for_, earlier=earlier)
         note(plan.note)
-        arguments = {"until": until, "for": for_, "dry_run": dry_run}
-        zone = workspace.config.zone
+        ask_if_tomorrow(plan, zone, yes=yes, dry_run=dry_run)
+        arguments = {"until": until, "for": for_, "earlier": earlier, "dry_run": dry_run}
+        views = commands.language_views(session, plan)
+        extra = _previous(plan) | {"texts": [view.as_json() for view in views]}
         if dry_run:
             preview = commands.switch(session, plan, arguments=arguments, dry_run=True)
-            _print(preview.result, json_output, zone)
+            if not json_output:
+                out.print(_moved(plan, zone))
+            _show_views(views, json_output)
+            _print(preview.result, json_output, zone, extra=extra)
             return
-        from notices.cli.display import local
-        from notices.timeparse import utc_stamp
-
-        assert plan.returning is not None
-        confirm_or_refuse(
-            f"Move the expected return to {local(utc_stamp(plan.returning), zone)} and"
-            " update every channel?",
-            yes,
-        )
+        commands.check_switch(session, plan)
+        _show_views(views, json_output)
+        confirm_or_refuse(f"{_moved(plan, zone)}\nUpdate every channel?", yes)
         if progress is not None:
-            out.print(f"[bold]Extending {plan.mode}[/bold]")
+            out.print(f"[bold]Extending {shown(plan.mode)}[/bold]: {shown(_moved(plan, zone))}")
         with progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
-    _print(outcome.result, json_output, zone, outcome.schedule)
+    _print(outcome.result, json_output, zone, outcome.schedule, extra)
     raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+def _previous(plan: commands.SwitchPlan) -> dict[str, Any]:
+    from notices.timeparse import utc_stamp
+
+    return {"previous_return": utc_stamp(plan.previous) if plan.previous else None}
+
+
+def _moved(plan: commands.SwitchPlan, zone: ZoneInfo) -> str:
+    """The expected return before and after, e.g. 'expected return: 01.12.2026 17:00 ->
+    01.12.2026 17:30'."""
+    from notices.cli.display import local
+    from notices.timeparse import utc_stamp
+
+    old = local(utc_stamp(plan.previous), zone) if plan.previous else "not set"
+    new = local(utc_stamp(plan.returning), zone) if plan.returning else "not set"
+    return f"expected return: {old} -> {new}"

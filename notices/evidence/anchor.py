@@ -24,6 +24,7 @@ from typing import Any
 import rfc8785
 from filelock import FileLock
 
+from notices.errors import KeyFileError
 from notices.timeparse import utc_stamp
 
 HEADS_FILE = "heads.jsonl"
@@ -34,10 +35,60 @@ MANIFEST_DOMAIN = b"notices manifest v1\x00"
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    """Write a key atomically, readable by its owner only: a temporary file, fsync, rename,
+    fsync of the folder. A power cut leaves either no key or the whole key, never an empty
+    one. Never replaces a key that exists."""
+    import tempfile
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)  # as a rename, but never over an existing key
+    finally:
+        os.unlink(temporary)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def read_key(path: Path, what: str, check: Callable[[bytes], bool]) -> bytes:
+    """A key file's bytes, refused with what happened and how to recover if it is empty
+    or malformed (what a power cut during its creation left, before keys were written
+    atomically)."""
+    data = path.read_bytes()
+    if data and check(data):
+        return data
+    state = "empty" if not data else "not a valid key"
+    raise KeyFileError(
+        f"the {what} {path} is {state}: it was cut short (a power cut or a full disk while"
+        " it was written) or altered. Nothing was switched. If this data folder has never"
+        " signed an export or a checkpoint (no heads.jsonl), move the file away and it is"
+        " created anew; otherwise put back the key from your backup of the data folder"
+    )
+
+
+def _is_signing_key(data: bytes) -> bool:
+    try:
+        _load_signing_key(data)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _load_signing_key(data: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = serialization.load_pem_private_key(data, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 key")
+    return key
 
 
 class SigningKey:
@@ -48,16 +99,16 @@ class SigningKey:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         path = home / SIGNING_KEY_FILE
-        with FileLock(str(path) + ".lock"):
-            if not path.exists():
-                pem = Ed25519PrivateKey.generate().private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-                _write_private(path, pem)
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
+        if not path.exists():  # the lock only to create it: a read-only copy verifies
+            with FileLock(str(path) + ".lock"):
+                if not path.exists():
+                    pem = Ed25519PrivateKey.generate().private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    )
+                    _write_private(path, pem)
+        key = _load_signing_key(read_key(path, "signing key", _is_signing_key))
         self._key = key
         self.public_raw = key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -78,11 +129,12 @@ class SigningKey:
         """The private key as PKCS#8 DER, for signing the dossier's PDF (evidence.pades)."""
         from cryptography.hazmat.primitives import serialization
 
-        return self._key.private_bytes(
+        der: bytes = self._key.private_bytes(
             serialization.Encoding.DER,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        return der
 
     def sign(self, domain: bytes, body: dict[str, Any]) -> str:
         return base64.b64encode(self._key.sign(domain + rfc8785.dumps(body))).decode("ascii")

@@ -32,7 +32,7 @@ from notices.evidence.anchor import (
     SigningKey,
     read_checkpoints,
 )
-from notices.evidence.export import CSV_COLUMNS
+from notices.evidence.export import CSV_COLUMNS, spreadsheet_safe
 from notices.evidence.log import GENESIS, EvidenceLog, Record
 from notices.evidence.personal import PersonalData, mask
 from notices.timeparse import from_stamp, utc_stamp
@@ -113,7 +113,8 @@ def _csv(header: tuple[str, ...] | list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    # No cell a spreadsheet would run as a formula (OWASP's CSV injection): see export.py.
+    writer.writerows([[spreadsheet_safe(cell) for cell in row] for row in rows])
     # The byte-order mark makes Excel read UTF-8 (ä, ö, å, €) correctly.
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 

@@ -33,7 +33,7 @@ from notices.evidence.dossier import (
     contact_row,
     pdf_manifest,
 )
-from notices.evidence.export import CSV_COLUMNS
+from notices.evidence.export import CSV_COLUMNS, spreadsheet_value
 from notices.evidence.log import RECORD_FIELDS, link_hash, record_hash
 
 BOM = b"\xef\xbb\xbf"
@@ -230,7 +230,9 @@ def _check_checkpoint(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> C
 def _csv_rows(raw: bytes) -> list[list[str]]:
     if not raw.startswith(BOM):
         raise ValueError("no UTF-8 byte-order mark")
-    return list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+    lines = csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""))
+    # Cells were made safe for spreadsheets on export (export.spreadsheet_safe): undone.
+    return [[spreadsheet_value(cell) for cell in line] for line in lines]
 
 
 def _check_csv(raw: bytes, rows: list[dict[str, Any]]) -> Check:

@@ -13,6 +13,24 @@ from notices.errors import UsageError
 from notices.evidence.log import EvidenceLog, Record
 from notices.timeparse import from_stamp
 
+# OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula (or that
+# begins with the quote that marks one as text) gets a leading ' and is shown as written.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell no spreadsheet runs: text beginning with = + - @ tab CR or ' gets a ' in
+    front. Every CSV the product writes goes through it; `spreadsheet_value` undoes it."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def spreadsheet_value(cell: str) -> str:
+    """The value a `spreadsheet_safe` cell stands for."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 CSV_COLUMNS = (
     "seq",
     "ts",
@@ -34,7 +52,7 @@ def open_log(home: Path, *, read_only: bool = False) -> EvidenceLog:
     path = home / "notices.db"
     if not path.exists():
         raise UsageError(f"no evidence log at {path}: check --home / NOTICES_HOME")
-    return EvidenceLog(Database.read_only(path) if read_only else Database(path))
+    return EvidenceLog(Database(path, read_only=read_only))
 
 
 def _brief(record: Record) -> str:
@@ -74,7 +92,7 @@ def export(log: EvidenceLog, output: Path, fmt: str, incident: str | None) -> tu
             for record in log.records(incident=incident):
                 row = record.as_dict()
                 row["payload"] = json.dumps(row["payload"], ensure_ascii=False)
-                writer.writerow([row[column] for column in CSV_COLUMNS])
+                writer.writerow([spreadsheet_safe(row[column]) for column in CSV_COLUMNS])
                 count += 1
     # Hashed in chunks: an export of a million records must not be read into memory whole.
     digest = hashlib.sha256()

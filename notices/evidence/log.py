@@ -24,6 +24,7 @@ from typing import Any
 
 import rfc8785
 
+from notices import masking
 from notices.db import Database
 from notices.errors import UsageError
 from notices.evidence.anchor import Head, SigningKey, write_checkpoint
@@ -190,7 +191,11 @@ class EvidenceLog:
     ) -> Record:
         # Round-trip through JSON so the stored payload is exactly what was hashed; it is
         # stored in its canonical (RFC 8785) form, so verification need not re-encode it.
-        clean_payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+        # Every string masked first (notices/masking.py): no secret, in any encoding, is
+        # hashed into the permanent record.
+        clean_payload = masking.mask_data(
+            json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+        )
         payload_jcs = rfc8785.dumps(clean_payload).decode("utf-8")
         ts = utc_stamp(datetime.now(UTC))
         hashed = hashlib.sha256(

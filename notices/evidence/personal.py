@@ -22,9 +22,10 @@ from pathlib import Path
 from filelock import FileLock
 
 from notices.db import Database
-from notices.evidence.anchor import _write_private
+from notices.evidence.anchor import _write_private, read_key
 
 KEY_FILE = "keys/personal-hmac.key"
+KEY_BYTES = 32
 DEFAULT_RETENTION = "36m"
 _RETENTION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|m|y)$")
 
@@ -32,10 +33,11 @@ _RETENTION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|m|y)$")
 def hmac_key(home: Path) -> bytes:
     """The data folder's HMAC key, created on first use."""
     path = home / KEY_FILE
-    with FileLock(str(path) + ".lock"):
-        if not path.exists():
-            _write_private(path, secrets.token_bytes(32))
-    return path.read_bytes()
+    if not path.exists():  # the lock only to create it: a read-only copy verifies
+        with FileLock(str(path) + ".lock"):
+            if not path.exists():
+                _write_private(path, secrets.token_bytes(KEY_BYTES))
+    return read_key(path, "personal-data key", lambda data: len(data) == KEY_BYTES)
 
 
 def personal_ref(key: bytes, salt: str, value: str) -> str:
@@ -105,7 +107,7 @@ def check_personal(database: Database) -> str | None:
     key_path = database.path.parent / KEY_FILE
     if not key_path.exists():
         return f"personal data is stored but its key {KEY_FILE} is missing"
-    key = key_path.read_bytes()
+    key = read_key(key_path, "personal-data key", lambda data: len(data) == KEY_BYTES)
     for ref, value, salt in rows:
         if not hmac.compare_digest(personal_ref(key, salt, value), ref):
             return f"the personal data stored for {ref[:24]}... was altered"

@@ -5,23 +5,21 @@
   (408, 429 and 5xx are worth a retry, the rest are not) with the provider's own words;
 - `fetch_public`: the plain GET of a public URL (the banner's status.json, the Twilio
   greeting) with a time limit, past every cache;
-- `mask_url`: a URL with its secrets (user:password@, token=...) masked, for logs and screens.
+- `mask_url` (from notices/masking.py): a URL with its secrets masked, for logs and screens.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from notices.errors import ChannelError, PermanentChannelError, TransientChannelError
+from notices.masking import mask_url
 
-MASK = "***"
-# Query parameters whose value is masked: names containing one of these words.
-SECRET_PARAMETER = re.compile(r"token|secret|key|pass|pwd|sig|auth|credential", re.IGNORECASE)
+__all__ = ["Answer", "fetch_public", "http_error", "mask_url", "retry_after", "status_error"]
 
 
 def retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -95,7 +93,9 @@ class Answer:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
 
 
-def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
+def fetch_public(
+    url: str, timeout: float, method: str = "GET", headers: dict[str, str] | None = None
+) -> Answer:
     """Fetch `url` as a visitor (or Twilio) would, past every cache. The whole answer must
     arrive within `timeout` seconds, however slowly it trickles. Raises
     TransientChannelError when it cannot be reached."""
@@ -104,18 +104,22 @@ def fetch_public(url: str, timeout: float, method: str = "GET") -> Answer:
     if urlsplit(url).scheme not in ("http", "https"):
         raise PermanentChannelError(f"{mask_url(url)} is not an http(s) address")
     return within(
-        timeout, lambda: _fetch(url, timeout, method), f"{mask_url(url)} cannot be fetched"
+        timeout,
+        lambda: _fetch(url, timeout, method, headers or {}),
+        f"{mask_url(url)} cannot be fetched",
     )
 
 
-def _fetch(url: str, timeout: float, method: str) -> Answer:
+def _fetch(url: str, timeout: float, method: str, headers: dict[str, str]) -> Answer:
     import urllib.error
     import urllib.request
 
     from notices.net.network import plain
 
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by the caller
-        url, method=method, headers={"Cache-Control": "no-cache", "User-Agent": "notices"}
+        url,
+        method=method,
+        headers={"Cache-Control": "no-cache", "User-Agent": "notices", **headers},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -125,22 +129,3 @@ def _fetch(url: str, timeout: float, method: str) -> Answer:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = plain(exc, urlsplit(url).hostname, timeout)
         raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
-
-
-def mask_url(url: str) -> str:
-    """`url` with the user information and the values of secret-looking query parameters
-    (token, secret, key, password, sig ...) replaced by ***; anything else as it was."""
-    if not url:
-        return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return MASK  # not a URL we can read: show none of it
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = MASK + "@" + netloc.rsplit("@", 1)[1]
-    pairs = []
-    for pair in parts.query.split("&") if parts.query else []:
-        name = pair.partition("=")[0]
-        pairs.append(f"{name}={MASK}" if SECRET_PARAMETER.search(name) else pair)
-    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pairs), parts.fragment))

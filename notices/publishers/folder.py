@@ -23,8 +23,9 @@ class FolderPublisherOptions(BaseModel):
     )
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
+    `mode`: 0644 for a web root another server reads, 0600 inside the data folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -32,7 +33,7 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -42,6 +43,10 @@ def write_atomic(path: Path, text: str) -> None:
 class FolderPublisher(Publisher):
     def __init__(self, options: FolderPublisherOptions, home: Path) -> None:
         self.folder = options.path if options.path.is_absolute() else home / options.path
+        # Inside the data folder (`serve` serves it as its owner): the owner's alone. A web
+        # root elsewhere is read by another server: readable by all.
+        inside = self.folder.resolve().is_relative_to(home.resolve())
+        self.mode = 0o600 if inside else 0o644
 
     def identity(self) -> str:
         # Resolved, so `--home data` and `--home /abs/data` name the same target.
@@ -80,7 +85,7 @@ class FolderPublisher(Publisher):
                 if text is None:
                     (self.folder / name).unlink(missing_ok=True)
                 else:
-                    write_atomic(self.folder / name, text)
+                    write_atomic(self.folder / name, text, self.mode)
                 crash_point("after-file", name)
         except PermissionError as exc:
             raise PermanentChannelError(f"no permission to write {exc.filename}") from exc

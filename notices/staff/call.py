@@ -105,8 +105,8 @@ class StaffLine:
         about = {"call": call_sid, "step": step}
         # Each step of a call has its own URL, so a recorded request cannot be played again.
         if not gate.first_time(f"{call_sid}:{step}:{n}"):
-            gate.fail(caller, now, sms)
-            self._log("voice.refused", {**about, "reason": "replayed request"})
+            if gate.replayed(sms):
+                self._log("voice.refused", {**about, "reason": "replayed request"})
             return _twiml(_hangup())
         if one(form, "To") != sms.voice.number:
             self._log("voice.refused", {**about, "reason": "called another number"})
@@ -148,7 +148,8 @@ class StaffLine:
         if blocked:
             self.calls.pop(call_sid, None)
             about |= {"reason": "too many failed attempts", "scope": blocked}
-            self._log("voice.refused", about, staff)
+            if gate.first_telling("locked-voice", staff.number, sms.failure_window_s):
+                self._log("voice.refused", about, staff)
             return _twiml(self._locked(_response(), sms, lang))
         if call is None:
             return self._answer(config, sms, public_url, call_sid, staff, lang, now)

@@ -4,12 +4,15 @@
     the message (or call step) never seen before?          no: refused (replay), logged
     the number on the staff allowlist?                     no: refused, logged as a keyed
                                                                digest, never the number
-    sender and total failures under the limits?            no: refused, logged
+    the staff number under its failure limit?              no: refused, logged once
 
 Then the door's own second factor (an SMS code or a PIN; the staff line's PIN), and the
 command runs through `commands` like any other door's. Replies go out through the
-Messages API from the gate's workers. Failure counts live in memory only: a restarted
-`serve` forgets them.
+Messages API from the gate's workers. The limits (notices/staff/limits.py) live in the
+database, so a restarted `serve` keeps them. Only a staff number's own failures lock it
+out; unknown numbers, unsigned requests and replays are counted apart and only stop being
+logged past their limits, so nobody outside the allowlist can lock staff out or fill the
+log.
 """
 
 from __future__ import annotations
@@ -17,18 +20,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from notices import masking
 from notices.config import SmsConfig, StaffMember
 from notices.db import Database
 from notices.errors import NoticesError
 from notices.evidence.log import EvidenceLog
+from notices.staff.limits import Budget, RateLimits
 from notices.timeparse import utc_stamp
 
 SMS_ACTOR = "sms"
@@ -42,16 +45,6 @@ MAX_SMS = 1500  # Twilio accepts 1,600 characters; leave room
 Response = tuple[int, bytes, str]
 
 
-@dataclass
-class Limits:
-    """Failures in the sliding window, per sender and in total (monotonic seconds)."""
-
-    per_sender: dict[str, deque[float]] = field(default_factory=dict)
-    total: deque[float] = field(default_factory=deque)
-    bad_signatures: deque[float] = field(default_factory=deque)
-    locked_told: dict[str, float] = field(default_factory=dict)
-
-
 class Form(dict[str, list[str]]):
     """A parsed form for RequestValidator: `getall` lets it sign repeated keys as Twilio does."""
 
@@ -63,12 +56,19 @@ class StaffGate:
     """Signature, replay, allowlist and failure limits, shared by SMS and the staff line;
     the log and the replies they write. One per `serve`; its lock serialises requests."""
 
-    def __init__(self, home: Path, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        home: Path,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        from notices.evidence.personal import hmac_key
+
         self.home = home
         self.clock = clock
         self.lock = threading.Lock()
-        self.limits = Limits()
         self.database = Database(home / "notices.db")
+        self.limits = RateLimits(self.database, hmac_key(home), wall)
         # Commands run one at a time (they take the command lock anyway); replies apart, so
         # a long command never holds back another person's code.
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staff-command")
@@ -89,77 +89,108 @@ class StaffGate:
         now: float,
         channel: str,
     ) -> Response | None:
-        """None if Twilio signed this request, else the refusal (403 or 503), logged."""
+        """None if Twilio signed this request, else the refusal (403 or 503), logged up to
+        `max_failures_total` per window (a 503 once per window): nobody fills the log."""
         from twilio.request_validator import RequestValidator
 
         token = os.environ.get(sms.auth_token_env)
+        masking.remember([token])
         if not token:
-            self.log(
-                f"{channel}.refused",
-                {
-                    "reason": f"no auth token: the environment variable {sms.auth_token_env} is"
-                    " not set, so no request can be validated"
-                },
-                channel=channel,
+            reason = (
+                f"no auth token: the environment variable {sms.auth_token_env} is not set, so"
+                " no request can be validated"
             )
-            return 503, b"", "text/plain"
+            return self.unavailable(channel, {"reason": reason}, sms.failure_window_s)
         # The URL Twilio used, as configured: the Host header is the proxy's, or forged.
         url = public_url.rstrip("/") + target
         if RequestValidator(token).validate(url, form, signature):
             return None
-        flood = self.count(self.limits.bad_signatures, now, sms) > sms.max_failures_total
-        if not flood or len(self.limits.bad_signatures) == sms.max_failures_total + 1:
+        budget = self.limits.budget("unsigned", "", sms.max_failures_total, sms.failure_window_s)
+        if budget is not Budget.QUIET:
             self.log(
                 f"{channel}.refused",
                 {
                     "reason": "invalid signature",
                     "sender": self.ref(one(form, "From")),
-                    "more_not_logged": flood,
+                    "more_not_logged": budget is Budget.LAST,
                 },
                 channel=channel,
             )
         return 403, b"", "text/plain"
 
+    def unavailable(self, channel: str, payload: dict[str, Any], window: float) -> Response:
+        """503: the gate cannot judge requests (no token, a broken configuration). Logged
+        once per window and reason, not per request."""
+        if self.limits.first_telling("unavailable", str(payload["reason"]), window):
+            self.log(
+                f"{channel}.refused",
+                {**payload, "more_not_logged_for_s": window},
+                channel=channel,
+            )
+        return 503, b"", "text/plain"
+
     def allowed(
         self, sms: SmsConfig, sender: str | None, now: float, channel: str, about: dict[str, Any]
     ) -> StaffMember | None:
-        """The staff member with this number; else None, counted as a failure and logged with
-        the number's keyed digest only (not logged once the total is over its limit)."""
+        """The staff member with this number; else None, logged with the number's keyed
+        digest only, up to the limits per unknown number and for all of them together.
+        Unknown numbers never count against staff: they cannot lock anyone out."""
         staff = next((s for s in sms.staff if s.number == sender), None)
         if staff is None:
-            flooding = len(self.window(self.limits.total, now, sms)) > sms.max_failures_total
-            self.fail(sender, now, sms)
-            if not flooding:
+            window = sms.failure_window_s
+            mine = self.limits.budget(
+                "stranger", self.limits.digest(sender), sms.max_failures_per_sender, window
+            )
+            everyone = self.limits.budget("strangers", "", sms.max_failures_total, window)
+            # Past its own limit a number is not logged, except to say that all are not.
+            budget = Budget.LAST if everyone is Budget.LAST else mine.worst(everyone)
+            if budget is not Budget.QUIET:
+                more = {"more_not_logged": True} if budget is Budget.LAST else {}
                 self.log(
                     f"{channel}.refused",
-                    {"reason": f"unknown {_SENDER[channel]}", "sender": self.ref(sender), **about},
+                    {
+                        "reason": f"unknown {_SENDER[channel]}",
+                        "sender": self.ref(sender),
+                        **about,
+                        **more,
+                    },
                     channel=channel,
                 )
         return staff
 
+    def replayed(self, sms: SmsConfig) -> bool:
+        """Count a replayed request (never against a staff number: whoever replays is not
+        the staff member); True while it should still be logged."""
+        budget = self.limits.budget("replayed", "", sms.max_failures_total, sms.failure_window_s)
+        return budget is not Budget.QUIET
+
     # -- limits --------------------------------------------------------------------------
 
-    def window(self, times: deque[float], now: float, sms: SmsConfig) -> deque[float]:
-        while times and now - times[0] > sms.failure_window_s:
-            times.popleft()
-        return times
+    def fail(self, number: str, now: float, sms: SmsConfig) -> None:
+        """A failure of an allowlisted number (wrong code or PIN, ...): its own budget."""
+        self.limits.hit("staff", self.limits.digest(number), sms.failure_window_s)
 
-    def count(self, times: deque[float], now: float, sms: SmsConfig) -> int:
-        times.append(now)
-        return len(self.window(times, now, sms))
+    def blocked(self, number: str, now: float, sms: SmsConfig) -> str | None:
+        """ "sender" while this staff number has used up its failures, else None."""
+        failures = self.limits.count("staff", self.limits.digest(number))
+        return "sender" if failures >= sms.max_failures_per_sender else None
 
-    def fail(self, sender: str | None, now: float, sms: SmsConfig) -> None:
-        self.count(self.limits.total, now, sms)
-        if sender:
-            self.count(self.limits.per_sender.setdefault(sender, deque()), now, sms)
+    def first_telling(self, what: str, number: str, window: float) -> bool:
+        """True once per window for this number: when to log or tell of a limit."""
+        return self.limits.first_telling(what, self.limits.digest(number), window)
 
-    def blocked(self, sender: str, now: float, sms: SmsConfig) -> str | None:
-        mine = self.window(self.limits.per_sender.get(sender, deque()), now, sms)
-        if len(mine) >= sms.max_failures_per_sender:
-            return "sender"
-        if len(self.window(self.limits.total, now, sms)) >= sms.max_failures_total:
-            return "all senders"
-        return None
+    def unclear(self, number: str, sms: SmsConfig) -> Budget:
+        """Count a text from this staff number that is no command (answered with help)."""
+        return self.limits.budget(
+            "unclear",
+            self.limits.digest(number),
+            sms.max_failures_per_sender,
+            sms.failure_window_s,
+        )
+
+    def code_allowed(self, number: str, sms: SmsConfig) -> Budget:
+        """Count a code request by this staff number: at most `max_codes_per_hour`."""
+        return self.limits.budget("codes", self.limits.digest(number), sms.max_codes_per_hour, 3600)
 
     # -- log, replay, replies --------------------------------------------------------------
 
@@ -216,9 +247,7 @@ class StaffGate:
             self.log("sms.replied", payload, actor=staff.name, channel=channel)
         except Exception as exc:  # noqa: BLE001 - logged; nothing else can be done from here
             error = (str(exc) or type(exc).__name__).replace(staff.number, staff.name)
-            token = os.environ.get(sms.auth_token_env)
-            if token:
-                error = error.replace(token, "***")
+            error = masking.mask(error, [os.environ.get(sms.auth_token_env) or ""])
             self.log(
                 "sms.reply_failed",
                 {"to": staff.name, "purpose": purpose, "error": error},

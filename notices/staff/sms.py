@@ -10,7 +10,9 @@
 
 The webhook answers at once with empty TwiML (Twilio waits 15 s at most); commands run on
 the gate's worker and every reply is sent through the Messages API. Codes live in memory
-only: a restarted `serve` forgets pending codes (send the command again).
+only: a restarted `serve` forgets pending codes (send the command again); the limits on
+them live in the database. A new command does not cancel a code still valid: several may
+wait, each confirms its own command, at most `max_codes_per_hour` per number.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ from typing import Any
 
 from notices import commands, locales
 from notices.config import Config, SmsConfig, StaffMember, fold_keyword
-from notices.errors import NoticesError, TimeError
+from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
-from notices.timeparse import from_stamp, parse_duration, parse_until
+from notices.staff.limits import Budget
+from notices.timeparse import (
+    from_stamp,
+    parse_duration,
+    parse_until_explained,
+    utc_stamp,
+)
 
 CODE = re.compile(r"^\d{6}$")
 PIN = re.compile(r"^\d{4,8}$")
@@ -48,6 +56,9 @@ class Command:
     until: str | None = None
     for_: str | None = None
     pin: str | None = None
+    # Given in the SMS after the time, as typed: commands.parse_reasons reads it, in the
+    # keyword's language unless it has a prefix of its own.
+    reason: str | None = None
 
 
 @dataclass
@@ -59,8 +70,10 @@ class Pending:
 
 
 def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
-    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `PALAA`, `TILA`; None if no keyword matches.
-    Raises TimeError for a time that cannot be read."""
+    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `EVAKUOI 4h Palohälytys 1234`, `PALAA`,
+    `TILA`; None if no keyword matches. After the time, a mode's command may carry a
+    reason, in the keyword's language unless prefixed (`sv:Brandlarm`), by the same rules
+    as `--reason`. Raises UsageError (TimeError for a time) for what cannot be read."""
     words = body.split()
     if not words:
         return None
@@ -81,19 +94,46 @@ def parse_command(body: str, config: Config, staff: StaffMember) -> Command | No
     rest = words[1:]
     pin = rest.pop() if rest and PIN.match(rest[-1]) else None
     until = for_ = None
-    if rest and name not in ("resume", "status"):
-        moment = rest.pop(0)
-        try:
-            parse_duration(moment)
-            for_ = moment
-        except TimeError:
-            parse_until(moment, config.zone)  # raises TimeError if not a time either
-            until = moment
+    if rest and name not in ("resume", "status") and _time_like(rest[0]):
+        until, for_ = _read_time(rest.pop(0), config)
+    reason = None
+    if rest and name not in ("resume", "status", "extend"):
+        reason = " ".join(rest)
+        commands.parse_reasons([reason], config.languages, _reason_language(config, lang))
+        rest = []
     if rest:
         raise TimeError(f"{' '.join(rest)!r} is not understood: write e.g. {words[0]} 4h")
-    moment_typed = until or for_
-    typed = f"{words[0].upper()} {moment_typed}" if moment_typed else words[0].upper()
-    return Command(name, lang, typed, until, for_, pin)
+    # What the code message repeats and the log keeps: keyword, time, reason; never the PIN.
+    typed = " ".join(part for part in (words[0].upper(), until or for_, reason) if part)
+    return Command(name, lang, typed, until, for_, pin, reason)
+
+
+def _reason_language(config: Config, lang: str) -> str | None:
+    return lang if lang in config.languages else None
+
+
+def _read_time(word: str, config: Config) -> tuple[str | None, str | None]:
+    """(until, for) from `15:30` or `4h`. Raises TimeError for neither, and for a clock
+    time already passed today: an SMS cannot be asked whether tomorrow is meant."""
+    try:
+        parse_duration(word)
+    except TimeError:
+        pass
+    else:
+        return None, word
+    when = parse_until_explained(word, config.zone)
+    if when.tomorrow:
+        dated = f"{when.utc.astimezone(config.zone):%Y-%m-%dT%H:%M}"
+        raise TimeError(
+            f"{word} has already passed today: write the date ({dated}) if tomorrow is"
+            " meant, or a duration (4h)"
+        )
+    return word, None
+
+
+def _time_like(word: str) -> bool:
+    """A time or a duration starts with a digit (`4h`, `15:30`, `2026-12-01T15:00`)."""
+    return word[:1].isdigit()
 
 
 class SmsLine:
@@ -101,7 +141,7 @@ class SmsLine:
 
     def __init__(self, gate: StaffGate) -> None:
         self.gate = gate
-        self.pending: dict[str, Pending] = {}
+        self.pending: dict[str, list[Pending]] = {}  # by number, oldest first
         self.last_lang: dict[str, str] = {}  # by number: the language of their last keyword
 
     def handle(
@@ -123,8 +163,8 @@ class SmsLine:
             self.gate.log("sms.refused", {"reason": "not an incoming SMS (no MessageSid)"})
             return 400, b"", "text/plain"
         if not self.gate.first_time(sid):
-            self.gate.fail(sender, now, sms)
-            self.gate.log("sms.refused", {"reason": "replayed request", "message": sid})
+            if self.gate.replayed(sms):
+                self.gate.log("sms.refused", {"reason": "replayed request", "message": sid})
             return 200, EMPTY_TWIML, TWIML
         if one(form, "To") != sms.number:
             self.gate.log("sms.refused", {"reason": "sent to another number", "message": sid})
@@ -142,14 +182,14 @@ class SmsLine:
         lang = self._lang(config, staff, body)
         blocked = self.gate.blocked(staff.number, now, sms)
         if blocked:
-            self.gate.log(
-                "sms.refused",
-                {"reason": "too many failed attempts", "scope": blocked, "message": sid},
-                actor=staff.name,
-            )
-            told = self.gate.limits.locked_told.get(staff.number)
-            if told is None or now - told > sms.failure_window_s:
-                self.gate.limits.locked_told[staff.number] = now
+            # Logged and told once per window: a flood from a spoofed staff number neither
+            # fills the log nor sends texts.
+            if self.gate.first_telling("locked", staff.number, sms.failure_window_s):
+                self.gate.log(
+                    "sms.refused",
+                    {"reason": "too many failed attempts", "scope": blocked, "message": sid},
+                    actor=staff.name,
+                )
                 minutes = max(1, round(sms.failure_window_s / 60))
                 self.gate.reply(sms, staff, text(lang, "locked", minutes=minutes), "locked")
             return
@@ -158,18 +198,29 @@ class SmsLine:
             return
         try:
             command = parse_command(body, config, staff)
-        except TimeError as exc:
-            self.gate.log("sms.refused", {"reason": "bad time", "message": sid}, actor=staff.name)
-            self.gate.reply(sms, staff, text(lang, "bad_time", error=str(exc)), "bad time")
+        except UsageError as exc:
+            why = "bad time" if isinstance(exc, TimeError) else "bad reason"
+            self._unclear(sms, staff, sid, why, text(lang, "bad_time", error=str(exc)))
             return
         self.last_lang[staff.number] = lang
         if command is None:
-            self.gate.log(
-                "sms.refused", {"reason": "not a command", "message": sid}, actor=staff.name
-            )
-            self.gate.reply(sms, staff, _usage(config, lang), "usage")
+            self._unclear(sms, staff, sid, "not a command", _usage(config, lang))
             return
         self._second_factor(config, sms, staff, command, sid, now)
+
+    def _unclear(
+        self, sms: SmsConfig, staff: StaffMember, sid: str, reason: str, answer: str
+    ) -> None:
+        """A text that is no command: answered with help, up to `max_failures_per_sender`
+        times per window and number (never locking anyone out); past it, logged once more
+        and then not answered, so a spoofed staff number cannot make us text on and on."""
+        budget = self.gate.unclear(staff.number, sms)
+        if budget is Budget.QUIET:
+            return
+        more = {"more_not_logged": True} if budget is Budget.LAST else {}
+        self.gate.log("sms.refused", {"reason": reason, "message": sid, **more}, actor=staff.name)
+        if budget is Budget.LOG:
+            self.gate.reply(sms, staff, answer, "usage" if reason == "not a command" else reason)
 
     def _second_factor(
         self,
@@ -185,7 +236,6 @@ class SmsLine:
         received = {"message": sid, "command": command.name, "typed": command.typed}
         if command.pin is not None and expected_pin:
             if hmac.compare_digest(command.pin.encode(), expected_pin.encode()):
-                self.pending.pop(staff.number, None)
                 self.gate.log("sms.accepted", {**received, "factor": "pin"}, actor=staff.name)
                 self.gate.worker.submit(run_command, self.gate, config, sms, staff, command, "pin")
             else:
@@ -193,10 +243,12 @@ class SmsLine:
                 self.gate.log("sms.refused", {**received, "reason": "wrong PIN"}, actor=staff.name)
                 self.gate.reply(sms, staff, text(command.lang, "wrong_pin"), "wrong PIN")
             return
+        if not self._may_send_code(sms, staff, command, received):
+            return
         code = f"{secrets.randbelow(10**6):06d}"
-        self.pending[staff.number] = Pending(
-            command, code, now + sms.code_lifetime_s, sms.code_attempts
-        )
+        waiting = [p for p in self.pending.get(staff.number, []) if now <= p.expires]
+        waiting.append(Pending(command, code, now + sms.code_lifetime_s, sms.code_attempts))
+        self.pending[staff.number] = waiting
         self.gate.log(
             "sms.received",
             {
@@ -211,12 +263,29 @@ class SmsLine:
         message = text(command.lang, "code", command=command.typed, code=code, lifetime=lifetime)
         self.gate.reply(sms, staff, message, "code", log_text=False)
 
+    def _may_send_code(
+        self, sms: SmsConfig, staff: StaffMember, command: Command, received: dict[str, Any]
+    ) -> bool:
+        """At most `max_codes_per_hour` codes per staff number; past it, logged and told
+        once in the hour, and the codes already sent stay valid."""
+        budget = self.gate.code_allowed(staff.number, sms)
+        if budget is Budget.LAST:
+            self.gate.log(
+                "sms.refused",
+                {**received, "reason": "too many code requests", "more_not_logged": True},
+                actor=staff.name,
+            )
+            message = text(command.lang, "too_many_codes", count=sms.max_codes_per_hour)
+            self.gate.reply(sms, staff, message, "too many codes")
+        return budget is Budget.LOG
+
     def _code(
         self, config: Config, sms: SmsConfig, staff: StaffMember, body: str, sid: str, now: float
     ) -> None:
-        pending = self.pending.get(staff.number)
+        """A code: it confirms the command it was sent for, if still valid."""
+        waiting = self.pending.get(staff.number, [])
         lang = self._lang(config, staff, body)
-        if pending is None:
+        if not waiting:
             self.gate.fail(staff.number, now, sms)
             self.gate.log(
                 "sms.refused",
@@ -225,28 +294,46 @@ class SmsLine:
             )
             self.gate.reply(sms, staff, text(lang, "no_pending"), "no command pending")
             return
-        about = {"message": sid, "command": pending.command.name, "typed": pending.command.typed}
-        if now > pending.expires:
-            del self.pending[staff.number]
-            self.gate.fail(staff.number, now, sms)
+        match = next((p for p in waiting if hmac.compare_digest(body, p.code)), None)
+        live = [p for p in waiting if now <= p.expires and p is not match]
+        if match is None or now > match.expires:
+            self._refuse_code(sms, staff, match or waiting[-1], live, sid, now, lang)
+            return
+        self.pending[staff.number] = live
+        command = match.command
+        about = {"message": sid, "command": command.name, "typed": command.typed}
+        self.gate.log("sms.accepted", {**about, "factor": "code"}, actor=staff.name)
+        self.gate.worker.submit(run_command, self.gate, config, sms, staff, command, "code")
+
+    def _refuse_code(
+        self,
+        sms: SmsConfig,
+        staff: StaffMember,
+        about_pending: Pending,
+        live: list[Pending],
+        sid: str,
+        now: float,
+        lang: str,
+    ) -> None:
+        """An expired code (it dies), or a wrong one (every waiting code loses a try)."""
+        command = about_pending.command
+        about = {"message": sid, "command": command.name, "typed": command.typed}
+        self.gate.fail(staff.number, now, sms)
+        if now > about_pending.expires:
+            self.pending[staff.number] = live
             self.gate.log("sms.refused", {**about, "reason": "expired code"}, actor=staff.name)
             self.gate.reply(sms, staff, text(lang, "expired"), "expired code")
             return
-        if not hmac.compare_digest(body.encode(), pending.code.encode()):
+        for pending in live:
             pending.attempts_left -= 1
-            if pending.attempts_left <= 0:
-                del self.pending[staff.number]
-            self.gate.fail(staff.number, now, sms)
-            self.gate.log(
-                "sms.refused",
-                {**about, "reason": "wrong code", "attempts_left": pending.attempts_left},
-                actor=staff.name,
-            )
-            self.gate.reply(sms, staff, text(lang, "wrong_code"), "wrong code")
-            return
-        del self.pending[staff.number]
-        self.gate.log("sms.accepted", {**about, "factor": "code"}, actor=staff.name)
-        self.gate.worker.submit(run_command, self.gate, config, sms, staff, pending.command, "code")
+        self.pending[staff.number] = [p for p in live if p.attempts_left > 0]
+        attempts_left = max((p.attempts_left for p in live), default=0)
+        self.gate.log(
+            "sms.refused",
+            {**about, "reason": "wrong code", "attempts_left": attempts_left},
+            actor=staff.name,
+        )
+        self.gate.reply(sms, staff, text(lang, "wrong_code"), "wrong code")
 
     def _lang(self, config: Config, staff: StaffMember, body: str) -> str:
         """Replies speak the language of the keyword texted, else of the command waiting for
@@ -262,9 +349,9 @@ class SmsLine:
         if found:
             order = [staff.language, *config.languages]
             return next((lang for lang in order if lang in found), found[0])
-        pending = self.pending.get(staff.number)
-        if pending is not None:
-            return pending.command.lang
+        waiting = self.pending.get(staff.number)
+        if waiting:
+            return waiting[-1].command.lang
         return self.last_lang.get(staff.number) or staff.language or config.languages[0]
 
 
@@ -288,7 +375,7 @@ def run_command(
         "typed": command.typed,
         "until": command.until,
         "for": command.for_,
-        "reason": None,
+        "reason": command.reason,
         "dry_run": False,
     }
     workspace = commands.Workspace(gate.home, config)
@@ -316,13 +403,35 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
         if result.message:
             return text(command.lang, "nothing_open")
         return _result_text(result, config, command, "restored")
+    if command.name == "extend":
+        return _extend(session, command, arguments)
     plan = commands.plan_switch(
-        session.workspace, command.name, until=command.until, for_=command.for_
+        session.workspace,
+        command.name,
+        until=command.until,
+        for_=command.for_,
+        reasons=[command.reason] if command.reason else None,
+        reason_language=_reason_language(config, command.lang),
     )
+    commands.refuse_earlier(session, plan)
     result = commands.switch(session, plan, arguments=arguments).result
     reply = _result_text(result, config, command, "switched")
     # A time the clocks skip or repeat: say how it was read, as the CLI does.
     return f"{reply}\n{plan.note}" if plan.note else reply
+
+
+def _extend(session: commands.Session, command: Command, arguments: dict[str, Any]) -> str:
+    """JATKA 2h adds two hours to the current return; JATKA 18:00 sets it, never earlier
+    (an SMS cannot be asked: shortening is for `notices extend --earlier`)."""
+    config = session.config
+    plan = commands.plan_extend(session, until=command.until, for_=command.for_)
+    result = commands.switch(session, plan, arguments=arguments).result
+    reply = _result_text(result, config, command, "switched")
+    if plan.previous is not None and plan.returning is not None:
+        old = _when(utc_stamp(plan.previous), command.lang, config)
+        new = _when(utc_stamp(plan.returning), command.lang, config)
+        reply = f"{reply}\n{text(command.lang, 'moved', old=old, new=new)}"
+    return reply
 
 
 def _status_text(report: dict[str, Any], config: Config, command: Command) -> str:

@@ -19,6 +19,8 @@ from notices.staff.call import StaffLine
 from notices.staff.gate import VOICE_PATH, Form, Response, StaffGate
 from notices.staff.sms import SmsLine
 
+CONFIG_WINDOW_S = 900.0  # the default failure window: the configuration cannot be read
+
 
 class StaffWebhook:
     def __init__(
@@ -38,8 +40,10 @@ class StaffWebhook:
         try:
             config = load_config(config_path(self.home, self.config_file))
         except NoticesError as exc:
-            self.gate.log("sms.refused", {"reason": "configuration", "error": str(exc)})
-            return 503, b"", "text/plain"
+            # Once per window, not per request: a broken configuration must not let anyone
+            # on the internet fill the log.
+            payload = {"reason": "configuration", "error": str(exc)}
+            return self.gate.unavailable("sms", payload, CONFIG_WINDOW_S)
         sms = config.sms
         voice = target.split("?", 1)[0].endswith(VOICE_PATH)
         if not sms.enabled or sms.public_url is None or (voice and not sms.voice.enabled):

@@ -28,10 +28,7 @@ OWN_SCRIPT = (
     "}\r\n"
     'vacation :days 1 :subject "Poissa" "Olen lomalla 1.12. asti. Kiireellisissä asioissa soita.";\r\n'
 )
-SUBJECT = (
-    "Poikkeustilanne: toimipisteemme on tyhjennetty / Undantagsläge: vårt kontor har utrymts"
-    " / Exceptional situation: our office has been evacuated"
-)
+SUBJECT = "Tilapäisesti suljettu / Tillfälligt stängt / Office closed"
 REASONS = (
     "--reason", "fi:Rakennuksessa on uhkatilanne",
     "--reason", "sv:Det råder ett hotfullt läge i byggnaden",
@@ -44,8 +41,8 @@ def write_config(home: Path, port: int, user: str, *, host: str = "127.0.0.1") -
     (home / "notices.toml").write_text(
         f"""
 [organisation]
-name = "Esimerkki Oy"
-alternative_contact = "+358 40 123 4567"
+name = "Testipalvelu Oy"
+alternative_contact = "+358 9 310 1000"
 
 [channels.phone]
 kind = "local_voice"
@@ -139,10 +136,10 @@ def test_evacuate_replies_with_the_notice_keeps_rules_and_resume_restores_exactl
     )
     for expected in (
         "Rakennuksessa on uhkatilanne.",
-        "Henkilökuntamme on poistunut toimitilasta",
+        "Siksi emme juuri nyt pysty vastaamaan viesteihin",
         "Det råder ett hotfullt läge i byggnaden.",
         "There is a threat in the building.",
-        "+358 40 123 4567",
+        "+358 9 310 1000",
     ):
         assert expected in text
     assert "Olen lomalla" not in text

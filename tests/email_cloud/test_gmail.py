@@ -57,7 +57,7 @@ def test_evacuate_then_resume_restores_the_vacation_responder_exactly(notices, h
         assert serving["restrictToDomain"] is False and serving["restrictToContacts"] is False
         assert int(serving["endTime"]) == returning_ms  # the safety net
         assert int(serving["startTime"]) <= int(ms(datetime.now(UTC)))
-        assert "Poikkeustilanne" in serving["responseSubject"]
+        assert "Tilapäisesti suljettu" in serving["responseSubject"]
         assert "Uhkatilanne, rakennus tyhjennetty" in serving["responseBodyPlainText"]
         assert 'lang="sv"' in serving["responseBodyHtml"]
 
@@ -103,7 +103,8 @@ def test_429_is_retried_after_retry_after_and_401_fails_plainly(notices, home, g
     run = notices("resume", "--yes")
     assert run.exit_code == 1
     assert "Gmail did not accept our sign-in" in run.stdout
-    assert (home / "site" / "status.json").exists() is False  # the local channels did resume
+    # The local channels did resume: the banner's state is inactive again.
+    assert '"active": false' in (home / "site" / "status.json").read_text()
     assert google.vacation(SERVICE)["enableAutoReply"] is True
 
 

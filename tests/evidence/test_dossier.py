@@ -10,20 +10,13 @@ import re
 import shutil
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.support.evidence import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, Recorded
+from tests.support.evidence import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, export
 from tests.support.log import tamper
 from tests.support.pdf import pdf_text, squash
-
-
-def export(notices, recorded: Recorded, folder: Path, *extra: str):
-    run = notices("log", "export", "--incident", recorded.incident, "-o", str(folder), *extra)
-    assert run.exit_code == 0, run.stderr
-    return run
 
 
 def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recorded, tmp_path):
@@ -33,7 +26,7 @@ def test_pdf_holds_the_summary_exact_texts_and_special_characters(notices, recor
     for phrase in (
         "Poikkeustilanneraportti",
         "Yhteenveto",
-        "Poikkeustilanne: toimipisteemme on tyhjennetty",
+        "Toimipiste tilapäisesti suljettu",
         REASON,
         "Käynnisti",
         "test-operator",
@@ -86,7 +79,7 @@ def test_pdf_embeds_its_font_and_attachments_and_declares_pdfa(notices, recorded
 def test_report_in_swedish(notices, recorded, tmp_path):
     export(notices, recorded, tmp_path / "sv", "--lang", "sv")
     text = pdf_text(tmp_path / "sv" / "report.pdf")
-    assert "Sammanfattning" in text and "Undantagsläge" in text
+    assert "Sammanfattning" in text and "Tillfälligt stängt" in text
 
 
 def test_export_verifies_offline_without_the_data_folder(notices, recorded, tmp_path):
@@ -339,3 +332,42 @@ def test_pdf_of_10000_records_takes_under_5_seconds(notices, recorded, tmp_path)
     assert len(PdfReader(io.BytesIO(pdf)).pages) > 100
     print(f"PDF of 10,000 records: {elapsed:.2f} s")
     assert elapsed < 5, f"{elapsed:.2f} s"
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/x","call me")', "+358401234567", "@SUM(1+1)", "-2+3"]
+
+
+def cells(raw: bytes) -> list[str]:
+    return [
+        cell for row in csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")) for cell in row
+    ]
+
+
+def test_no_csv_cell_and_no_callbacks_field_starts_a_formula(
+    notices, recorded, tmp_path, monkeypatch
+):
+    from tests.support.evidence import add_contacts, calls
+
+    add_contacts(recorded.home, recorded.incident, calls(FORMULAS, "2023-01-01"))
+    monkeypatch.setenv("NOTICES_ACTOR", "=cmd|' /C calc'!A0")
+    assert notices("log", "contacts", "--incident", recorded.incident).exit_code == 0
+    folder = tmp_path / "dossier"
+    export(notices, recorded, folder, "--include-personal")
+    single = tmp_path / "events.csv"
+    assert notices("log", "export", "-o", str(single)).exit_code == 0
+    written = {
+        "contacts.csv": cells((folder / "contacts.csv").read_bytes()),
+        "events.csv": cells((folder / "events.csv").read_bytes()),
+        "export": cells(single.read_bytes()),
+    }
+    for name, found in written.items():
+        risky = [c for c in found if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert risky == [], (name, risky)
+    # Neutralised, not lost: shown as text, and the dossier still verifies.
+    assert "'" + FORMULAS[0] in written["contacts.csv"]
+    assert "'=cmd|' /C calc'!A0" in written["events.csv"]
+    assert notices("log", "verify", str(folder)).exit_code == 0
+    run = notices("callbacks", "--incident", recorded.incident)
+    fields = [field for line in run.stdout.splitlines() for field in line.split()]
+    assert not [f for f in fields if f[:1] in ("=", "+", "@")], run.stdout
+    assert "'+358401234567" in run.stdout

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from tests.evidence.test_dossier import export
-from tests.support.evidence import Recorded, resign
+from tests.support.evidence import Recorded, export, resign
 
 
 def failed(notices, folder: Path) -> str:

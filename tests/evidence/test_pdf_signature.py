@@ -10,8 +10,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from tests.evidence.test_dossier import export
-from tests.support.evidence import resign
+from tests.support.evidence import export, resign
 
 
 def pyhanko_status(pdf: bytes):

@@ -39,6 +39,8 @@ def config_file(tmp_path: Path, prism: Prism, web: WebRoot, numbers: list[str]) 
     config = tmp_path / "notices.toml"
     config.write_text(
         f"""
+[organisation]
+name = "Testipalvelu Oy"
 [channels.phone]
 kind = "twilio_voice"
 numbers = {json.dumps(numbers)}

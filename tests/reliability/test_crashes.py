@@ -5,6 +5,7 @@ stand-in (two numbers, switched one after the other) and the local banner and Si
 from __future__ import annotations
 
 import json
+import random
 import signal
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pytest
 from filelock import FileLock
 
 from tests.support.loopback import WebRoot
+from tests.support.mount import mounted
 from tests.support.providers import records
 from tests.support.twilio import ACCOUNT
 from tests.support.twilio_standin import TwilioStandIn
@@ -56,7 +58,10 @@ class Rig:
         if all(present) and '"evacuate"' in (self.site / "status.json").read_text():
             website = "incident"
         else:
-            website = "normal" if not any(present) else "mixed"
+            # Normal: no notice files, and status.json absent or inactive (resume leaves it so).
+            status = self.site / "status.json"
+            inactive = not status.exists() or '"active": false' in status.read_text()
+            website = "normal" if inactive and not any(present[1:]) else "mixed"
         sieve = (self.site / "mail" / "active.sieve").read_text()
         mail = "normal" if sieve == OWN_SIEVE else ("incident" if "vacation" in sieve else "mixed")
         return {"phone": phone, "website": website, "mail": mail}
@@ -64,6 +69,10 @@ class Rig:
 
 @pytest.fixture
 def rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:
+    return build_rig(twilio, web, home)
+
+
+def build_rig(twilio: TwilioStandIn, web: WebRoot, home: Path) -> Rig:
     for sid, phone in NUMBERS.items():
         twilio.add_number(ACCOUNT, sid, phone, **ORIGINAL)
     (home / "site" / "mail").mkdir(parents=True)
@@ -195,3 +204,119 @@ def test_evacuate_and_resume_racing_end_as_the_last_to_take_the_lock(
     else:
         assert truth == {"incident"} and status["mode"] == "evacuate"
     assert notices("log", "verify").exit_code == 0
+
+
+# -- extend: the automatic resume and the told return ------------------------------------
+
+EXTEND_CRASHES = [
+    "after-plan",  # the new return and resume written, no channel touched
+    "after-file:greeting.xml",  # the phone's greeting says the new return
+    "after-file:banner.html",  # the banner half rewritten
+    "after-apply:phone",  # switched, not yet logged
+    "after-apply:mail",
+]
+
+
+def told(rig: Rig) -> str | None:
+    """The return the website tells customers now."""
+    return json.loads((rig.site / "status.json").read_text())["expected_return"]
+
+
+def consistent_or_said(notices, rig: Rig) -> dict[str, Any]:
+    """`status` never shows an automatic resume earlier than the told return without
+    saying so; the planned resume is always the incident's expected return."""
+    report = notices("status", "--json").json()
+    assert report["planned_resume"] == report["expected_return"], report
+    if report["interrupted"] is None:
+        assert told(rig) == report["expected_return"], (told(rig), report)
+    else:
+        assert report["interrupted"] == "extend", report
+    return report
+
+
+@pytest.mark.parametrize("at", EXTEND_CRASHES)
+def test_a_killed_extend_is_reported_and_the_next_command_repairs_it(
+    notices, notices_process, rig: Rig, at: str
+):
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    killed(notices_process, "extend", "--for", "6h", "--yes", at=at)
+    report = consistent_or_said(notices, rig)
+    assert report["interrupted"] == "extend"
+    screen = notices("status")
+    assert screen.exit_code == 1
+    assert "extend interrupted" in " ".join(screen.stdout.split()), screen.stdout
+    assert notices("log", "verify").exit_code == 0
+
+    again = notices("extend", "--for", "6h", "--yes")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    final = notices("status", "--json")
+    assert final.exit_code == 0 and final.json()["interrupted"] is None
+    consistent_or_said(notices, rig)
+    assert set(rig.truth().values()) == {"incident"}
+    assert notices("log", "verify").exit_code == 0
+
+
+def test_extend_killed_at_random_moments_never_hides_an_early_resume(
+    notices, notices_process, rig: Rig
+):
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    rig.twilio.latency = 0.05  # a switch takes a moment, as against the real Twilio
+    moments = random.Random(19)
+    interrupted = 0
+    for n in range(20):
+        process = notices_process("extend", "--for", f"{3 + n}h", "--yes")
+        time.sleep(moments.uniform(0.3, 2.0))
+        process.kill()
+        process.communicate(timeout=30)
+        interrupted += consistent_or_said(notices, rig)["interrupted"] is not None
+    print(f"{interrupted} of 20 kills interrupted an extend")
+    again = notices("extend", "--for", "30h", "--yes")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert consistent_or_said(notices, rig)["interrupted"] is None
+    assert set(rig.truth().values()) == {"incident"}
+    assert notices("log", "verify").exit_code == 0
+
+
+# -- a disk that fills during a switch ---------------------------------------------------
+
+
+def test_a_disk_filling_mid_evacuate_names_what_was_switched(
+    notices,
+    notices_process,
+    twilio: TwilioStandIn,
+    web: WebRoot,
+    home: Path,
+):
+    home.mkdir(parents=True)
+    with mounted("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(home)):
+        rig = build_rig(twilio, web, home)
+        filler = home / "filler"
+        # The phone (at Twilio) has switched, then the disk is full: the log takes no more
+        # records (its channel.applied is tried again, then given up).
+        process = notices_process(
+            "evacuate",
+            "--for",
+            "4h",
+            "--yes",
+            env={
+                "NOTICES_FAULT_INJECT": "fill-after-apply:phone",
+                "NOTICES_FAULT_FILL": str(filler),
+            },
+        )
+        out, err = process.communicate(timeout=90)
+        assert process.returncode == 1, out + err
+        assert "Traceback" not in out + err, out + err
+        said = " ".join(err.split())
+        print(said)
+        assert "the disk is full" in said and "Switched: " in said, said
+        assert "phone" in said.split("Switched: ")[1].split(".")[0], said
+        assert "notices evacuate --yes" in said and "notices resume --yes" in said, said
+        assert len(err.strip().splitlines()) <= 6, err
+        assert rig.truth()["phone"] == "incident"
+
+        filler.unlink()  # room again
+        assert notices("log", "verify").exit_code == 0
+        back = notices("resume", "--yes")
+        assert back.exit_code == 0, back.stdout + back.stderr
+        assert rig.truth() == dict.fromkeys(("phone", "website", "mail"), "normal")
+        assert notices("log", "verify").exit_code == 0

@@ -162,7 +162,8 @@ def parsed_html(text: str) -> Elements:
 
 
 def test_a_nasty_reason_comes_through_every_format_intact_and_inert(notices, home):
-    assert notices("evacuate", "--yes", "--reason", NASTY).exit_code == 0
+    every = [part for lang in ("fi", "sv", "en") for part in ("--reason", f"{lang}:{NASTY}")]
+    assert notices("evacuate", "--yes", *every).exit_code == 0
     site = home / "site"
 
     greeting = ET.fromstring((site / "greeting.xml").read_text("utf-8"))
@@ -241,3 +242,24 @@ starttls = false
     text = replies[0].text.replace("\r\n", "\n")
     assert text.startswith(". . " + SAID + "\n"), text
     assert text.rstrip().endswith("\n."), text  # the template's own "." line, kept
+
+
+@pytest.mark.parametrize(
+    "nested",
+    ["[" * 3000 + "]" * 3000, "{ a = " * 3000 + "1" + " }" * 3000],
+    ids=["arrays", "inline-tables"],
+)
+def test_a_deeply_nested_config_names_the_position(notices, home, tmp_path, nested: str):
+    config = tmp_path / "notices.toml"
+    config.write_text('timezone = "Europe/Helsinki"\n# [[[[ not counted\nx = ' + nested + "\n")
+    for command in (("evacuate", "--yes"), ("resume", "--yes"), ("status",)):
+        run = notices(*command, "--config", str(config))
+        refused(run, str(config), "line 3, column", "nested more than 32 deep")
+    untouched(home)
+
+
+def test_a_huge_config_is_refused(notices, home, tmp_path):
+    config = tmp_path / "notices.toml"
+    config.write_text("# padding\n" * 200_000)
+    refused(notices("evacuate", "--yes", "--config", str(config)), str(config), "too large")
+    untouched(home)

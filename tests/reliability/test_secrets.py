@@ -4,13 +4,17 @@ unexpected exception) inside a channel that has just read its secrets."""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 from pypdf import PdfReader
 
-from tests.support.providers import GRAPH_SECRET, Providers
-from tests.support.twilio import TOKEN
+from tests.support.faultproxy import FaultProxy, ProxyFault
+from tests.support.providers import GRAPH_SECRET, Providers, records
+from tests.support.twilio import ACCOUNT, TOKEN
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +96,57 @@ def test_an_unexpected_exception_in_a_channel_shows_no_secret_and_no_trace(
     assert providers.switched()["email_graph"] and not providers.switched()["twilio_voice"]
     incident = notices("status", "--json").json()["incident"]
     assert_nowhere(everything(notices, home, incident, tmp_path, out + err), GRAPH_SECRET, TOKEN)
+
+
+def echoing(headers: Mapping[str, str]) -> dict[str, object]:
+    """What a careless proxy answers: the Authorization header it got, in every encoding."""
+    authorization = headers.get("Authorization", "")
+    encoded = authorization.removeprefix("Basic ")
+    user, _, password = base64.b64decode(encoded).decode().partition(":")
+    return {
+        "code": 21_999,
+        "message": f"proxy refused {authorization!r} (credentials {encoded}; user"
+        f" {quote(f'{user}:{password}', safe='')}); see"
+        f" https://{user}:{quote(password, safe='')}@proxy.example/help?auth_token={password}"
+        f" and https://proxy.example/help?x[/y]=1",
+        "status": 400,
+    }
+
+
+def forms(secret: str, user: str) -> tuple[str, ...]:
+    """The secret as a proxy may echo it: plain, URL-encoded, base64 alone and with its user."""
+    pair = f"{user}:{secret}".encode()
+    return (
+        secret,
+        quote(secret, safe=""),
+        base64.b64encode(secret.encode()).decode(),
+        base64.b64encode(pair).decode(),
+        base64.b64encode(pair).decode().rstrip("="),
+    )
+
+
+def test_a_proxy_echoing_the_authorization_header_leaks_the_secret_in_no_encoding(
+    notices, providers: Providers, home, tmp_path
+):
+    proxy = FaultProxy(urlsplit(providers.twilio.url).port or 0)
+    try:
+        path = providers.config(KINDS)
+        path.write_text(path.read_text().replace(providers.twilio.url, proxy.url), "utf-8")
+        proxy.inject(ProxyFault(400, answer=echoing))
+        check = notices("check")
+        run = notices("evacuate", "--yes")
+        dry = notices("evacuate", "--yes", "--dry-run")
+    finally:
+        proxy.stop()
+    assert run.exit_code == 1, run.stdout + run.stderr
+    screen = run.stdout + run.stderr
+    # The echo came through (so the test can fail), its secrets masked.
+    assert "proxy refused 'Basic ***'" in " ".join(screen.split()), screen
+    assert "auth_token=***" in screen and "[secret]" in screen
+    incident = notices("status", "--json").json()["incident"]
+    places = everything(
+        notices, home, incident, tmp_path, screen, check.stdout + check.stderr, dry.stdout
+    )
+    failed = [r for r in records(home, "channel.failed") if r["channel"] == "phone"]
+    assert failed and "Basic ***" in failed[0]["payload"]["error"]
+    assert_nowhere(places, *forms(TOKEN, ACCOUNT), GRAPH_SECRET)

@@ -20,7 +20,8 @@ def planned(notices, *args: str) -> tuple[str, str, str]:
 
 def test_last_sunday_of_march_15_00_is_summer_time(notices, home):
     with time_machine.travel(HELSINKI_EVE_OF_SPRING, tick=True):
-        at, note, _ = planned(notices, "--until", "15:00")
+        # A bare 15:00 at 22:00 would be refused with --yes (passed today): the date says it.
+        at, note, _ = planned(notices, "--until", "2026-03-29T15:00")
         # Planned at +02:00, it happens at 15:00 EEST (+03:00), the next day.
         assert at == "2026-03-29T12:00:00.000Z"
         assert "note" not in note
@@ -37,7 +38,7 @@ def test_last_sunday_of_march_15_00_is_summer_time(notices, home):
 
 def test_a_time_in_the_spring_gap_moves_forward_and_says_so(notices, home):
     with time_machine.travel(HELSINKI_EVE_OF_SPRING, tick=True):
-        at, note, _ = planned(notices, "--until", "03:30")
+        at, note, _ = planned(notices, "--until", "2026-03-29T03:30")
     assert at == "2026-03-29T01:30:00.000Z"  # 04:30 EEST
     assert "does not exist" in note
     assert "04:30 EEST" in note
@@ -45,7 +46,7 @@ def test_a_time_in_the_spring_gap_moves_forward_and_says_so(notices, home):
 
 def test_last_sunday_of_october_15_00_is_winter_time(notices, home):
     with time_machine.travel(HELSINKI_EVE_OF_AUTUMN, tick=True):
-        at, _, _ = planned(notices, "--until", "15:00")
+        at, _, _ = planned(notices, "--until", "2026-10-25T15:00")
         assert at == "2026-10-25T13:00:00.000Z"
         status_json = json.loads((home / "site" / "status.json").read_text())
         assert status_json["expires"] == at
@@ -68,7 +69,8 @@ def test_extend_for_across_the_autumn_change_is_elapsed_time(notices, home):
     # 02:30 EEST on the night of the change: two real hours later it is 03:30 EET.
     with time_machine.travel(datetime(2026, 10, 24, 23, 30, tzinfo=UTC), tick=False):
         planned(notices, "--for", "1h")
-        run = notices("extend", "--for", "2h", "--yes", "--json")
+        # --for adds to the current return: 1h + 1h, two real hours after 02:30 EEST.
+        run = notices("extend", "--for", "1h", "--yes", "--json")
         assert run.exit_code == 0, run.stderr
         assert run.json()["planned_resume"] == "2026-10-25T01:30:00.000Z"
         greeting = (home / "site" / "greeting.xml").read_text()

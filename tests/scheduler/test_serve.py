@@ -46,7 +46,8 @@ def test_a_resume_scheduled_by_another_process_fires_while_serve_runs(
     assert started["actor"] == "scheduler"
     [closed] = records(home, "incident.closed")
     assert closed["actor"] == "scheduler"
-    assert set(site_files(home)) == {"notices.js"}
+    assert set(site_files(home)) == {"notices.js", "status.json"}
+    assert json.loads((home / "site" / "status.json").read_text())["active"] is False
     assert notices("log", "verify").exit_code == 0
     assert notices("status", "--json").json()["planned_resume"] is None
 
@@ -214,7 +215,10 @@ def test_serve_serves_the_site_uncached_with_the_right_types(serve, notices, hom
     assert json.loads(get("status.json")[2])["active"] is True
     assert get("mail/")[0] == 404  # no directory listings
     notices("resume", "--yes")
-    assert get("status.json")[0] == 404
+    status, headers, body = get("status.json")
+    assert (status, headers["Cache-Control"]) == (200, "no-cache")
+    assert json.loads(body) == {"mode": "normal", "active": False}
+    assert get("banner.html")[0] == 404
 
 
 def test_a_failed_scheduled_resume_is_tried_again_until_it_succeeds(serve, notices, home):

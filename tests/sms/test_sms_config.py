@@ -11,6 +11,18 @@ from notices.staff.sms import parse_command
 STAFF = {"name": "Maija", "number": "+358401111111"}
 
 
+def _later_today() -> str:
+    """A return time still ahead, as an SMS may give it (a clock time passed today is
+    refused): tomorrow at noon, with its date."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    return f"{datetime.now(ZoneInfo('Europe/Helsinki')) + timedelta(days=1):%Y-%m-%d}T12:00"
+
+
+LATER = _later_today()
+
+
 def config(**sms: object) -> Config:
     return Config.model_validate({"sms": sms})
 
@@ -19,7 +31,7 @@ def config(**sms: object) -> Config:
     ("body", "name", "lang", "until", "for_", "pin"),
     [
         ("EVAKUOI 4h", "evacuate", "fi", None, "4h", None),
-        ("sahkokatko 15:30", "power-out", "fi", "15:30", None, None),
+        (f"sahkokatko {LATER}", "power-out", "fi", LATER, None, None),
         ("Strömavbrott 1h30m 4711", "power-out", "sv", None, "1h30m", "4711"),
         ("RESUME", "resume", "en", None, None, None),
         ("tila 12345678", "status", "fi", None, None, "12345678"),
@@ -50,7 +62,13 @@ def test_nonsense_and_bad_times():
     cfg = config(staff=[STAFF])
     assert parse_command("HELLO", cfg, cfg.sms.staff[0]) is None
     with pytest.raises(TimeError):
-        parse_command("EVAKUOI tomorrow", cfg, cfg.sms.staff[0])
+        parse_command("EVAKUOI 25:99", cfg, cfg.sms.staff[0])
+    with pytest.raises(TimeError):
+        parse_command("EVAKUOI 4hours", cfg, cfg.sms.staff[0])
+    # A word that is no time starts the reason, which the code message repeats.
+    command = parse_command("EVAKUOI huomenna", cfg, cfg.sms.staff[0])
+    assert command is not None and command.reason == "huomenna"
+    assert command.typed == "EVAKUOI huomenna"
     with pytest.raises(TimeError):
         parse_command("PALAA 17:00", cfg, cfg.sms.staff[0])
 
@@ -72,3 +90,16 @@ def test_check_names_what_is_wrong(notices, home, section, problem):
     result = notices("check")
     assert result.exit_code == 2
     assert problem in result.stderr
+
+
+def test_a_clock_time_already_passed_today_is_refused():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo("Europe/Helsinki"))
+    if local.hour == 0 and local.minute < 5:
+        pytest.skip("just after midnight: no time of today has passed yet")
+    cfg = config(staff=[STAFF])
+    passed = f"{local - timedelta(minutes=2):%H:%M}"
+    with pytest.raises(TimeError, match="has already passed today"):
+        parse_command(f"EVAKUOI {passed}", cfg, cfg.sms.staff[0])

@@ -16,6 +16,7 @@ CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 def write_config(home: Path, channels: str) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
+        '[organisation]\nname = "Testipalvelu Oy"\n'
         '[channels.phone]\nkind = "local_voice"\n[channels.website]\nkind = "local_banner"\n'
         + channels,
         "utf-8",

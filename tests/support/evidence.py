@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import rfc8785
 from cryptography.hazmat.primitives import serialization
@@ -79,3 +80,10 @@ def resign(folder: Path, home: Path) -> None:
     signature = key.sign(b"notices manifest v1\x00" + rfc8785.dumps(body))
     manifest["signature"] = base64.b64encode(signature).decode("ascii")
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+
+def export(notices: Any, recorded: Recorded, folder: Path, *extra: str) -> Any:
+    """`notices log export` of the recorded incident into `folder`; it must succeed."""
+    run = notices("log", "export", "--incident", recorded.incident, "-o", str(folder), *extra)
+    assert run.exit_code == 0, run.stderr
+    return run

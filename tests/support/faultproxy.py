@@ -1,12 +1,16 @@
 """A plain HTTP proxy in front of an S3-compatible server (moto's), injecting faults the way
 S3 answers them: an XML <Error> with S3's code, a Retry-After, a slow answer, or an answer
-that never ends. Everything else is forwarded unchanged."""
+that never ends; or a provider's own error whose body a test writes from the request's
+headers (`answer`: a proxy echoing Authorization, say). Everything else is forwarded
+unchanged."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +34,8 @@ class ProxyFault:
     delay: float = 0.0
     drip: float = 0.0
     times: int = 1_000
+    # With `status`: the JSON body to answer, made from the request's headers.
+    answer: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
 
 
 class FaultProxy:
@@ -83,6 +89,14 @@ class FaultProxy:
                         time.sleep(fault.delay)
                     if fault.drip:
                         drip(self, fault.drip)
+                        return
+                    if fault.status and fault.answer is not None:
+                        data = json.dumps(fault.answer(dict(self.headers.items()))).encode()
+                        self.send_response(fault.status)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
                         return
                     if fault.status:
                         code = S3_CODES.get(fault.status, str(fault.status))

@@ -97,6 +97,8 @@ def write_config(
     config = tmp_path / "notices.toml"
     config.write_text(
         f"""
+[organisation]
+name = "Testipalvelu Oy"
 [channels.phone]
 kind = "twilio_voice"
 numbers = {json.dumps(numbers)}

@@ -3,81 +3,22 @@ sample page that includes the snippet `notices embed` prints."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.support.website import StaticSite
+from tests.support.website import open_page
 
 pytestmark = pytest.mark.integration
 
-PAGE = """<!doctype html>
-<html lang="{lang}">
-<head><meta charset="utf-8"><title>Esimerkki Oy</title>
-<style>p {{ color: #777; }} div {{ background: yellow; }} body {{ margin: 0; }}</style>
-</head>
-<body>
-<header><h1 id="heading">Esimerkki Oy</h1></header>
-<main><p id="content">Tervetuloa asiakaspalveluumme.</p>
-<button id="counter" onclick="this.textContent = Number(this.textContent) + 1">0</button></main>
-{snippet}
-</body>
-</html>
-"""
-
-
-@pytest.fixture
-def site(
-    notices, home: Path, static_site: StaticSite, request: pytest.FixtureRequest
-) -> Iterator[tuple[StaticSite, str]]:
-    """A banner channel publishing into a folder of the static web server."""
-    name = request.node.name.replace("[", "_").replace("]", "")
-    folder = static_site.folder(name)
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "notices.toml").write_text(
-        f"""
-[organisation]
-name = "Esimerkki Oy"
-[channels.website]
-kind = "banner"
-public_url = "{static_site.url(name)}/"
-[channels.website.publisher]
-type = "folder"
-path = "{folder}"
-""",
-        "utf-8",
-    )
-    embed = notices("embed", "--publish")
-    assert embed.exit_code == 0, embed.stdout + embed.stderr
-    snippet = embed.stdout.strip()
-    assert snippet == f'<script src="{static_site.url(name)}/notices.js" defer></script>'
-    fast = snippet.replace(" defer>", ' data-interval="1" defer>')
-    for lang in ("fi", "sv", "en"):
-        (folder / f"page-{lang}.html").write_text(PAGE.format(lang=lang, snippet=fast), "utf-8")
-    yield static_site, name
-    static_site.failing.clear()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.js_errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.js_errors.append(str(error)))  # type: ignore[attr-defined]
-    yield page
-    context.close()
-
-
-def open_page(page: Page, site: tuple[StaticSite, str], lang: str = "fi") -> None:
-    static, name = site
-    page.goto(static.url(f"{name}/page-{lang}.html"))
-    expect(page.locator("#content")).to_be_visible()
-
 
 def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, page, browser):
+    static, name = site
+    status = static.root / name / "status.json"
+    # `embed --publish` wrote an inactive state: pages never ask for a missing file.
+    assert json.loads(status.read_text()) == {"mode": "normal", "active": False}
     open_page(page, site, "fi")
     swedish = browser.new_page()
     open_page(swedish, site, "sv")
@@ -94,10 +35,10 @@ def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, p
     expect(banner).to_be_visible(timeout=5000)
     seconds = time.monotonic() - published
     print(f"banner visible {seconds:.2f} s after evacuate returned (data-interval=1)")
-    expect(banner).to_contain_text("Poikkeustilanne")
+    expect(banner).to_contain_text("Toimipiste tilapäisesti suljettu")
     expect(banner).to_contain_text("Palohälytys")
     expect(banner).to_have_attribute("lang", "fi")
-    expect(swedish.get_by_role("alert")).to_contain_text("Undantagsläge", timeout=5000)
+    expect(swedish.get_by_role("alert")).to_contain_text("Tillfälligt stängt", timeout=5000)
     expect(swedish.get_by_role("alert")).to_contain_text("Brandlarm")
     expect(swedish.get_by_role("alert")).not_to_contain_text("Palohälytys")
 
@@ -105,6 +46,8 @@ def test_banner_appears_in_the_page_language_and_goes_on_resume(notices, site, p
     assert done.exit_code == 0, done.stdout + done.stderr
     expect(page.get_by_role("alert")).to_have_count(0, timeout=5000)
     expect(swedish.get_by_role("alert")).to_have_count(0, timeout=5000)
+    # `resume` put back an inactive state, not a missing file.
+    assert json.loads(status.read_text()) == {"mode": "normal", "active": False}
     assert page.js_errors == []  # type: ignore[attr-defined]
     swedish.close()
 
@@ -116,14 +59,14 @@ def test_page_without_lang_falls_back_to_finnish(notices, site, page):
     (folder / "page-none.html").write_text(html)
     assert notices("evacuate", "--yes").exit_code == 0
     page.goto(static.url(f"{name}/page-none.html"))
-    expect(page.get_by_role("alert")).to_contain_text("Poikkeustilanne")
+    expect(page.get_by_role("alert")).to_contain_text("Toimipiste tilapäisesti suljettu")
 
 
 def test_banner_is_readable_keeps_content_visible_and_is_dismissed_by_keyboard(notices, site, page):
     assert notices("evacuate", "--yes").exit_code == 0
     open_page(page, site, "en")
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Exceptional situation")
+    expect(banner).to_contain_text("Office temporarily closed")
 
     # The site's own CSS (grey paragraphs, yellow divs) does not reach the banner.
     colours = page.evaluate(
@@ -176,7 +119,7 @@ def test_a_missing_or_broken_state_file_never_breaks_the_page(notices, site, pag
     elif problem == "wrong-shape":
         status.write_text('{"active": true, "html": "not an object", "mode": 3}')
     else:
-        assert not status.exists()
+        status.unlink()
     open_page(page, site, "fi")
     time.sleep(2.2)  # the first check and two periodic ones
     expect(page.get_by_role("alert")).to_have_count(0)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.net import free_port
-from tests.support.website import S3Server
+from tests.support.website import S3Server, site_page
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +40,9 @@ def bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
     return name
 
 
-def configure(home: Path, s3_server: S3Server, bucket: str, endpoint: str | None = None) -> str:
+def configure(
+    home: Path, s3_server: S3Server, bucket: str, endpoint: str | None = None, origin: str = ""
+) -> str:
     public_url = f"{s3_server.endpoint}/{bucket}/{PREFIX}"
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
@@ -46,6 +50,7 @@ def configure(home: Path, s3_server: S3Server, bucket: str, endpoint: str | None
 [channels.website]
 kind = "banner"
 public_url = "{public_url}"
+{f'site_origins = ["{origin}"]' if origin else ""}
 [channels.website.publisher]
 type = "s3"
 bucket = "{bucket}"
@@ -133,3 +138,68 @@ def test_missing_credentials_are_named(notices, home, s3_server, bucket, monkeyp
     run = notices("check")
     assert run.exit_code == 1
     assert "TEST_S3_SECRET" in run.stdout
+
+
+CORS_RULE = {"AllowedOrigins": [], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"]}
+
+
+def test_a_page_on_another_origin_shows_and_drops_the_banner_with_the_documented_cors_rule(
+    notices, home, s3_server, bucket, static_site, page
+):
+    # The pages on the company's host, the files in the bucket: two origins.
+    origin = static_site.url().rstrip("/")
+    s3_server.client().put_bucket_cors(
+        Bucket=bucket, CORSConfiguration={"CORSRules": [{**CORS_RULE, "AllowedOrigins": [origin]}]}
+    )
+    configure(home, s3_server, bucket)
+    embed = notices("embed", "--publish")
+    assert embed.exit_code == 0, embed.stdout + embed.stderr
+    head = s3_server.client().head_object(Bucket=bucket, Key=PREFIX + "status.json")
+    assert head["CacheControl"] == "max-age=30"
+    folder = static_site.folder(f"cors-{bucket}")
+    snippet = embed.stdout.strip().replace(" defer>", ' data-interval="1" defer>')
+    (folder / "page.html").write_text(site_page("fi", snippet, dimmer=True), "utf-8")
+
+    page.goto(static_site.url(f"cors-{bucket}/page.html"))
+    time.sleep(1.5)  # a check or two with nothing to show
+    expect(page.locator("#notices-banner")).to_have_count(0)
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    expect(page.get_by_role("alert")).to_contain_text("Poikkeustilanne", timeout=5000)
+
+    done = notices("resume", "--yes")
+    assert done.exit_code == 0, done.stdout + done.stderr
+    after = objects(s3_server, bucket)
+    assert json.loads(after[PREFIX + "status.json"]) == {"mode": "normal", "active": False}
+    expect(page.locator("#notices-banner")).to_have_count(0, timeout=5000)
+    time.sleep(1.5)
+    assert page.console_problems == []  # type: ignore[attr-defined]
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_check_verifies_the_cors_rule_for_the_state_and_its_error_answers(
+    notices, home, s3_server, bucket
+):
+    origin = "https://www.esimerkki.fi"
+    public_url = configure(home, s3_server, bucket, origin=origin)
+    assert notices("embed", "--publish").exit_code == 0
+    missing = notices("check")
+    assert missing.exit_code == 1, missing.stdout
+    said = " ".join(missing.stdout.split())
+    assert f"status.json does not let pages on {origin} read it" in said
+    assert "Access-Control-Allow-Origin: missing" in said
+
+    # A rule for another site is no rule for this one.
+    other = {**CORS_RULE, "AllowedOrigins": ["https://muu.example"]}
+    s3_server.client().put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [other]})
+    assert notices("check").exit_code == 1
+
+    # The rule as docs/website.md gives it.
+    rule = {**CORS_RULE, "AllowedOrigins": [origin]}
+    s3_server.client().put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+    passed = notices("check")
+    assert passed.exit_code == 0, passed.stdout + passed.stderr
+    said = " ".join(passed.stdout.split())
+    assert f"CORS lets {origin} read it" in said
+    assert public_url in said
+    # moto, unlike S3, sends no CORS headers with its error answers: said, not failed.
+    assert f"error answers (a missing file) carry no CORS header for {origin}" in said

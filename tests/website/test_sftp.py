@@ -37,6 +37,7 @@ def configure(
     lines = "\n".join(f"{key} = {value}" for key, value in publisher.items())
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
+        '[organisation]\nname = "Testipalvelu Oy"\n'
         f'[channels.website]\nkind = "banner"\n{public_url}[channels.website.publisher]\n{lines}\n'
     )
 
@@ -103,7 +104,8 @@ def test_a_pinned_host_key_in_the_config_works(notices, home, sshd, tmp_path):
     assert notices("evacuate", "--yes").exit_code == 0
     assert (remote / "status.json").exists()  # the remote folder was created
     assert notices("resume", "--yes").exit_code == 0
-    assert set(remote_files(remote)) == {"notices.js"}
+    assert set(remote_files(remote)) == {"notices.js", "status.json"}
+    assert json.loads(remote_files(remote)["status.json"])["active"] is False
 
 
 def test_an_unknown_host_is_refused(notices, home, sshd, tmp_path):

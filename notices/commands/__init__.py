@@ -20,7 +20,6 @@ A fix to how a command works is made here, once.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +27,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from notices.commands.input import (
+    parse_reasons,
+    passed_today,
+    refuse_passed,
+)
+from notices.commands.readiness import placeholders
+from notices.commands.views import LanguageView, PreviewFile, language_views, preview
 from notices.config import Config, load_config
-from notices.errors import StateError, UsageError
+from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.orchestrator import (
@@ -38,6 +44,7 @@ from notices.orchestrator import (
     Progress,
     Result,
     build_channels,
+    build_channels_apart,
     missing_credentials,
     no_progress,
 )
@@ -46,10 +53,11 @@ from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
     Moment,
     expected_return_explained,
+    from_stamp,
+    parse_duration,
     parse_until_explained,
 )
 
-MAX_REASON = 500  # characters per language: a caller hears it read aloud in every language
 SCHEDULER_ACTOR = "scheduler"
 
 
@@ -97,10 +105,16 @@ def open_session(
     """Build every configured channel (validating its options; no provider is touched) and
     open the log. `actor` is who asks (None: the person at this computer, from
     NOTICES_ACTOR or the login name); `progress` hears of each channel as it goes."""
-    channels = build_channels(workspace.config, workspace.home)
+    channels, broken = build_channels_apart(workspace.config, workspace.home)
+    if broken and not channels:
+        raise ConfigError(
+            "; ".join(b.error for b in broken) + ". No channel is valid: nothing was switched."
+        )
     session = Session(
         workspace,
-        Orchestrator(workspace.config, workspace.home, channels, progress, actor=actor),
+        Orchestrator(
+            workspace.config, workspace.home, channels, progress, actor=actor, broken=broken
+        ),
     )
     try:
         yield session
@@ -120,6 +134,7 @@ class SwitchPlan:
     reasons: dict[str, str] | None
     moment: Moment | None
     require_open: bool = False
+    previous: datetime | None = None  # extend: the expected return it replaces
 
     @property
     def returning(self) -> datetime | None:
@@ -145,25 +160,59 @@ def plan_switch(
     until: str | None = None,
     for_: str | None = None,
     reasons: list[str] | None = None,
+    reason_language: str | None = None,
 ) -> SwitchPlan:
-    """Parse a switch to `mode`: its return time and reasons. Raises UsageError."""
+    """Parse a switch to `mode`: its return time and reasons (a reason without a language
+    prefix is in `reason_language`, else the first configured). Raises UsageError."""
     config = workspace.config
     moment = expected_return_explained(until, for_, config.zone)
-    parsed = parse_reasons(reasons, config.languages)
+    parsed = parse_reasons(reasons, config.languages, reason_language)
     if mode not in config.all_modes():
         raise UsageError(f"unknown mode {mode!r}")
     return SwitchPlan(mode, mode, parsed, moment)
 
 
-def plan_extend(session: Session, *, until: str | None, for_: str | None) -> SwitchPlan:
-    """Parse an extension of the open incident: the same mode and reasons, a new return."""
+def plan_extend(
+    session: Session, *, until: str | None, for_: str | None, earlier: bool = False
+) -> SwitchPlan:
+    """Parse an extension of the open incident: the same mode and reasons, a new return.
+    `for_` adds to the current expected return (to now, when there is none); `until` sets
+    it, and one earlier than the current return needs `earlier`. Raises UsageError."""
     if not until and not for_:
         raise UsageError("say until when: --until 18:00 or --for 2h")
-    moment = expected_return_explained(until, for_, session.config.zone)
     current = session.open_incident()
     if current is None:
         raise StateError("No incident is open: nothing to extend.")
-    return SwitchPlan(current.mode, "extend", None, moment, require_open=True)
+    zone = session.config.zone
+    old = from_stamp(current.expected_return) if current.expected_return else None
+    if for_ and not until and old is not None:
+        moment: Moment | None = Moment(max(old, datetime.now(UTC)) + parse_duration(for_))
+    else:
+        moment = expected_return_explained(until, for_, zone)
+    assert moment is not None
+    if old is not None and moment.utc < old and not earlier:
+        raise UsageError(
+            f"--until {until} ({moment.utc.astimezone(zone):%d.%m.%Y %H:%M}) is earlier than"
+            f" the current expected return ({old.astimezone(zone):%d.%m.%Y %H:%M}): that"
+            " would shorten the absence. Add --earlier if that is meant. Nothing was switched."
+        )
+    return SwitchPlan(current.mode, "extend", None, moment, require_open=True, previous=old)
+
+
+def refuse_earlier(session: Session, plan: SwitchPlan) -> None:
+    """For doors that cannot ask (SMS, the staff line): a mode's command sent again while
+    that mode's incident is open must not move its return earlier by surprise."""
+    current = session.open_incident()
+    if current is None or current.mode != plan.mode or not current.expected_return:
+        return
+    old = from_stamp(current.expected_return)
+    if plan.returning is not None and plan.returning < old:
+        zone = session.config.zone
+        raise UsageError(
+            f"the expected return is already {old.astimezone(zone):%d.%m.%Y %H:%M}; this"
+            f" would move it earlier, to {plan.returning.astimezone(zone):%d.%m.%Y %H:%M}."
+            " Nothing was switched: to shorten it, use `notices extend --until ... --earlier`."
+        )
 
 
 def check_switch(session: Session, plan: SwitchPlan) -> None:
@@ -198,7 +247,7 @@ def switch(
     if dry_run:
         return SwitchOutcome(orchestrator.switch(plan.mode, dry_run=True, **common))
     planner = _resume_planner(orchestrator, plan.returning, source=plan.command)
-    result = orchestrator.switch(plan.mode, dry_run=False, before_finish=planner, **common)
+    result = orchestrator.switch(plan.mode, dry_run=False, plan_resume=planner, **common)
     schedule = None
     if planner is not None and result.incident is not None and not result.incident.ended:
         nudge(orchestrator.database)
@@ -304,6 +353,18 @@ def status(session: Session) -> dict[str, Any]:
     report.pop("scheduler_alive")
     for entry in report["channels"]:
         entry["self_expiring"] = report["safety_nets"].get(entry["name"], False)
+    for broken in session.orchestrator.broken:  # its section is invalid: it cannot be read
+        report["channels"].append(
+            {
+                "name": broken.name,
+                "kind": broken.kind,
+                "ok": False,
+                "state": "broken",
+                "read_back": None,
+                "error": broken.error,
+                "self_expiring": False,
+            }
+        )
     return report
 
 
@@ -325,70 +386,45 @@ class CheckReport:
     modes: list[str]
     languages: list[str]
     outcomes: list[ChannelOutcome] = field(default_factory=list)
+    # Values customers would see that are still examples or empty (organisation, contact).
+    placeholders: list[str] = field(default_factory=list)
+    # Every template that fails to render, each once.
+    render_errors: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # paths made private again
 
     @property
     def ok(self) -> bool:
-        return all(outcome.ok for outcome in self.outcomes)
+        outcomes_ok = all(outcome.ok for outcome in self.outcomes)
+        return outcomes_ok and not self.placeholders and not self.render_errors
 
 
 def check(workspace: Workspace) -> CheckReport:
     """Render every mode for every channel (with and without a return time) and probe every
-    channel's provider: credentials, targets, publish locations. Changes nothing."""
+    channel's provider: credentials, targets, publish locations. Changes nothing but the
+    data folder's permissions: 0700 for folders, 0600 for files, repaired and reported."""
+    from notices.paths import repair_private
+
     config = workspace.config
+    repaired = [str(path) for path in repair_private(workspace.home)]
     with open_session(workspace) as session:
         now = datetime.now(UTC)
+        errors: dict[str, None] = {}
         for mode in config.all_modes():
             for returning in (None, now + timedelta(hours=4)):
-                session.orchestrator.build_all(mode, None, now, returning)
+                try:
+                    session.orchestrator.build_all(mode, None, now, returning)
+                except RenderError as exc:
+                    errors[str(exc)] = None
         outcomes = session.orchestrator.probe()
-    return CheckReport(list(config.all_modes()), list(config.languages), outcomes)
-
-
-@dataclass(frozen=True)
-class PreviewFile:
-    channel: str
-    kind: str
-    name: str
-    text: str
-
-
-def preview(
-    workspace: Workspace,
-    mode: str,
-    *,
-    channel: str | None = None,
-    lang: str | None = None,
-    until: str | None = None,
-    for_: str | None = None,
-    reasons: list[str] | None = None,
-) -> list[PreviewFile]:
-    """Exactly what each channel would publish for `mode`, touching nothing."""
-    from notices.render import Renderer
-
-    config = workspace.config
-    if lang is not None:
-        if lang not in config.languages:
-            raise UsageError(f"{lang!r} is not one of the configured languages {config.languages}")
-        config = config.model_copy(update={"languages": [lang]})
-    moment = expected_return_explained(until, for_, config.zone)
-    channels = build_channels(config, workspace.home)
-    if channel is not None:
-        channels = [c for c in channels if c.name == channel]
-        if not channels:
-            raise UsageError(f"no channel named {channel!r} (have: {', '.join(config.channels)})")
-    renderer = Renderer(config)
-    files = []
-    for target in channels:
-        notice = renderer.render(
-            mode,
-            target.medium,
-            reasons=parse_reasons(reasons, config.languages),
-            started=datetime.now(UTC),
-            expected_return=moment.utc if moment else None,
-        )
-        for name, text in target.build(notice).files.items():
-            files.append(PreviewFile(target.name, target.kind, name, text))
-    return files
+        outcomes += [broken.outcome() for broken in session.orchestrator.broken]
+    return CheckReport(
+        list(config.all_modes()),
+        list(config.languages),
+        outcomes,
+        placeholders(config),
+        list(errors),
+        repaired,
+    )
 
 
 @dataclass(frozen=True)
@@ -422,57 +458,11 @@ def embed(workspace: Workspace, channel: str | None, *, publish: bool = False) -
     return Embedding(embed_snippet(target.public_url), published_to)
 
 
-# -- input shared by every door ------------------------------------------------------------
-
-
-def check_reason(value: str) -> None:
-    """Refuse a reason that cannot be shown safely in every notice: control characters
-    (other than line breaks and tabs, which become spaces) and texts too long to be heard."""
-    for char in value:
-        if char in "\t\n\r":
-            continue
-        category = unicodedata.category(char)
-        if category == "Cs":
-            raise UsageError(
-                "--reason is not valid text (it holds bytes that are not UTF-8): type it again"
-                " in a terminal set to UTF-8. Nothing was switched."
-            )
-        if category == "Cc":
-            raise UsageError(
-                f"--reason contains the control character U+{ord(char):04X}, which no notice"
-                " can show (it may come from a copy-paste): type the reason again without it."
-                " Nothing was switched."
-            )
-    if len(value) > MAX_REASON:
-        raise UsageError(
-            f"--reason is {len(value)} characters long; at most {MAX_REASON} are accepted, as"
-            " callers hear it read aloud in every language: shorten it (details can go on"
-            " the notice page). Nothing was switched."
-        )
-
-
-def parse_reasons(values: list[str] | None, languages: list[str]) -> dict[str, str] | None:
-    """`fi:Palohälytys` for one language, a plain text for every language."""
-    if not values:
-        return None
-    reasons: dict[str, str] = {}
-    for value in values:
-        prefix, sep, rest = value.partition(":")
-        check_reason(rest if sep and prefix in languages else value)
-        if sep and prefix in languages:
-            reasons[prefix] = rest.strip()
-        else:
-            for lang in languages:
-                reasons.setdefault(lang, value.strip())
-    # A reason given only for some languages stands for the others too.
-    first = next(iter(reasons.values()))
-    return {lang: reasons.get(lang, first) for lang in languages}
-
-
 __all__ = [
     "SCHEDULER_ACTOR",
     "CheckReport",
     "Embedding",
+    "LanguageView",
     "PreviewFile",
     "ResumeAtOutcome",
     "ResumeOutcome",
@@ -484,11 +474,15 @@ __all__ = [
     "check_switch",
     "collect_contacts",
     "embed",
+    "language_views",
     "open_session",
     "parse_reasons",
+    "passed_today",
     "plan_extend",
     "plan_switch",
     "preview",
+    "refuse_earlier",
+    "refuse_passed",
     "resume",
     "resume_at",
     "status",

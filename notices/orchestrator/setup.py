@@ -1,0 +1,104 @@
+"""Channels from the configuration, and the credentials they need, checked before a switch."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from notices.channels.base import Channel, ChannelContext
+from notices.channels.registry import channel_class
+from notices.config import Config, locate_key
+from notices.errors import ConfigError
+from notices.orchestrator.outcomes import ChannelOutcome
+
+
+@dataclass(frozen=True)
+class BrokenChannel:
+    """A channel whose own `[channels.NAME]` section is not valid: it fails alone."""
+
+    name: str
+    kind: str
+    error: str  # with the file, line and key
+
+    def outcome(self) -> ChannelOutcome:
+        return ChannelOutcome(self.name, self.kind, self.name, ok=False, error=self.error)
+
+
+def build_channels(config: Config, home: Path) -> list[Channel]:
+    """Instantiate every configured channel, validating its options. Touches no provider.
+    Raises ConfigError naming every broken section (file, line, key)."""
+    channels, broken = build_channels_apart(config, home)
+    if broken:
+        raise ConfigError("; ".join(b.error for b in broken))
+    return channels
+
+
+def build_channels_apart(config: Config, home: Path) -> tuple[list[Channel], list[BrokenChannel]]:
+    """The channels whose sections are valid, and the broken ones with what is wrong."""
+    text = _source_text(config)
+    where = f"{config.source}: " if config.source else ""
+    channels: list[Channel] = []
+    broken: list[BrokenChannel] = []
+    for name, entry in config.channels.items():
+        try:
+            cls = channel_class(entry.kind)
+        except ConfigError as exc:
+            line = _line(text, ("channels", name, "kind"))
+            broken.append(
+                BrokenChannel(name, entry.kind, f"{where}{line}channels.{name}.kind: {exc}")
+            )
+            continue
+        try:
+            options = cls.Options.model_validate(entry.options())
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                key = ".".join(str(p) for p in err["loc"])
+                line = _line(text, ("channels", name, *(str(p) for p in err["loc"])))
+                why = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                problems.append(f"{where}{line}channels.{name}.{key}: {why}")
+            broken.append(BrokenChannel(name, entry.kind, "; ".join(problems)))
+            continue
+        channels.append(cls(options, ChannelContext(home=home, name=name)))
+    return channels, broken
+
+
+def _line(text: str, path: tuple[str, ...]) -> str:
+    line = locate_key(text, path) if text else None
+    return f"line {line}: " if line else ""
+
+
+def _source_text(config: Config) -> str:
+    if config.source is None:
+        return ""
+    try:
+        return config.source.read_text("utf-8")
+    except (OSError, ValueError):
+        return ""
+
+
+def missing_credentials(config: Config, channels: list[Channel]) -> ConfigError | None:
+    """An error naming every credential variable that is not set, before anything is
+    switched; None when all are. `config.source` gives the file and line to name."""
+    text = _source_text(config)
+    problems = []
+    for channel in channels:
+        for option, variable in channel.credential_variables().items():
+            if os.environ.get(variable):
+                continue
+            path = ("channels", channel.name, *option.split("."))
+            line = locate_key(text, path) if text else None
+            where = f"line {line}" if line else f"the default of {option}"
+            problems.append(f"{variable} (channels.{channel.name}.{option}, {where}) is not set")
+    if not problems:
+        return None
+    source = f"{config.source}: " if config.source else ""
+    return ConfigError(
+        f"{source}the credentials of {'a channel' if len(problems) == 1 else 'some channels'}"
+        f" are missing: the environment variable {'; '.join(problems)}. Credentials come only"
+        " from the environment: set it (or fix the option's name), then run the command"
+        " again. Nothing was switched."
+    )
