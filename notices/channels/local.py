@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from notices.channels.banner import Banner, banner_artefacts, banner_script
 from notices.channels.base import (
@@ -24,6 +24,7 @@ from notices.channels.base import (
 )
 from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import sieve_vacation
+from notices.channels.voices import check_voices
 from notices.publishers import FolderPublisher, FolderPublisherOptions, Publisher
 
 # Kept importable from here, where they lived first.
@@ -49,8 +50,14 @@ class LocalChannel(PublishedFilesChannel):
 class LocalVoiceOptions(FolderOptions):
     voices: dict[str, str] = Field(
         default_factory=dict,
-        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B';"
+        " a language not named here has its default (notices/channels/voices.toml).",
     )
+
+    @field_validator("voices")
+    @classmethod
+    def _voices_speak(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_voices(value)
 
 
 class LocalVoice(LocalChannel):

@@ -15,7 +15,7 @@ from notices.channels.base import Notice, RenderedText
 from notices.channels.sievescript import sieve_quote
 from notices.timeparse import from_stamp
 
-SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
+SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}  # see voices.speech_language
 
 
 # Short fixed phrases around <Record> and <Dial>, per language (English where none is given).
@@ -58,9 +58,13 @@ class DialOffer:
 
 
 def _say_attributes(lang: str, voices: dict[str, str]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"language": SPEECH_LANGUAGES.get(lang, lang)}
-    if lang in voices:
-        attributes["voice"] = voices[lang]
+    """`voice` (the configured one, else the language's default) and the `language` it speaks."""
+    from notices.channels import voices as table
+
+    attributes: dict[str, Any] = {"language": table.speech_language(lang, voices)}
+    chosen = table.voice(lang, voices)
+    if chosen is not None:
+        attributes["voice"] = chosen
     return attributes
 
 

@@ -37,6 +37,7 @@ from notices.channels.base import (
 from notices.channels.fanout import for_each
 from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
 from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
+from notices.channels.voices import check_voices
 from notices.errors import PermanentChannelError
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error
@@ -126,8 +127,15 @@ class TwilioVoiceOptions(ChannelOptions):
     )
     voices: dict[str, str] = Field(
         default_factory=dict,
-        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B';"
+        " a language not named here has its default (notices/channels/voices.toml).",
     )
+
+    @field_validator("voices")
+    @classmethod
+    def _voices_speak(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_voices(value)
+
     record: RecordOptions | None = Field(default=None, description="Offer a voice message.")
     dial: DialOptions | None = Field(default=None, description="Connect to an on-call number.")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
