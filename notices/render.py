@@ -7,7 +7,7 @@ notices.toml) overrides any of them by the same path. Missing variables are erro
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,42 @@ def when(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
     return format_datetime(local, pattern, tzinfo=zone, locale=lang)
 
 
+def spoken(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
+    """A moment as people say it on the phone, e.g. 'tiistaina 1. joulukuuta kello 17.40',
+    'tisdag den 1 december klockan 17.40', 'on Tuesday 1 December at 5.40 pm'; today and
+    tomorrow said as such ('tänään kello 17.40', 'huomenna keskiviikkona kello 9.00': the
+    weekday stays, so a greeting heard after midnight is not wrong). Patterns `spoken*` in
+    `[dates]` of notices/locales/<lang>.toml; the year only when it is not the current one.
+    """
+    from babel.dates import format_datetime, get_period_names
+
+    lang = locales.resolve(lang)
+    local = moment.astimezone(zone)
+    today = now.astimezone(zone).date()
+    if local.date() == today:
+        key = "dates.spoken_today"
+    elif (local.date() - today).days == 1:
+        key = "dates.spoken_tomorrow"
+    elif local.year == today.year:
+        key = "dates.spoken"
+    else:
+        key = "dates.spoken_with_year"
+    said = format_datetime(local, locales.template(lang, key), tzinfo=zone, locale=lang)
+    for period in get_period_names("abbreviated", locale=lang).values():
+        said = said.replace(f" {period}", f" {period.lower()}")  # "5.40 pm", as it is said
+    return said
+
+
+def promised(moment: datetime) -> datetime:
+    """The time promised to customers: rounded up to the next five minutes (17.38 -> 17.40),
+    so nobody is told a minute that looks computed. The plan keeps the exact time."""
+    floor = moment.replace(second=0, microsecond=0)
+    past = floor.minute % 5
+    if past == 0 and floor == moment:
+        return moment
+    return floor + timedelta(minutes=5 - past)
+
+
 class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -96,6 +132,8 @@ class Renderer:
         spec = self.modes[mode]
         org = self.config.organisation
         texts = []
+        say = spoken if medium == "ivr" else when
+        back = promised(expected_return) if expected_return else None
         for lang in self.config.languages:
             context = {
                 "mode": mode,
@@ -104,10 +142,8 @@ class Renderer:
                 "alternative_contact": org.alternative_contact,
                 "title": spec.title.get(lang, ""),
                 "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
-                "started": when(started, lang, self.config.zone, now),
-                "expected_return": (
-                    when(expected_return, lang, self.config.zone, now) if expected_return else None
-                ),
+                "started": say(started, lang, self.config.zone, now),
+                "expected_return": say(back, lang, self.config.zone, now) if back else None,
             }
             name = self.template_name(mode, medium, lang)
             try:
