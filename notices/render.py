@@ -15,6 +15,7 @@ import jinja2
 
 from notices import locales
 from notices.channels.base import Medium, Notice, RenderedText
+from notices.channels.speech import spoken_contact
 from notices.config import Config
 from notices.errors import RenderError
 from notices.timeparse import utc_stamp
@@ -91,6 +92,13 @@ def promised(moment: datetime) -> datetime:
     return floor + timedelta(minutes=5 - past)
 
 
+def alternative_contact(config: Config, lang: str) -> str | None:
+    """The organisation's alternative contact as said or shown in `lang`: the one place that
+    reads its shape from the configuration."""
+    del lang  # one text for every language, for now
+    return config.organisation.alternative_contact
+
+
 class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -135,11 +143,16 @@ class Renderer:
         say = spoken if medium == "ivr" else when
         back = promised(expected_return) if expected_return else None
         for lang in self.config.languages:
+            contact = alternative_contact(self.config, lang)
+            heard = spoken_contact(contact)
             context = {
                 "mode": mode,
                 "lang": lang,
                 "organisation": org.name,
-                "alternative_contact": org.alternative_contact,
+                "alternative_contact": contact,
+                # For the ear (IVR): phone numbers only, and whether to point to the website.
+                "phones": list(heard.phones),
+                "website": heard.website,
                 "title": spec.title.get(lang, ""),
                 "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
                 "started": say(started, lang, self.config.zone, now),

@@ -158,6 +158,8 @@ class ChannelContext:
 
     home: Path
     name: str
+    # The configured languages, first first: a phone channel publishes one document each.
+    languages: tuple[str, ...] = ("fi", "sv", "en")
 
 
 class Closable(Protocol):

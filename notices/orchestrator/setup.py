@@ -27,7 +27,8 @@ def build_channels(config: Config, home: Path) -> list[Channel]:
                 for err in exc.errors()
             )
             raise ConfigError(f"channel {name!r} ({entry.kind}): {problems}") from None
-        channels.append(cls(options, ChannelContext(home=home, name=name)))
+        context = ChannelContext(home=home, name=name, languages=tuple(config.languages))
+        channels.append(cls(options, context))
     return channels
 
 
