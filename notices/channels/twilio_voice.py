@@ -17,7 +17,7 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from notices.channels.greeting import (
     greeting_files,
 )
 from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
+from notices.channels.twilio_contacts import inbound_calls, messages
 from notices.errors import PermanentChannelError
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error
@@ -415,46 +416,17 @@ class TwilioVoice(Channel):
         )
 
     def contacts(self, since: str, until: str) -> list[Contact]:
+        """Inbound calls to the numbers in the window, and the messages callers left there
+        (Twilio's Recordings API: nothing on the call's path needs `notices serve`)."""
         start = parse_stamp(since)
         end = parse_stamp(until)
 
-        # The API filters on whole UTC days: ask for every day touched, then trim exactly.
         def calls(entry: str) -> list[Contact]:
-            _, phone = self._resolve(entry)
-            found = self.api.call(
-                entry,
-                lambda c: c.api.v2010.account.calls.list(
-                    to=phone,
-                    start_time_after=_day(start),
-                    start_time_before=_day(end + timedelta(days=1)),
-                    page_size=100,
-                ),
-            )
-            result = []
-            for call in found:
-                began = call.start_time
-                if began is None or call.direction != "inbound":
-                    continue
-                began = began.astimezone(UTC)
-                if not start <= began <= end:
-                    continue
-                result.append(
-                    Contact(
-                        channel=self.name,
-                        kind="call",
-                        at=utc_stamp(began),
-                        party=str(getattr(call, "_from", "") or ""),
-                        provider_id=str(call.sid),
-                        detail={
-                            "to": phone,
-                            "status": str(call.status),
-                            "duration_s": call.duration,
-                        },
-                    )
-                )
-            return result
+            return inbound_calls(self.api, self.name, entry, self._resolve(entry)[1], start, end)
 
-        everything = [c for found in self._each(calls).values() for c in found]
+        found = [c for listed in self._each(calls).values() for c in listed]
+        label = ", ".join(self.opts.numbers)
+        everything = found + messages(self.api, self.name, label, found, start, end)
         return sorted(everything, key=lambda c: (c.at, c.provider_id))
 
     # -- plumbing --------------------------------------------------------------------------
@@ -495,7 +467,3 @@ class TwilioVoice(Channel):
     def client(self) -> Client:
         """The channel's Twilio REST client (made at the first request)."""
         return self.api.client()
-
-
-def _day(moment: datetime) -> str:
-    return date(moment.year, moment.month, moment.day).isoformat()

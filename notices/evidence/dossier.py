@@ -129,6 +129,17 @@ def _events_csv(records: list[Record]) -> bytes:
     return _csv(CSV_COLUMNS, rows)
 
 
+def _recording(detail: dict[str, object], values: dict[str, str], include: bool) -> str:
+    """A voice message's link: shown with --include-personal, else said to be held."""
+    ref = detail.get("recording")
+    if not ref:
+        return ""
+    link = values.get(str(ref))
+    if link is None:
+        return "(erased)"
+    return link if include else "(personal: --include-personal)"
+
+
 def _contacts_csv(
     records: list[Record], values: dict[str, str], include: bool, zone: ZoneInfo
 ) -> bytes:
@@ -151,7 +162,8 @@ def _contacts_csv(
                 shown,
                 p.get("provider_id"),
                 detail.get("status", ""),
-                detail.get("duration", ""),
+                detail.get("duration_s", detail.get("duration", "")),
+                _recording(detail, values, include),
                 json.dumps(detail, ensure_ascii=False),
                 record.seq,
                 ref,
@@ -166,6 +178,7 @@ def _contacts_csv(
         "provider_id",
         "status",
         "duration",
+        "recording",
         "detail",
         "seq",
         "party_ref",
@@ -205,7 +218,13 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
     records = _records(log, first, last)
     key = SigningKey(log.home)
     manifest = _manifest(log, key, settings, scope, records, first, last)
-    refs = [str(r.payload.get("party")) for r in records if r.kind == "contact.received"]
+    refs = [
+        str(ref)
+        for r in records
+        if r.kind == "contact.received"
+        for ref in (r.payload.get("party"), (r.payload.get("detail") or {}).get("recording"))
+        if ref
+    ]
     values = PersonalData(log.database).values(refs)
     files = {
         "events.jsonl": _jsonl(records),
