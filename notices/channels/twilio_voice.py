@@ -264,6 +264,34 @@ class TwilioVoice(Channel):
             for entry in self.opts.numbers
         )
 
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
+        """Each number that is not as expected: which field holds what, and what it should."""
+        want, have = expected.data, actual.data
+        numbers: dict[str, dict[str, str]] = have.get("numbers", {})
+        lines = []
+        for entry in self.opts.numbers:
+            now = numbers.get(entry)
+            if now is None:
+                lines.append(f"{entry}: not read")
+                continue
+            label = now.get("phone_number") or entry
+            if want.get("switched"):
+                wanted = self._switched_fields(now)
+            else:
+                saved = want.get("numbers", {}).get(entry, {})
+                wanted = {name: saved.get(name, "") for name in ROUTING_FIELDS}
+            for name, value in wanted.items():
+                if (now.get(name) or "") != (value or ""):
+                    lines.append(
+                        f"{label}: {name} is {now.get(name) or '(empty)'!r},"
+                        f" not {value or '(empty)'!r}"
+                    )
+        if want.get("switched") and have.get("served") != want.get("served"):
+            lines.append(f"{self.opts.greeting_url} does not serve the greeting just published")
+        if want.get("files") != have.get("files"):
+            lines.append("the published files are not the ones expected")
+        return lines
+
     def _switched_fields(self, current: dict[str, str]) -> dict[str, str]:
         """The routing that sends calls to the greeting; the rest of `current` stays."""
         wanted = {

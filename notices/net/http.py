@@ -127,6 +127,14 @@ def _fetch(url: str, timeout: float, method: str) -> Answer:
         raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
 
 
+URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s;,)'\"]+")
+
+
+def mask_urls(text: str) -> str:
+    """Every URL inside `text` masked with `mask_url` (for lines shown to people)."""
+    return URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
+
+
 def mask_url(url: str) -> str:
     """`url` with the user information and the values of secret-looking query parameters
     (token, secret, key, password, sig ...) replaced by ***; anything else as it was."""
