@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from notices import locales
 from notices.channels.base import ChannelOptions, Notice, RenderedText
 from notices.channels.speech import phone_parts, speakable
-from notices.channels.voices import check_voices, speech_language, voice
+from notices.voices import check_voices, speech_language, voice
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 FORWARD_DIGIT = 0
@@ -66,7 +66,7 @@ class GreetingOptions(ChannelOptions):
     voices: dict[str, str] = Field(
         default_factory=dict,
         description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B';"
-        " a language not named here has its default (notices/channels/voices.toml).",
+        " a language not named here has its default (notices/voices.toml).",
     )
     record: bool | RecordOptions = Field(
         default=True,

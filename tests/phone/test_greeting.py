@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notices.channels.twilio_voice import TwilioVoice
-from notices.channels.voices import speaks
 from notices.config import load_config
 from notices.orchestrator.setup import build_channels
 from notices.render import Renderer
+from notices.voices import speaks
 from tests.support.greeting import LONG_REASONS, fetch, press, spoken
 
 MODES = ("evacuate", "power-out")

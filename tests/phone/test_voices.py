@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from notices.channels.voices import documented, speaks
+from notices.voices import documented, speaks
 from tests.support.log import log_count
 from tests.support.site import site_files
 
@@ -74,3 +74,11 @@ def test_an_unknown_voice_is_refused(notices, home, tmp_path):
 def test_the_table_names_a_language_for_every_voice():
     assert documented()["Polly.Suvi-Neural"] == "fi-FI"
     assert all(tag.count("-") == 1 for tag in documented().values())
+
+
+def test_the_staff_line_refuses_a_voice_that_cannot_speak_too(notices, home, tmp_path):
+    config = tmp_path / "notices.toml"
+    config.write_text('[sms.voice]\nvoices = { sv = "Polly.Amy" }\n')
+    run = notices("check", "--config", str(config))
+    assert run.exit_code == 2
+    assert "'Polly.Amy' cannot speak 'sv' (it speaks en-GB)" in run.stderr

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 @cache
 def _table() -> tuple[Mapping[str, str], Mapping[str, str]]:
-    source = resources.files("notices.channels") / "voices.toml"
+    source = resources.files("notices") / "voices.toml"
     data = tomllib.loads(source.read_text(encoding="utf-8"))
     return MappingProxyType(dict(data["voices"])), MappingProxyType(dict(data["defaults"]))
 
