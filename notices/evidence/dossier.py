@@ -35,10 +35,11 @@ from notices.evidence.anchor import (
     read_checkpoints,
     signature_valid,
 )
+from notices.evidence.contacts_csv import contacts_csv, csv_bytes
 from notices.evidence.export import CSV_COLUMNS
 from notices.evidence.log import GENESIS, EvidenceLog, Record, link_hash, record_hash
-from notices.evidence.personal import PersonalData, mask
-from notices.timeparse import from_stamp, utc_stamp
+from notices.evidence.personal import PersonalData
+from notices.timeparse import utc_stamp
 
 FORMAT = "notices-dossier/1"
 FILES = ("report.pdf", "events.jsonl", "events.csv", "contacts.csv")
@@ -111,79 +112,13 @@ def _jsonl(records: list[Record]) -> bytes:
     )
 
 
-def _csv(header: tuple[str, ...] | list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    # The byte-order mark makes Excel read UTF-8 (ä, ö, å, €) correctly.
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
 def _events_csv(records: list[Record]) -> bytes:
     rows = []
     for record in records:
         row = record.as_dict()
         row["payload"] = json.dumps(row["payload"], ensure_ascii=False)
         rows.append(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
-    return _csv(CSV_COLUMNS, rows)
-
-
-def _recording(detail: dict[str, object], values: dict[str, str], include: bool) -> str:
-    """A voice message's link: shown with --include-personal, else said to be held."""
-    ref = detail.get("recording")
-    if not ref:
-        return ""
-    link = values.get(str(ref))
-    if link is None:
-        return "(erased)"
-    return link if include else "(personal: --include-personal)"
-
-
-def _contacts_csv(
-    records: list[Record], values: dict[str, str], include: bool, zone: ZoneInfo
-) -> bytes:
-    rows = []
-    for record in records:
-        if record.kind != "contact.received":
-            continue
-        p = record.payload
-        ref = str(p.get("party"))
-        value = values.get(ref)
-        shown = "(erased)" if value is None else (value if include else mask(value))
-        detail = p.get("detail") or {}
-        local = from_stamp(str(p.get("at"))).astimezone(zone)
-        rows.append(
-            [
-                p.get("at"),
-                f"{local:%Y-%m-%d %H:%M:%S}",
-                record.channel,
-                p.get("contact"),
-                shown,
-                p.get("provider_id"),
-                detail.get("status", ""),
-                detail.get("duration_s", detail.get("duration", "")),
-                _recording(detail, values, include),
-                json.dumps(detail, ensure_ascii=False),
-                record.seq,
-                ref,
-            ]
-        )
-    header = [
-        "at_utc",
-        "at_local",
-        "channel",
-        "contact",
-        "party",
-        "provider_id",
-        "status",
-        "duration",
-        "recording",
-        "detail",
-        "seq",
-        "party_ref",
-    ]
-    return _csv(header, rows)
+    return csv_bytes(CSV_COLUMNS, rows)
 
 
 def _file_entry(content: bytes) -> dict[str, Any]:
@@ -229,7 +164,7 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
     files = {
         "events.jsonl": _jsonl(records),
         "events.csv": _events_csv(records),
-        "contacts.csv": _contacts_csv(records, values, settings.include_personal, settings.zone),
+        "contacts.csv": contacts_csv(records, values, settings.include_personal, settings.zone),
     }
     manifest["files"] = {name: _file_entry(content) for name, content in files.items()}
     files["report.pdf"] = _report_pdf(records, values, manifest, files["events.jsonl"], settings)

@@ -17,6 +17,7 @@ from notices.orchestrator.setup import build_channels
 from notices.render import Renderer
 from notices.voices import speaks
 from tests.support.greeting import LONG_REASONS, fetch, press, spoken
+from tests.support.twilio import PN_HOOK, add_numbers, routing, write_config
 
 MODES = ("evacuate", "power-out")
 CONTACT = "09 123 4567 / asiakaspalvelu@esimerkki.fi / https://www.esimerkki.fi/tiedote"
@@ -200,3 +201,21 @@ def test_no_address_url_or_slash_is_said_and_the_website_is_named(notices, tmp_p
     said = " ".join(s.text for s in spoken(documents["greeting.xml"]))
     assert "Katso verkkosivumme tai kirjoita osoitteeseen verkkosivumme." in said
     assert "Lisätietoja on verkkosivuillamme." in said
+
+
+@pytest.mark.integration
+def test_twilio_voice_menu_followed_as_twilio_would(notices, tmp_path, twilio, web):
+    add_numbers(twilio)
+    config = write_config(tmp_path, twilio, web, [PN_HOOK])
+    run = notices("evacuate", "--for", "2h", "--yes", "--config", str(config), *reasons())
+    assert run.exit_code == 0, run.stdout + run.stderr
+    url = routing(twilio, PN_HOOK)["voice_url"]
+    first = fetch(url)
+    check_the_ear({"greeting.xml": first})
+    gathers = list(first.iter("Gather"))
+    english = press(url, gathers[1], "3")
+    said = spoken(english)
+    assert said[0].language == "en-GB" and said[0].voice == "Polly.Amy-Neural"
+    assert LONG_REASONS["en"] in " ".join(s.text for s in said)
+    thanks = fetch(english.find("Record").get("action"), {"RecordingUrl": "x", "Digits": "#"})
+    assert spoken(thanks)[0].text == "Thank you for your message. Goodbye."
