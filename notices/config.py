@@ -193,8 +193,16 @@ class SmsVoiceConfig(StrictModel):
     )
     voices: dict[str, str] = Field(
         default_factory=dict,
-        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B';"
+        " a language not named here has its default (notices/voices.toml).",
     )
+
+    @field_validator("voices")
+    @classmethod
+    def _voices_speak(cls, value: dict[str, str]) -> dict[str, str]:
+        from notices.voices import check_voices
+
+        return check_voices(value)
 
     @field_validator("number")
     @classmethod

@@ -8,7 +8,8 @@ notices.toml) overrides any of them by the same path. Missing variables are erro
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ import markupsafe
 
 from notices import locales
 from notices.channels.base import Medium, Notice, RenderedText
+from notices.channels.speech import spoken_contact
 from notices.config import Config
 from notices.errors import RenderError
 from notices.timeparse import utc_stamp
@@ -73,6 +75,49 @@ def written(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
     return format_datetime(local, pattern, tzinfo=zone, locale=lang)
 
 
+def spoken(moment: datetime, lang: str, zone: ZoneInfo, now: datetime) -> str:
+    """A moment as people say it on the phone, e.g. 'tiistaina 1. joulukuuta kello 17.40',
+    'tisdag den 1 december klockan 17.40', 'on Tuesday 1 December at 5.40 pm'; today and
+    tomorrow said as such ('tänään kello 17.40', 'huomenna keskiviikkona kello 9.00': the
+    weekday stays, so a greeting heard after midnight is not wrong). Patterns `spoken*` in
+    `[dates]` of notices/locales/<lang>.toml; the year only when it is not the current one.
+    """
+    from babel.dates import format_datetime, get_period_names
+
+    lang = locales.resolve(lang)
+    local = moment.astimezone(zone)
+    today = now.astimezone(zone).date()
+    if local.date() == today:
+        key = "dates.spoken_today"
+    elif (local.date() - today).days == 1:
+        key = "dates.spoken_tomorrow"
+    elif local.year == today.year:
+        key = "dates.spoken"
+    else:
+        key = "dates.spoken_with_year"
+    said = format_datetime(local, locales.template(lang, key), tzinfo=zone, locale=lang)
+    for period in get_period_names("abbreviated", locale=lang).values():
+        said = said.replace(f" {period}", f" {period.lower()}")  # "5.40 pm", as it is said
+    return said
+
+
+def promised(moment: datetime) -> datetime:
+    """The time promised to customers: rounded up to the next five minutes (17.38 -> 17.40),
+    so nobody is told a minute that looks computed. The plan keeps the exact time."""
+    floor = moment.replace(second=0, microsecond=0)
+    past = floor.minute % 5
+    if past == 0 and floor == moment:
+        return moment
+    return floor + timedelta(minutes=5 - past)
+
+
+def alternative_contact(config: Config, lang: str) -> str | None:
+    """The organisation's alternative contact in `lang`, as one text: the one place the
+    phone reads it from the configuration (its parts: `Organisation.contact`)."""
+    contact = config.organisation.contact(lang)
+    return contact.as_text() if contact else None
+
+
 class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -116,13 +161,18 @@ class Renderer:
         started: datetime,
         expected_return: datetime | None,
         now: datetime,
+        say: Callable[[datetime, str, ZoneInfo, datetime], str] = when,
     ) -> dict[str, Any]:
         """What one language's templates are given. `reason` is that language's own, or
-        the mode's default reason in that language: never another language's text."""
+        the mode's default reason in that language: never another language's text. `say`
+        puts a moment in words (`spoken` for the phone). The return customers are promised
+        is rounded up to the next five minutes (`promised`)."""
         spec = self.modes[mode]
         org = self.config.organisation
         contact = org.contact(lang)
+        heard = spoken_contact(alternative_contact(self.config, lang))
         zone = self.config.zone
+        back = promised(expected_return) if expected_return else None
         return {
             "mode": mode,
             "lang": lang,
@@ -133,13 +183,14 @@ class Renderer:
             "contact": contact,
             "title": spec.title.get(lang, ""),
             "reason": _sentence((reasons or {}).get(lang) or spec.default_reason.get(lang, "")),
-            "started": when(started, lang, zone, now),
-            "expected_return": when(expected_return, lang, zone, now) if expected_return else None,
+            # For the ear (IVR): phone numbers only, and whether to point to the website.
+            "phones": list(heard.phones),
+            "website": heard.website,
+            "started": say(started, lang, zone, now),
+            "expected_return": say(back, lang, zone, now) if back else None,
             # What customers read: 'ti 1.12. klo 17.40' (templates other than ivr).
             "started_written": written(started, lang, zone, now),
-            "expected_return_written": (
-                written(expected_return, lang, zone, now) if expected_return else None
-            ),
+            "expected_return_written": written(back, lang, zone, now) if back else None,
         }
 
     def render(
@@ -161,8 +212,9 @@ class Renderer:
         spec = self.modes[mode]
         org = self.config.organisation
         texts = []
+        say = spoken if medium == "ivr" else when
         for lang in self.config.languages:
-            context = self.context(mode, lang, reasons, started, expected_return, now)
+            context = self.context(mode, lang, reasons, started, expected_return, now, say)
             text = _parse(self._render(mode, medium, lang, context), medium, lang)
             if medium == "banner":
                 stamp = updated or started

@@ -86,7 +86,7 @@ def test_site_template_overrides_builtin(notices, home, tmp_path):
     config = tmp_path / "notices.toml"
     config.write_text('templates = "templates"\n')
     assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
-    assert "We have left the building." in (home / "site" / "greeting.xml").read_text()
+    assert "We have left the building." in (home / "site" / "greeting.en.xml").read_text()
 
 
 def test_email_template_without_subject_is_a_render_error(notices, home, tmp_path):

@@ -1,7 +1,7 @@
 """The channel contract: what every provider module implements, drawn here and only here.
 
 A provider is one module (a `Channel` subclass and its options model) and one test file.
-It writes five methods and may write three more; everything else is derived, here or in
+It writes five methods and may write four more; everything else is derived, here or in
 the orchestrator (the only caller of channels).
 
     identity() -> str                 the target, from the configuration only: keys the
@@ -18,6 +18,8 @@ the orchestrator (the only caller of channels).
     contacts(since, until)            what the provider recorded (default None: keeps none)
     holds(expected, actual) -> bool   compare a read-back (default: fingerprints equal);
                                       only where the provider rewrites what it stores
+    differences(expected, actual)     what differs, in words (`status`; default: nothing
+                                      more to say than "differs")
     probe() -> str                    `notices check` (default: the setting can be read)
 
 What the orchestrator does with them, for every switch or resume:
@@ -159,6 +161,8 @@ class ChannelContext:
 
     home: Path
     name: str
+    # The configured languages, first first: a phone channel publishes one document each.
+    languages: tuple[str, ...] = ("fi", "sv", "en")
 
 
 class Closable(Protocol):
@@ -219,6 +223,11 @@ class Channel(ABC):
         """Whether `actual` (read back) is `expected`. Refine only where the provider
         rewrites what it stores; the default compares fingerprints."""
         return expected.fingerprint == actual.fingerprint
+
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
+        """Where `actual` (read back) is not `expected`, one line each, for `status`:
+        e.g. which target and which field holds what. URLs in them are masked by the caller."""
+        return []
 
     def probe(self) -> str:
         """Check, without changing anything, that a switch would work: credentials, targets,

@@ -1,6 +1,7 @@
 """The embedded default: channels that publish real artefacts into the data folder.
 
-- `local_voice`: the IVR greeting as TwiML (`greeting.xml`), ready for a number's voice URL.
+- `local_voice`: the IVR greeting as TwiML (`greeting.xml`, ready for a number's voice URL,
+  and one document per other language, thank-you and on-call step: channels/greeting.py).
 - `local_banner`: `status.json`, an HTML fragment and a standalone notice page, plus the
   permanent `notices.js` that a web page includes once to show the banner.
 - `local_email`: a Sieve script with a `vacation` action (`mail/active.sieve`), the form a
@@ -21,6 +22,13 @@ from notices.channels.base import (
     ChannelOptions,
     Notice,
     files_setting,
+)
+from notices.channels.greeting import (
+    GreetingOptions,
+    Layout,
+    file_names,
+    forward_for,
+    greeting_files,
 )
 from notices.channels.published import PublishedFilesChannel
 from notices.channels.texts import sieve_vacation
@@ -46,11 +54,8 @@ class LocalChannel(PublishedFilesChannel):
         )
 
 
-class LocalVoiceOptions(FolderOptions):
-    voices: dict[str, str] = Field(
-        default_factory=dict,
-        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
-    )
+class LocalVoiceOptions(FolderOptions, GreetingOptions):
+    pass
 
 
 class LocalVoice(LocalChannel):
@@ -59,13 +64,23 @@ class LocalVoice(LocalChannel):
     Options = LocalVoiceOptions
     filenames = ("greeting.xml",)
 
-    def build(self, notice: Notice) -> Artefacts:
-        from notices.channels.texts import greeting_twiml
-
+    def _layout(self, mode: str | None = None) -> Layout:
         assert isinstance(self.options, LocalVoiceOptions)
+        return Layout(
+            record=self.options.recording(),
+            forward=forward_for(mode, self.options) if mode else None,
+            forwarding=bool(self.options.forward_to),
+        )
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(file_names(self._layout(), self.context.languages))
+
+    def build(self, notice: Notice) -> Artefacts:
+        assert isinstance(self.options, LocalVoiceOptions)
+        files = greeting_files(notice, self.options.voices, self._layout(notice.mode))
         return Artefacts(
-            files={"greeting.xml": greeting_twiml(notice, self.options.voices)},
-            content_types={"greeting.xml": "text/xml; charset=utf-8"},
+            files=dict(files),
+            content_types=dict.fromkeys(files, "text/xml; charset=utf-8"),
         )
 
 

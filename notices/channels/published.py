@@ -26,23 +26,27 @@ class PublishedFilesChannel(Channel):
     def identity(self) -> str:
         return self.publisher.identity()
 
+    def names(self) -> tuple[str, ...]:
+        """The files the setting covers: `filenames`, unless a channel's depend on its options."""
+        return self.filenames
+
     def extra(self) -> dict[str, tuple[str, str]]:
         """Files published with every write: name -> (text, content type)."""
         return {}
 
     def snapshot(self, served: bool = False) -> Setting:
         # The read-back (`served`) reads the state only: no write follows it.
-        files = self.publisher.read([*self.filenames, *([] if served else self.extra())])
-        setting = files_setting({name: files[name] for name in self.filenames})
+        files = self.publisher.read([*self.names(), *([] if served else self.extra())])
+        setting = files_setting({name: files[name] for name in self.names()})
         return Setting(setting.data, setting.summary, aside={"files": files})
 
     def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
-        files = {name: artefacts.files.get(name) for name in self.filenames}
+        files = {name: artefacts.files.get(name) for name in self.names()}
         return self._publish(files, artefacts.content_types, current)
 
     def restore(self, setting: Setting, current: Setting | None = None) -> Receipt:
         saved: dict[str, str | None] = setting.data["files"]
-        return self._publish({name: saved.get(name) for name in self.filenames}, {}, current)
+        return self._publish({name: saved.get(name) for name in self.names()}, {}, current)
 
     def _publish(
         self, files: dict[str, str | None], content_types: dict[str, str], current: Setting | None

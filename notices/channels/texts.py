@@ -1,121 +1,18 @@
-"""Rendered texts composed into the artefacts channels publish: TwiML, banner, Sieve.
+"""Rendered texts composed into the artefacts channels publish: banner, notice page, Sieve.
 
-Pure functions shared by the local channels and the real providers, so a greeting is the
-same TwiML whether a folder or Twilio serves it.
+Pure functions shared by the local channels and the real providers. The phone greeting's
+TwiML is built in channels/greeting.py (the same whether a folder or Twilio serves it).
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from notices.channels.base import Notice, RenderedText
 from notices.channels.sievescript import sieve_quote
 from notices.timeparse import from_stamp
-
-SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
-
-
-# Short fixed phrases around <Record> and <Dial>, per language (English where none is given).
-PHRASES: dict[str, dict[str, str]] = {
-    "record": {
-        "fi": "Voit jättää viestin äänimerkin jälkeen. Lopeta painamalla risuaitaa.",
-        "sv": "Du kan lämna ett meddelande efter tonen. Avsluta med fyrkant.",
-        "en": "You can leave a message after the tone. Press the hash key when you are done.",
-    },
-    "recorded": {
-        "fi": "Kiitos viestistäsi. Näkemiin.",
-        "sv": "Tack för ditt meddelande. Hej då.",
-        "en": "Thank you for your message. Goodbye.",
-    },
-    "dial": {
-        "fi": "Yhdistämme sinut päivystäjälle.",
-        "sv": "Vi kopplar dig till jourhavande.",
-        "en": "We are connecting you to the person on call.",
-    },
-}
-
-
-@dataclass(frozen=True)
-class RecordOffer:
-    """Offer a voice message: `<Record>` with its `action` (the TwiML fetched afterwards)."""
-
-    action: str
-    method: str = "GET"
-    max_length: int = 120
-    recording_status_callback: str | None = None
-
-
-@dataclass(frozen=True)
-class DialOffer:
-    """Connect the caller to an on-call number: `<Dial><Number>`."""
-
-    number: str
-    caller_id: str | None = None
-    timeout: int = 30
-
-
-def _say_attributes(lang: str, voices: dict[str, str]) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"language": SPEECH_LANGUAGES.get(lang, lang)}
-    if lang in voices:
-        attributes["voice"] = voices[lang]
-    return attributes
-
-
-def _phrases(notice: Notice, key: str, voices: dict[str, str], response: Any) -> None:
-    for text in notice.texts:
-        phrase = PHRASES[key].get(text.lang, PHRASES[key]["en"])
-        response.say(phrase, **_say_attributes(text.lang, voices))
-
-
-def greeting_twiml(
-    notice: Notice,
-    voices: dict[str, str],
-    record: RecordOffer | None = None,
-    dial: DialOffer | None = None,
-) -> str:
-    """The greeting: `<Say>` per language, then optionally `<Record>` or `<Dial>`, then
-    `<Hangup>`. Only verbs and attributes Twilio documents (built with its VoiceResponse)."""
-    from twilio.twiml.voice_response import VoiceResponse
-
-    if record is not None and dial is not None:
-        raise ValueError("a greeting offers either a voice message or a call, not both")
-    response = VoiceResponse()
-    for text in notice.texts:
-        response.say(" ".join(text.body.split()), **_say_attributes(text.lang, voices))
-        response.pause(length=1)
-    if record is not None:
-        _phrases(notice, "record", voices, response)
-        extra: dict[str, Any] = {}
-        if record.recording_status_callback:
-            extra["recording_status_callback"] = record.recording_status_callback
-            extra["recording_status_callback_method"] = "POST"
-        response.record(
-            action=record.action,
-            method=record.method,
-            max_length=record.max_length,
-            finish_on_key="#",
-            play_beep=True,
-            **extra,
-        )
-    elif dial is not None:
-        _phrases(notice, "dial", voices, response)
-        dialled = response.dial(timeout=dial.timeout, caller_id=dial.caller_id)
-        dialled.number(dial.number)
-    response.hangup()
-    return str(response.to_xml()) + "\n"
-
-
-def recorded_twiml(notice: Notice, voices: dict[str, str]) -> str:
-    """What a caller hears after leaving a message (the `<Record>` action): thanks, hang up."""
-    from twilio.twiml.voice_response import VoiceResponse
-
-    response = VoiceResponse()
-    _phrases(notice, "recorded", voices, response)
-    response.hangup()
-    return str(response.to_xml()) + "\n"
 
 
 def status_document(notice: Notice) -> dict[str, Any]:

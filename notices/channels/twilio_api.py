@@ -112,8 +112,8 @@ class TwilioApi:
 
         try:
             return call(self.client())
-        except ChannelError:
-            raise
+        except ChannelError as exc:
+            raise _naming(entry, exc) from None
         except TwilioRestException as exc:
             raise _rest_error(entry, exc) from None
         except requests.RequestException as exc:
@@ -121,6 +121,16 @@ class TwilioApi:
             raise TransientChannelError(
                 f"cannot reach Twilio for {entry}: {plain(exc, host, self.opts.timeout_s)}"
             ) from None
+
+
+def _naming(entry: str, exc: ChannelError) -> ChannelError:
+    """The error with the number it concerns in its first words (a 429 said no number)."""
+    message = str(exc)
+    if entry in message:
+        return exc
+    if isinstance(exc, TransientChannelError):
+        return TransientChannelError(f"{entry}: {message}", exc.retry_after)
+    return type(exc)(f"{entry}: {message}")
 
 
 def corroborate(

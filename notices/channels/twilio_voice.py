@@ -13,14 +13,13 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -35,8 +34,16 @@ from notices.channels.base import (
     Setting,
 )
 from notices.channels.fanout import for_each
-from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
+from notices.channels.greeting import (
+    Forward,
+    GreetingOptions,
+    Layout,
+    file_names,
+    forward_for,
+    greeting_files,
+)
 from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
+from notices.channels.twilio_contacts import inbound_calls, messages
 from notices.errors import PermanentChannelError
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error
@@ -65,19 +72,6 @@ ROUTING_FIELDS = (
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
 
 
-class RecordOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_length: int = Field(default=120, ge=1, le=14400, description="Longest message, seconds.")
-    recording_status_callback: str | None = Field(
-        default=None, description="A URL Twilio notifies when a recording is ready."
-    )
-    file: str = Field(
-        default="greeting-recorded.xml",
-        description="TwiML said after the message, published beside the greeting.",
-    )
-
-
 class DialOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,7 +87,7 @@ class DialOptions(BaseModel):
         return value
 
 
-class TwilioVoiceOptions(ChannelOptions):
+class TwilioVoiceOptions(GreetingOptions):
     replaced_by: ClassVar[dict[str, str]] = {"auth_token_env": "api_key_sid_env"}  # API key
     numbers: list[str] = Field(
         min_length=1,
@@ -124,12 +118,10 @@ class TwilioVoiceOptions(ChannelOptions):
         description="Another Monitor API base URL; default Twilio's own, or with api_base the"
         " same host with api. replaced by monitor. (or api_base itself when it has no api.)",
     )
-    voices: dict[str, str] = Field(
-        default_factory=dict,
-        description="Text-to-speech voice per language, e.g. fi = 'Google.fi-FI-Standard-B'.",
+    dial: DialOptions | None = Field(
+        default=None,
+        description="An on-call number for every mode (forward_to names one per mode).",
     )
-    record: RecordOptions | None = Field(default=None, description="Offer a voice message.")
-    dial: DialOptions | None = Field(default=None, description="Connect to an on-call number.")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
     workers: int = Field(default=16, ge=1, le=32, description="Numbers switched at once.")
 
@@ -157,8 +149,6 @@ class TwilioVoiceOptions(ChannelOptions):
 
     @model_validator(mode="after")
     def _one_offer(self) -> TwilioVoiceOptions:
-        if self.record is not None and self.dial is not None:
-            raise ValueError("choose either record or dial, not both")
         if (self.api_key_sid_env is None) != (self.api_key_secret_env is None):
             raise ValueError("api_key_sid_env and api_key_secret_env go together")
         return self
@@ -220,32 +210,24 @@ class TwilioVoice(Channel):
 
     # -- the artefacts ------------------------------------------------------------------
 
+    def _layout(self, mode: str | None = None) -> Layout:
+        dial = self.opts.dial
+        every = Forward(dial.number, dial.timeout, dial.caller_id) if dial else None
+        return Layout(
+            greeting_file=self.opts.greeting_file,
+            base_url=self.opts.greeting_url,
+            record=self.opts.recording(),
+            forward=forward_for(mode, self.opts, every) if mode else None,
+            forwarding=bool(self.opts.forward_to) or dial is not None,
+        )
+
     def _files(self) -> list[str]:
-        names = [self.opts.greeting_file]
-        if self.opts.record is not None:
-            names.append(self.opts.record.file)
-        return names
+        return file_names(self._layout(), self.context.languages)
 
     def build(self, notice: Notice) -> Artefacts:
-        record = dial = None
-        if self.opts.record is not None:
-            record = RecordOffer(
-                action=urljoin(self.opts.greeting_url, posixpath.basename(self.opts.record.file)),
-                method="GET",
-                max_length=self.opts.record.max_length,
-                recording_status_callback=self.opts.record.recording_status_callback,
-            )
-        if self.opts.dial is not None:
-            dial = DialOffer(
-                number=self.opts.dial.number,
-                caller_id=self.opts.dial.caller_id,
-                timeout=self.opts.dial.timeout,
-            )
-        files = {self.opts.greeting_file: greeting_twiml(notice, self.opts.voices, record, dial)}
-        if self.opts.record is not None:
-            files[self.opts.record.file] = recorded_twiml(notice, self.opts.voices)
+        files: dict[str, str] = greeting_files(notice, self.opts.voices, self._layout(notice.mode))
         return Artefacts(
-            files=files,
+            files=dict(files),
             content_types=dict.fromkeys(files, "text/xml; charset=utf-8"),
             expected=self._expected(files),
         )
@@ -253,7 +235,7 @@ class TwilioVoice(Channel):
     def _expected(self, published: dict[str, str]) -> Setting:
         """Every number routed to the greeting, the files published and served. The fields
         we leave alone (fallback, status callback) are not part of it."""
-        files = {name: published.get(name) for name in self._files()}
+        files: dict[str, str | None] = {name: published.get(name) for name in self._files()}
         numbers = {entry: self._switched_fields({}) for entry in self.opts.numbers}
         data = {
             "switched": True,
@@ -281,6 +263,34 @@ class TwilioVoice(Channel):
             and all(saved[entry].get(f, "") == numbers[entry].get(f, "") for f in ROUTING_FIELDS)
             for entry in self.opts.numbers
         )
+
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
+        """Each number that is not as expected: which field holds what, and what it should."""
+        want, have = expected.data, actual.data
+        numbers: dict[str, dict[str, str]] = have.get("numbers", {})
+        lines = []
+        for entry in self.opts.numbers:
+            now = numbers.get(entry)
+            if now is None:
+                lines.append(f"{entry}: not read")
+                continue
+            label = now.get("phone_number") or entry
+            if want.get("switched"):
+                wanted = self._switched_fields(now)
+            else:
+                saved = want.get("numbers", {}).get(entry, {})
+                wanted = {name: saved.get(name, "") for name in ROUTING_FIELDS}
+            for name, value in wanted.items():
+                if (now.get(name) or "") != (value or ""):
+                    lines.append(
+                        f"{label}: {name} is {now.get(name) or '(empty)'!r},"
+                        f" not {value or '(empty)'!r}"
+                    )
+        if want.get("switched") and have.get("served") != want.get("served"):
+            lines.append(f"{self.opts.greeting_url} does not serve the greeting just published")
+        if want.get("files") != have.get("files"):
+            lines.append("the published files are not the ones expected")
+        return lines
 
     def _switched_fields(self, current: dict[str, str]) -> dict[str, str]:
         """The routing that sends calls to the greeting; the rest of `current` stays."""
@@ -434,46 +444,17 @@ class TwilioVoice(Channel):
         )
 
     def contacts(self, since: str, until: str) -> list[Contact]:
+        """Inbound calls to the numbers in the window, and the messages callers left there
+        (Twilio's Recordings API: nothing on the call's path needs `notices serve`)."""
         start = parse_stamp(since)
         end = parse_stamp(until)
 
-        # The API filters on whole UTC days: ask for every day touched, then trim exactly.
         def calls(entry: str) -> list[Contact]:
-            _, phone = self._resolve(entry)
-            found = self.api.call(
-                entry,
-                lambda c: c.api.v2010.account.calls.list(
-                    to=phone,
-                    start_time_after=_day(start),
-                    start_time_before=_day(end + timedelta(days=1)),
-                    page_size=100,
-                ),
-            )
-            result = []
-            for call in found:
-                began = call.start_time
-                if began is None or call.direction != "inbound":
-                    continue
-                began = began.astimezone(UTC)
-                if not start <= began <= end:
-                    continue
-                result.append(
-                    Contact(
-                        channel=self.name,
-                        kind="call",
-                        at=utc_stamp(began),
-                        party=str(getattr(call, "_from", "") or ""),
-                        provider_id=str(call.sid),
-                        detail={
-                            "to": phone,
-                            "status": str(call.status),
-                            "duration_s": call.duration,
-                        },
-                    )
-                )
-            return result
+            return inbound_calls(self.api, self.name, entry, self._resolve(entry)[1], start, end)
 
-        everything = [c for found in self._each(calls).values() for c in found]
+        found = [c for listed in self._each(calls).values() for c in listed]
+        label = ", ".join(self.opts.numbers)
+        everything = found + messages(self.api, self.name, label, found, start, end)
         return sorted(everything, key=lambda c: (c.at, c.provider_id))
 
     # -- plumbing --------------------------------------------------------------------------
@@ -514,7 +495,3 @@ class TwilioVoice(Channel):
     def client(self) -> Client:
         """The channel's Twilio REST client (made at the first request)."""
         return self.api.client()
-
-
-def _day(moment: datetime) -> str:
-    return date(moment.year, moment.month, moment.day).isoformat()

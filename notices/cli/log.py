@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -407,7 +408,7 @@ def callbacks(
     finally:
         log.database.close()
     if json_output:
-        print_json([p.__dict__ for p in people])
+        print_json([asdict(p) for p in people])
         return
     if not people:
         out.print(f"No contacts stored for incident {incident} (see `notices log contacts`).")
@@ -422,3 +423,11 @@ def callbacks(
             markup=False,
             highlight=False,
         )
+        for message in person.messages:
+            at = from_stamp(message.at).astimezone(workspace.config.zone)
+            length = f"{message.duration_s} s" if message.duration_s is not None else "? s"
+            out.print(
+                f"                  message {at:%H:%M}, {length}: {message.link or '(erased)'}",
+                markup=False,
+                highlight=False,
+            )

@@ -19,7 +19,7 @@ class Contact:
     """
 
     channel: str
-    kind: Literal["call", "email", "sms"]
+    kind: Literal["call", "email", "sms", "message"]  # message: a caller's recorded voice
     at: str  # UTC RFC 3339 with milliseconds, from the provider's own record
     party: str
     provider_id: str

@@ -10,6 +10,7 @@ party: the record holds a ref, the text sits in the erasable personal table.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,8 +32,9 @@ def _scrub(value: Any, party: str) -> Any:
     return value
 
 
-# Detail fields that may name a person (an email's subject): kept like the party, as a ref.
-PERSONAL_DETAIL = ("subject",)
+# Detail fields that may name a person (an email's subject) or hold their voice (the link to
+# a recorded message): kept like the party, as a ref, and erased with it.
+PERSONAL_DETAIL = ("subject", "recording")
 
 
 def _known_ids(log: EvidenceLog, incident: str | None) -> set[tuple[str | None, str]]:
@@ -121,6 +123,16 @@ def incident_window(log: EvidenceLog, incident: str) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True)
+class Message:
+    """A voice message a caller left: its length and the link to its audio (None once
+    erased, like the caller's number)."""
+
+    at: str
+    duration_s: int | None
+    link: str | None
+
+
+@dataclass(frozen=True)
 class Callback:
     party: str | None  # None once erased
     ref: str
@@ -128,30 +140,37 @@ class Callback:
     contacts: int
     channels: list[str]
     kinds: list[str]
+    messages: list[Message]
 
 
 def callbacks(log: EvidenceLog, incident: str) -> list[Callback]:
     """People who contacted us during the incident, one line each, newest first."""
     rows = log.database.query(
         "SELECT channel, json_extract(payload, '$.party'), json_extract(payload, '$.at'),"
-        " json_extract(payload, '$.contact') FROM log"
+        " json_extract(payload, '$.contact'), json_extract(payload, '$.detail') FROM log"
         " WHERE kind = 'contact.received' AND incident = ? ORDER BY seq",
         (incident,),
     )
-    values = PersonalData(log.database).values([str(row[1]) for row in rows])
+    details = [json.loads(row[4] or "{}") for row in rows]
+    refs = [str(row[1]) for row in rows] + [str(d.get("recording")) for d in details]
+    values = PersonalData(log.database).values(refs)
     grouped: dict[str, dict[str, Any]] = {}
-    for channel, ref, at, kind in rows:
+    for (channel, ref, at, kind, _), detail in zip(rows, details, strict=True):
         party = values.get(ref)
         key = party if party is not None else ref
         entry = grouped.setdefault(
-            key, {"party": party, "ref": ref, "last": at, "n": 0, "ch": [], "k": []}
+            key, {"party": party, "ref": ref, "last": at, "n": 0, "ch": [], "k": [], "m": []}
         )
         entry["n"] += 1
         entry["last"] = max(entry["last"], at)
         for bucket, item in (("ch", channel), ("k", kind)):
             if item not in entry[bucket]:
                 entry[bucket].append(item)
+        if kind == "message":
+            link = values.get(str(detail.get("recording")))
+            entry["m"].append(Message(at, detail.get("duration_s"), link))
     result = [
-        Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"]) for e in grouped.values()
+        Callback(e["party"], e["ref"], e["last"], e["n"], e["ch"], e["k"], e["m"])
+        for e in grouped.values()
     ]
     return sorted(result, key=lambda c: c.last, reverse=True)

@@ -137,6 +137,7 @@ CONTACT_COLUMNS = (
     "provider_id",
     "status",
     "duration",
+    "recording",
     "detail",
     "seq",
     "party_ref",
@@ -144,10 +145,16 @@ CONTACT_COLUMNS = (
 
 
 def contact_row(
-    seq: int, channel: str | None, payload: dict[str, Any], shown: str, zone: ZoneInfo
+    seq: int,
+    channel: str | None,
+    payload: dict[str, Any],
+    shown: str,
+    zone: ZoneInfo,
+    recording: str = "",
 ) -> list[Any]:
-    """One line of contacts.csv, from a contact.received record and the party as shown
-    (masked, erased or in full): the export writes it, `log verify DIR` recomputes it."""
+    """One line of contacts.csv, from a contact.received record, the party as shown
+    (masked, erased or in full) and a voice message's link as shown: the export writes
+    it, `log verify DIR` recomputes it."""
     detail = payload.get("detail") or {}
     local = from_stamp(str(payload.get("at"))).astimezone(zone)
     return [
@@ -159,6 +166,7 @@ def contact_row(
         payload.get("provider_id"),
         detail.get("status", ""),
         detail.get("duration_s", detail.get("duration", "")),
+        recording,
         json.dumps(detail, ensure_ascii=False),
         seq,
         payload.get("party"),
@@ -174,8 +182,25 @@ def _contacts_csv(
             continue
         value = values.get(str(record.payload.get("party")))
         shown = "(erased)" if value is None else (value if include else mask(value))
-        rows.append(contact_row(record.seq, record.channel, record.payload, shown, zone))
+        recording = recording_shown(record.payload.get("detail") or {}, values, include)
+        rows.append(
+            contact_row(record.seq, record.channel, record.payload, shown, zone, recording)
+        )
     return _csv(list(CONTACT_COLUMNS), rows)
+
+
+RECORDING_HELD = "(personal: --include-personal)"
+
+
+def recording_shown(detail: dict[str, Any], values: dict[str, str], include: bool) -> str:
+    """A voice message's link: shown with --include-personal, else said to be held."""
+    ref = detail.get("recording")
+    if not ref:
+        return ""
+    link = values.get(str(ref))
+    if link is None:
+        return "(erased)"
+    return link if include else RECORDING_HELD
 
 
 def pdf_manifest(manifest: dict[str, Any]) -> bytes:
@@ -218,7 +243,13 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
     records = _records(log, first, last)
     key = SigningKey(log.home)
     manifest = _manifest(log, key, settings, scope, records, first, last)
-    refs = [str(r.payload.get("party")) for r in records if r.kind == "contact.received"]
+    refs = [
+        str(ref)
+        for r in records
+        if r.kind == "contact.received"
+        for ref in (r.payload.get("party"), (r.payload.get("detail") or {}).get("recording"))
+        if ref
+    ]
     values = PersonalData(log.database).values(refs)
     files = {
         "events.jsonl": _jsonl(records),

@@ -28,6 +28,7 @@ from notices.evidence.anchor import (
 )
 from notices.evidence.dossier import (
     CONTACT_COLUMNS,
+    RECORDING_HELD,
     FILES,
     FORMAT,
     contact_row,
@@ -283,9 +284,17 @@ def _check_contacts(raw: bytes, rows: list[dict[str, Any]], manifest: dict[str, 
         )
     masked = manifest.get("personal_data") != "included"
     for number, (line, record) in enumerate(zip(table[1:], received, strict=True), start=2):
-        party = line[CONTACT_COLUMNS.index("party")] if len(line) == len(CONTACT_COLUMNS) else ""
-        expected = contact_row(record["seq"], record["channel"], record["payload"], party, zone)
-        shown_masked = party in ("(erased)", "—") or "***" in party
+        whole = len(line) == len(CONTACT_COLUMNS)
+        party = line[CONTACT_COLUMNS.index("party")] if whole else ""
+        recording = line[CONTACT_COLUMNS.index("recording")] if whole else ""
+        expected = contact_row(
+            record["seq"], record["channel"], record["payload"], party, zone, recording
+        )
+        shown_masked = (party in ("(erased)", "—") or "***" in party) and recording in (
+            "",
+            "(erased)",
+            RECORDING_HELD,
+        )
         if line != [("" if v is None else str(v)) for v in expected] or (
             masked and not shown_masked
         ):

@@ -129,3 +129,11 @@ def _fetch(url: str, timeout: float, method: str, headers: dict[str, str]) -> An
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = plain(exc, urlsplit(url).hostname, timeout)
         raise TransientChannelError(f"{mask_url(url)} cannot be fetched: {reason}") from None
+
+
+URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s;,)'\"]+")
+
+
+def mask_urls(text: str) -> str:
+    """Every URL inside `text` masked with `mask_url` (for lines shown to people)."""
+    return URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from notices.channels.base import Artefacts, Channel
 from notices.incident import Incident, StoredSnapshot
+from notices.net.http import mask_urls
 from notices.orchestrator.outcomes import ChannelOutcome, Result
 from notices.orchestrator.setup import BrokenChannel
 
@@ -84,7 +85,8 @@ def probe(channels: list[Channel], plain: Plain) -> list[ChannelOutcome]:
     def one(channel: Channel) -> ChannelOutcome:
         began = time.monotonic()
         try:
-            line = channel.probe()
+            # A customer's webhook may hold a password: every URL shown is masked.
+            line = mask_urls(channel.probe())
             outcome = ChannelOutcome(
                 channel.name, channel.kind, channel.describe(), ok=True, summary=line
             )
@@ -94,7 +96,7 @@ def probe(channels: list[Channel], plain: Plain) -> list[ChannelOutcome]:
                 channel.kind,
                 channel.describe(),
                 ok=False,
-                error=plain(exc),
+                error=mask_urls(plain(exc)),
             )
         outcome.elapsed_ms = round((time.monotonic() - began) * 1000)
         return outcome

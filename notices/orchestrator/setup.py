@@ -62,7 +62,8 @@ def build_channels_apart(config: Config, home: Path) -> tuple[list[Channel], lis
                 problems.append(f"{where}{line}channels.{name}.{key}: {why}")
             broken.append(BrokenChannel(name, entry.kind, "; ".join(problems)))
             continue
-        channels.append(cls(options, ChannelContext(home=home, name=name)))
+        context = ChannelContext(home=home, name=name, languages=tuple(config.languages))
+        channels.append(cls(options, context))
     return channels, broken
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from notices.channels.base import Channel, Setting
 from notices.incident import Incident, IncidentStore, StoredSnapshot
+from notices.net.http import mask_urls
 
 
 def read_status(
@@ -44,11 +45,12 @@ def read_status(
                 and before["target"]["target"] == "normal"
                 and not _holds(channel, Setting.from_json(before["target"]["expected"]), actual)
             ):
+                how = _how(channel, Setting.from_json(before["target"]["expected"]), actual)
                 entry.update(
                     ok=False,
                     state="differs",
                     error=f"not what the resume of incident {last.id} restored"
-                    f" ({last.ended}); if it was not changed on purpose since, check it",
+                    f" ({last.ended}){how}; if it was not changed on purpose since, check it",
                 )
             else:
                 entry.update(ok=True, state="normal")
@@ -102,12 +104,22 @@ def _incident_state(
             "error": "still serves what it served before the incident: not switched in"
             " this incident" + ("" if known is None else " (the switch did not finish)"),
         }
+    how = _how(channel, Setting.from_json(known["target"]["expected"]), actual)
     return {
         "ok": False,
         "state": "differs",
-        "error": "serves neither the notice nor its setting from before the incident: a"
+        "error": f"serves neither the notice nor its setting from before the incident{how}: a"
         " switch or resume did not finish (run it again), or it was changed by hand",
     }
+
+
+def _how(channel: Channel, expected: Setting, actual: Setting) -> str:
+    """' (what differs, URLs masked)' from the channel's own words, or ''."""
+    try:
+        found = channel.differences(expected, actual)
+    except Exception:  # noqa: BLE001 - status says "differs" without the detail
+        return ""
+    return f" ({'; '.join(mask_urls(line) for line in found)})" if found else ""
 
 
 def _holds(channel: Channel, expected: Setting, actual: Setting) -> bool:

@@ -39,7 +39,6 @@ from notices.timeparse import parse_duration
 MAX_TRIES = 3  # per step of one call: a wrong key, a wrong PIN
 MAX_POLLS = 90  # result polls, a second's pause each: then the SMS brings the outcome
 MAX_SAY = 1500
-SPEECH_LANGUAGES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 
 
 def spoken(lang: str, key: str, **values: Any) -> str:
@@ -393,9 +392,12 @@ class StaffLine:
         return self._say(response, sms, lang, spoken(lang, "locked", minutes=minutes), hangup)
 
     def _say(self, verb: Any, sms: SmsConfig, lang: str, words: str, hangup: bool = False) -> Any:
-        attributes: dict[str, Any] = {"language": SPEECH_LANGUAGES.get(lang, lang)}
-        if lang in sms.voice.voices:
-            attributes["voice"] = sms.voice.voices[lang]
+        from notices.voices import speech_language, voice
+
+        attributes: dict[str, Any] = {"language": speech_language(lang, sms.voice.voices)}
+        chosen = voice(lang, sms.voice.voices)
+        if chosen is not None:
+            attributes["voice"] = chosen
         verb.say(words, **attributes)
         if hangup:
             verb.hangup()

@@ -1,4 +1,4 @@
-"""The greeting TwiML: well-formed, and only verbs and attributes Twilio documents."""
+"""The greeting's documents: well-formed, and only verbs and attributes Twilio documents."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from notices.channels.base import Notice, RenderedText
-from notices.channels.texts import DialOffer, RecordOffer, greeting_twiml, recorded_twiml
+from notices.channels.greeting import Forward, Layout, RecordOptions, file_names, greeting_files
 
-# From Twilio's TwiML reference for <Say>, <Pause>, <Record>, <Dial>, <Number>, <Hangup>.
+# From Twilio's TwiML reference for <Say> (and its SSML <say-as>), <Pause>, <Gather>,
+# <Record>, <Dial>, <Number>, <Hangup>.
 DOCUMENTED = {
     "Response": set(),
+    "say-as": {"interpret-as", "format"},
+    "Gather": {
+        "action",
+        "method",
+        "numDigits",
+        "timeout",
+        "finishOnKey",
+        "input",
+        "actionOnEmptyResult",
+        "language",
+    },
     "Say": {"voice", "language", "loop"},
     "Pause": {"length"},
     "Record": {
@@ -47,7 +59,7 @@ NOTICE = Notice(
     mode="evacuate",
     medium="ivr",
     texts=(
-        RenderedText("fi", "Toimipisteemme on tyhjennetty. <Soita> & odota."),
+        RenderedText("fi", "Toimipisteemme on tyhjennetty.\n\n<Soita> & odota: 09 123 4567."),
         RenderedText("sv", "Vårt kontor har utrymts."),
         RenderedText("en", "Our office has been evacuated."),
     ),
@@ -68,36 +80,31 @@ def documented_only(xml: str) -> ET.Element:
     return root
 
 
-@pytest.mark.parametrize(
-    ("record", "dial", "offer"),
-    [
-        (None, None, None),
-        (RecordOffer("https://x.example/greeting-recorded.xml", max_length=60), None, "Record"),
-        (None, DialOffer("+358401234567", caller_id="+358201234567", timeout=20), "Dial"),
-    ],
-)
-def test_greeting_is_documented_twiml(record, dial, offer):
-    root = documented_only(greeting_twiml(NOTICE, {"fi": "Google.fi-FI-Standard-B"}, record, dial))
-    tags = [child.tag for child in root]
-    assert tags[-1] == "Hangup"
-    assert root.find("Say").text == "Toimipisteemme on tyhjennetty. <Soita> & odota."
-    if offer is None:
-        assert "Record" not in tags and "Dial" not in tags
-    else:
-        assert tags[-2] == offer
-    if offer == "Dial":
-        assert root.find("Dial/Number").text == "+358401234567"
-        assert root.find("Dial").get("callerId") == "+358201234567"
-    if offer == "Record":
-        assert root.find("Record").get("action") == "https://x.example/greeting-recorded.xml"
-        assert root.find("Record").get("method") == "GET"
-
-
-def test_record_and_dial_together_are_refused():
-    with pytest.raises(ValueError, match="not both"):
-        greeting_twiml(NOTICE, {}, RecordOffer("https://x.example/r.xml"), DialOffer("+35840"))
-
-
-def test_after_the_message():
-    root = documented_only(recorded_twiml(NOTICE, {}))
-    assert [c.tag for c in root] == ["Say", "Say", "Say", "Hangup"]
+@pytest.mark.parametrize("record", [None, RecordOptions(max_length=60)])
+@pytest.mark.parametrize("forward", [None, Forward("+358401234567", 20, "+358201234567")])
+def test_every_document_is_documented_twiml(record, forward):
+    layout = Layout(
+        base_url="https://x.example/greeting.xml",
+        record=record,
+        forward=forward,
+        forwarding=forward is not None,
+    )
+    files = greeting_files(NOTICE, {"fi": "Google.fi-FI-Standard-B"}, layout)
+    assert sorted(files) == sorted(file_names(layout, ("fi", "sv", "en")))
+    for text in files.values():
+        root = documented_only(text)
+        assert [child.tag for child in root][-1] == "Hangup"
+    first = ET.fromstring(files["greeting.xml"])
+    say = first.find("Say")
+    assert say is not None and say.get("voice") == "Google.fi-FI-Standard-B"
+    assert say.text == "Toimipisteemme on tyhjennetty."
+    rest = first.findall("Say")[1]
+    assert rest.text == "<Soita> & odota: " and rest.find("say-as").text == "09 123 4567"
+    assert (first.find("Record") is not None) == (record is not None)
+    if record is not None:
+        assert first.find("Record").get("action") == "https://x.example/greeting-recorded.fi.xml"
+        assert first.find("Record").get("maxLength") == "60"
+    if forward is not None:
+        dialled = ET.fromstring(files["greeting-forward.sv.xml"])
+        assert dialled.find("Dial").get("callerId") == "+358201234567"
+        assert dialled.find("Dial/Number").text == "+358401234567"

@@ -25,8 +25,8 @@ def test_last_sunday_of_march_15_00_is_summer_time(notices, home):
         # Planned at +02:00, it happens at 15:00 EEST (+03:00), the next day.
         assert at == "2026-03-29T12:00:00.000Z"
         assert "note" not in note
-        greeting = (home / "site" / "greeting.xml").read_text()
-        assert "on Sunday 29 March at 15:00" in greeting
+        greeting = (home / "site" / "greeting.en.xml").read_text()
+        assert "tomorrow, Sunday, at 3.00 pm" in greeting  # said on the phone
         sieve = (home / "site" / "mail" / "active.sieve").read_text()
         assert 'currentdate :zone "+0300" :value "lt" "iso8601" "2026-03-29T15:00:00+03:00"' in (
             sieve
@@ -73,5 +73,5 @@ def test_extend_for_across_the_autumn_change_is_elapsed_time(notices, home):
         run = notices("extend", "--for", "1h", "--yes", "--json")
         assert run.exit_code == 0, run.stderr
         assert run.json()["planned_resume"] == "2026-10-25T01:30:00.000Z"
-        greeting = (home / "site" / "greeting.xml").read_text()
-        assert "on Sunday 25 October at 03:30" in greeting
+        greeting = (home / "site" / "greeting.en.xml").read_text()
+        assert "today at 3.30 am" in greeting  # said on the phone, the same night

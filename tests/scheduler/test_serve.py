@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notices.render import when
+from notices.render import promised, spoken
 from notices.timeparse import from_stamp
 from tests.support.log import records
 from tests.support.serve import is_normal, iso_in, jobs, resumes
@@ -96,9 +96,10 @@ def test_extend_moves_the_job_and_re_renders_every_text(serve, notices, home):
     assert from_stamp(extended["planned_resume"]) == target
 
     wait_until(lambda: list(jobs(home).values()) == [target.timestamp()], 5, "the job to move")
-    greeting = (home / "site" / "greeting.xml").read_text()
-    assert when(target, "en", HELSINKI, now) in greeting
-    assert when(target, "fi", HELSINKI, now) in greeting
+    # Said on the phone, in each language's document, rounded up to the next five minutes.
+    said = promised(target)
+    assert spoken(said, "fi", HELSINKI, now) in (home / "site" / "greeting.xml").read_text()
+    assert spoken(said, "en", HELSINKI, now) in (home / "site" / "greeting.en.xml").read_text()
     status_json = json.loads((home / "site" / "status.json").read_text())
     assert from_stamp(status_json["expires"]) == target
     sieve = (home / "site" / "mail" / "active.sieve").read_text()

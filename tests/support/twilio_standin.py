@@ -43,6 +43,7 @@ BASE = "/2010-04-01/Accounts/{AccountSid}"
 NUMBER_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers/(PN\w+)\.json$")
 NUMBERS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
 CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+RECORDINGS_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings\.json$")
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 EVENTS_PATH = "/v1/Events"  # the Monitor API (monitor.twilio.com), served here too
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$")
@@ -78,6 +79,7 @@ class State:
     tokens: dict[str, str] = field(default_factory=dict)  # account SID -> auth token
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    recordings: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
@@ -103,6 +105,10 @@ class Description:
             p["name"] for p in paths[BASE + "/IncomingPhoneNumbers.json"]["get"]["parameters"]
         }
         self.call_params = {p["name"] for p in paths[BASE + "/Calls.json"]["get"]["parameters"]}
+        self.recording_fields = list(schemas["api.v2010.account.recording"]["properties"])
+        self.recording_params = {
+            p["name"] for p in paths[BASE + "/Recordings.json"]["get"]["parameters"]
+        }
         create = paths[BASE + "/Messages.json"]["post"]["requestBody"]["content"]
         message_body = create["application/x-www-form-urlencoded"]["schema"]
         self.message_params: dict[str, dict[str, Any]] = {
@@ -218,6 +224,31 @@ class TwilioStandIn:
         with self.lock:
             self.state.calls.append(call)
 
+    def add_recording(
+        self, account: str, sid: str, call_sid: str, made: datetime, duration: int
+    ) -> None:
+        """A message a caller left (`<Record>`), as the Recordings API lists it."""
+        recording: dict[str, Any] = dict.fromkeys(self.description.recording_fields)
+        uri = f"/2010-04-01/Accounts/{account}/Recordings/{sid}"
+        recording.update(
+            sid=sid,
+            account_sid=account,
+            call_sid=call_sid,
+            api_version="2010-04-01",
+            date_created=rfc2822(made),
+            date_updated=rfc2822(made),
+            start_time=rfc2822(made),
+            duration=str(duration),
+            status="completed",
+            channels=1,
+            source="RecordVerb",
+            uri=f"{uri}.json",
+            media_url=f"https://api.twilio.com{uri}",
+            _made=made,
+        )
+        with self.lock:
+            self.state.recordings.append(recording)
+
     def inject(self, fault: Fault) -> None:
         with self.lock:
             self.state.faults.append(fault)
@@ -295,6 +326,8 @@ class TwilioStandIn:
             return self._list_numbers(handler, parts.path, query, account)
         if (match := CALLS_PATH.match(parts.path)) and method == "GET":
             return self._list_calls(handler, parts.path, query, account)
+        if (match := RECORDINGS_PATH.match(parts.path)) and method == "GET":
+            return self._list_recordings(handler, parts.path, query, account)
         if (match := MESSAGES_PATH.match(parts.path)) and method == "POST":
             return self._send_message(handler, form, account)
         if parts.path == EVENTS_PATH and method == "GET":
@@ -499,6 +532,33 @@ class TwilioStandIn:
                 items.append(dict(call))
         items.sort(key=lambda c: c["_started"], reverse=True)
         self._json(handler, 200, self._page(path, query, "calls", items))
+
+    def _list_recordings(
+        self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, str], account: str
+    ) -> None:
+        unknown = set(query) - self.description.recording_params
+        if unknown:
+            return self._error(handler, 400, 20001, f"unknown parameters {sorted(unknown)}")
+        bounds = {}
+        for name in ("DateCreated>", "DateCreated<"):
+            if name in query:
+                try:
+                    bounds[name] = datetime.fromisoformat(query[name].replace("Z", "+00:00"))
+                except ValueError:
+                    return self._error(handler, 400, 20001, f"{name} is not a date-time")
+                if bounds[name].tzinfo is None:
+                    return self._error(handler, 400, 20001, f"{name} has no time zone")
+        with self.lock:
+            items = [
+                dict(r)
+                for r in self.state.recordings
+                if r["account_sid"] == account
+                and ("DateCreated>" not in bounds or r["_made"] >= bounds["DateCreated>"])
+                and ("DateCreated<" not in bounds or r["_made"] <= bounds["DateCreated<"])
+                and (not query.get("CallSid") or r["call_sid"] == query["CallSid"])
+            ]
+        items.sort(key=lambda r: r["_made"], reverse=True)
+        self._json(handler, 200, self._page(path, query, "recordings", items))
 
     def _list_events(
         self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, str], account: str
