@@ -183,9 +183,7 @@ def _contacts_csv(
         value = values.get(str(record.payload.get("party")))
         shown = "(erased)" if value is None else (value if include else mask(value))
         recording = recording_shown(record.payload.get("detail") or {}, values, include)
-        rows.append(
-            contact_row(record.seq, record.channel, record.payload, shown, zone, recording)
-        )
+        rows.append(contact_row(record.seq, record.channel, record.payload, shown, zone, recording))
     return _csv(list(CONTACT_COLUMNS), rows)
 
 

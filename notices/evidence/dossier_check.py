@@ -28,9 +28,9 @@ from notices.evidence.anchor import (
 )
 from notices.evidence.dossier import (
     CONTACT_COLUMNS,
-    RECORDING_HELD,
     FILES,
     FORMAT,
+    RECORDING_HELD,
     contact_row,
     pdf_manifest,
 )
