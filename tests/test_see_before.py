@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from notices import locales
+from notices.render import promised
 from tests.support.log import log_count
 from tests.support.site import site_files
 
@@ -22,7 +23,8 @@ def test_dry_run_shows_each_languages_title_reason_return_and_greeting(notices, 
     until, moment = _until()
     run = notices("evacuate", "--until", until, "--reason", "fi:Palohälytys", "--dry-run")
     assert run.exit_code == 0, run.stderr
-    local = moment.astimezone(ZONE)
+    # As customers are promised it: rounded up to the next five minutes (render.promised).
+    local = promised(moment).astimezone(ZONE)
     for lang in ("fi", "sv", "en"):
         assert locales.template(lang, "modes.evacuate.title") in run.stdout
     assert "Palohälytys." in run.stdout

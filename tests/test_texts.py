@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from notices.render import promised
+
 ZONE = ZoneInfo("Europe/Helsinki")
 
 
@@ -23,8 +25,10 @@ def test_the_auto_reply_subject_fits_a_mail_clients_line(notices, home, mode):
 
 def test_times_are_written_as_each_locale_writes_them(notices, home):
     moment = (datetime.now(UTC) + timedelta(hours=3)).replace(second=0, microsecond=0)
-    local = moment.astimezone(ZONE)
-    assert notices("evacuate", "--yes", "--until", f"{local:%Y-%m-%dT%H:%M}").exit_code == 0
+    typed = moment.astimezone(ZONE)
+    assert notices("evacuate", "--yes", "--until", f"{typed:%Y-%m-%dT%H:%M}").exit_code == 0
+    # Customers are promised the time rounded up to the next five minutes (render.promised).
+    local = promised(moment).astimezone(ZONE)
     from babel.dates import format_datetime
 
     weekday = {lang: format_datetime(local, "EEE", locale=lang) for lang in ("fi", "sv", "en")}

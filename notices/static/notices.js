@@ -122,6 +122,10 @@
   function returnTime(doc, lang) {
     var at = typeof doc.expected_return === "string" ? new Date(doc.expected_return) : null;
     if (!at || isNaN(at.getTime())) return "";
+    // The time promised to customers, as the notice's text says it: rounded up to the next
+    // five minutes (notices.render.promised); the expiry keeps the exact time.
+    var step = 5 * 60 * 1000;
+    at = new Date(Math.ceil(at.getTime() / step) * step);
     var how = { weekday: "short", day: "numeric", month: "numeric", hour: "2-digit", minute: "2-digit" };
     // In the notice's own time zone, as its text says it; else the visitor's.
     if (typeof doc.timezone === "string") how.timeZone = doc.timezone;

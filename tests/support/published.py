@@ -16,9 +16,19 @@ def published(home: Path) -> dict[str, dict[str, str]]:
     (status.json and banner.html), the notice page's sections, the auto-reply's parts."""
     site = home / "site"
     texts: dict[str, dict[str, str]] = {}
-    greeting = ET.fromstring((site / "greeting.xml").read_text("utf-8"))
-    says = [say for say in greeting.iter("Say")][:3]
-    texts["twiml"] = {SPEECH[s.get("language", "")]: s.text or "" for s in says}
+    texts["twiml"] = {}
+    # One greeting document per language (greeting.xml for the first): its own language's
+    # <Say>s, not the menu's offers of the others.
+    for document in sorted(site.glob("greeting*.xml")):
+        if "recorded" in document.name:
+            continue
+        greeting = ET.fromstring(document.read_text("utf-8"))
+        for say in greeting.iter("Say"):
+            lang = SPEECH[say.get("language", "")]
+            own = document.name == "greeting.xml" or document.name == f"greeting.{lang}.xml"
+            if own:
+                spoken = "".join(say.itertext())
+                texts["twiml"][lang] = " ".join([texts["twiml"].get(lang, ""), spoken]).strip()
     status = json.loads((site / "status.json").read_text("utf-8"))
     texts["status.json"] = dict(status["html"])
     for name in ("banner.html", "notice.html"):

@@ -126,7 +126,7 @@ def test_on_a_phone_the_banner_is_short_and_read_more_opens_the_rest(notices, si
     open_page(page, site, "fi")
     evacuate(notices)
     banner = page.get_by_role("alert")
-    expect(banner).to_contain_text("Poikkeustilanne", timeout=5000)
+    expect(banner).to_contain_text("Toimipiste tilapäisesti suljettu", timeout=5000)
     shot(page, "phone-closed")
     height = banner.bounding_box()["height"]
     print(f"banner height at 375x667: {height:.0f} px ({height / 667:.0%} of the viewport)")
@@ -172,7 +172,7 @@ def test_a_reader_scrolled_down_sees_the_compact_notice_and_its_link_works(
     mini = page.locator("#notices-compact")
     expect(mini).to_be_visible(timeout=5000)
     expect(mini).to_be_in_viewport()
-    expect(mini).to_contain_text("Poikkeustilanne")
+    expect(mini).to_contain_text("Toimipiste tilapäisesti suljettu")
     # Announced once: the banner is the one alert; the compact notice is no live region.
     expect(page.get_by_role("alert")).to_have_count(1)
     assert mini.get_attribute("role") is None and mini.get_attribute("aria-live") is None

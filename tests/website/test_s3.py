@@ -47,6 +47,8 @@ def configure(
     home.mkdir(parents=True, exist_ok=True)
     (home / "notices.toml").write_text(
         f"""
+[organisation]
+name = "Testipalvelu Oy"
 [channels.website]
 kind = "banner"
 public_url = "{public_url}"
@@ -164,7 +166,9 @@ def test_a_page_on_another_origin_shows_and_drops_the_banner_with_the_documented
     time.sleep(1.5)  # a check or two with nothing to show
     expect(page.locator("#notices-banner")).to_have_count(0)
     assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
-    expect(page.get_by_role("alert")).to_contain_text("Poikkeustilanne", timeout=5000)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Toimipiste tilapäisesti suljettu", timeout=5000
+    )
 
     done = notices("resume", "--yes")
     assert done.exit_code == 0, done.stdout + done.stderr
