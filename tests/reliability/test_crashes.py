@@ -48,9 +48,12 @@ class Rig:
         greeting = f"{self.web.url}/greeting.xml"
         urls = [n["voice_url"] for n in self.numbers().values()]
         published = (self.web.root / "greeting.xml").exists()
+        # The greeting is one document per language, plus the thank-you after a message:
+        # normal only once none of them is left.
+        any_published = any(self.web.root.glob("greeting*.xml"))
         if all(u == greeting for u in urls) and published:
             phone = "incident"
-        elif self.numbers() == dict.fromkeys(NUMBERS, ORIGINAL) and not published:
+        elif self.numbers() == dict.fromkeys(NUMBERS, ORIGINAL) and not any_published:
             phone = "normal"
         else:
             phone = "mixed"
