@@ -256,11 +256,7 @@ def log_export(
     from notices.evidence.export import open_log
 
     permissions = _file_mode(mode)
-    single = fmt is not None or output.suffix in (".jsonl", ".csv")
-    if single:
-        fmt = fmt or output.suffix[1:]
-        if fmt not in ("jsonl", "csv"):
-            raise UsageError(f"--format must be jsonl or csv, not {fmt!r}")
+    fmt = _single_file_format(fmt, output)
     workspace = commands.Workspace.load(home, config)
     log = open_log(workspace.home)
     try:
@@ -286,6 +282,17 @@ def log_export(
         f" chain head {manifest['log_head']['link']}."
     )
     out.print(f"Check it with: notices log verify {output}")
+
+
+def _single_file_format(fmt: str | None, output: Path) -> str | None:
+    """jsonl or csv for a one-file export (by --format, else by the file's suffix); None
+    for a dossier folder."""
+    if fmt is None and output.suffix not in (".jsonl", ".csv"):
+        return None
+    fmt = fmt or output.suffix[1:]
+    if fmt not in ("jsonl", "csv"):
+        raise UsageError(f"--format must be jsonl or csv, not {fmt!r}")
+    return fmt
 
 
 def _file_mode(text: str | None) -> int | None:

@@ -337,13 +337,25 @@ class EvidenceLog:
             previous = link
             expected_seq += 1
             count += 1
+        head = previous.hex() if count else None
+        return self._verify_beyond_chain(count, head, expect_key, attempts, tsa_ca)
+
+    def _verify_beyond_chain(
+        self,
+        count: int,
+        head: str | None,
+        expect_key: str | None,
+        attempts: int,
+        tsa_ca: Path | None,
+    ) -> Verification:
+        """After the chain walk: the append-only triggers, the checkpoints against the
+        chain, the key record 1 names, personal data, timestamps."""
         triggers = {
             row[0]
             for row in self.database.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
             )
         }
-        head = previous.hex() if count else None
         if triggers != {"log_refuse_update", "log_refuse_delete"}:
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
