@@ -21,7 +21,6 @@ numbers are said in digit groups (SSML `<say-as interpret-as="telephone">`).
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from notices import locales
 from notices.channels.base import ChannelOptions, Notice, RenderedText
 from notices.channels.speech import phone_parts, speakable
+from notices.config.base import E164
 from notices.voices import check_voices, speech_language, voice
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 FORWARD_DIGIT = 0
 # Seconds a language offer or the on-call offer waits for a key after it is said.
 OFFER_WAIT_S = 1

@@ -44,6 +44,7 @@ from notices.channels.greeting import (
 )
 from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
 from notices.channels.twilio_contacts import inbound_calls, messages
+from notices.config.base import E164
 from notices.errors import PermanentChannelError
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 NUMBER_SID = re.compile(r"^PN[0-9a-fA-F]{32}$")
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 # Every field that decides where a call to the number goes (twilio-python attribute names).
 ROUTING_FIELDS = (
     "voice_url",

@@ -12,7 +12,7 @@ EXAMPLE_WORDS = ("esimerkki", "example.", "exempel", "+358 40 123 4567")
 def placeholders(config: Config) -> list[str]:
     """Each value customers would be shown that is still an example or empty: the
     organisation's name and every part of the alternative contact, with its line."""
-    text = _source_text(config)
+    text = config.source_text()
     problems = []
     org = config.organisation
     if not (org.name or "").strip():
@@ -46,12 +46,3 @@ def _example(value: str) -> bool:
 def _where(problem: str, path: tuple[str, ...], text: str) -> str:
     line = locate_key(text, path) if text else None
     return f"{problem} (line {line})" if line else problem
-
-
-def _source_text(config: Config) -> str:
-    if config.source is None:
-        return ""
-    try:
-        return config.source.read_text("utf-8")
-    except (OSError, ValueError):
-        return ""

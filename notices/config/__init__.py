@@ -210,6 +210,15 @@ class Config(StrictModel):
         """The file this configuration was read from (None: the embedded default)."""
         return self._source
 
+    def source_text(self) -> str:
+        """The text of that file, for naming the line of a key ("" when there is none)."""
+        if self._source is None:
+            return ""
+        try:
+            return self._source.read_text("utf-8")
+        except (OSError, ValueError):
+            return ""
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -10,9 +10,8 @@ from pydantic import (
     model_validator,
 )
 
-from notices.config.base import StrictModel
+from notices.config.base import E164, StrictModel
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 SMS_COMMANDS = ("resume", "status", "extend")
 DEFAULT_SMS_KEYWORDS: dict[str, dict[str, str]] = {
     "evacuate": {"fi": "EVAKUOI", "sv": "UTRYM", "en": "EVACUATE"},

@@ -38,7 +38,7 @@ def build_channels(config: Config, home: Path) -> list[Channel]:
 
 def build_channels_apart(config: Config, home: Path) -> tuple[list[Channel], list[BrokenChannel]]:
     """The channels whose sections are valid, and the broken ones with what is wrong."""
-    text = _source_text(config)
+    text = config.source_text()
     where = f"{config.source}: " if config.source else ""
     channels: list[Channel] = []
     broken: list[BrokenChannel] = []
@@ -72,19 +72,10 @@ def _line(text: str, path: tuple[str, ...]) -> str:
     return f"line {line}: " if line else ""
 
 
-def _source_text(config: Config) -> str:
-    if config.source is None:
-        return ""
-    try:
-        return config.source.read_text("utf-8")
-    except (OSError, ValueError):
-        return ""
-
-
 def missing_credentials(config: Config, channels: list[Channel]) -> ConfigError | None:
     """An error naming every credential variable that is not set, before anything is
     switched; None when all are. `config.source` gives the file and line to name."""
-    text = _source_text(config)
+    text = config.source_text()
     problems = []
     for channel in channels:
         for option, variable in channel.credential_variables().items():
