@@ -33,7 +33,7 @@ from notices.evidence.anchor import (
     read_checkpoints,
 )
 from notices.evidence.export import CSV_COLUMNS, spreadsheet_safe
-from notices.evidence.log import GENESIS, EvidenceLog, Record
+from notices.evidence.log import GENESIS, EvidenceLog, Record, record_filter
 from notices.evidence.personal import PersonalData, mask
 from notices.timeparse import from_stamp, utc_stamp
 
@@ -78,14 +78,7 @@ def slice_range(
             first -= 1
         # Record 1 (log.started, naming the signing key) goes with the first incident.
         return (1 if first == 2 else int(first)), int(last)
-    clauses, params = [], []
-    if since is not None:
-        clauses.append("ts >= ?")
-        params.append(since)
-    if until is not None:
-        clauses.append("ts < ?")
-        params.append(until)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = record_filter(since=since, until=until)
     first, last = log.database.query(f"SELECT min(seq), max(seq) FROM log {where}", tuple(params))[
         0
     ]

@@ -151,6 +151,19 @@ class Verification:
     note: str | None = None
 
 
+def record_filter(
+    incident: str | None = None, since: str | None = None, until: str | None = None
+) -> tuple[str, list[str]]:
+    """The WHERE clause (empty when nothing is asked) and its parameters for the records of
+    an incident and/or a period (`since` included, `until` not)."""
+    clauses, params = [], []
+    for clause, value in (("incident = ?", incident), ("ts >= ?", since), ("ts < ?", until)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
 class EvidenceLog:
     def __init__(self, database: Database, actor: str | None = None, host: str | None = None):
         self.database = database
@@ -236,17 +249,7 @@ class EvidenceLog:
         self, incident: str | None = None, since: str | None = None, until: str | None = None
     ) -> Iterator[Record]:
         """Records in order, streamed from the database (never all loaded at once)."""
-        clauses, params = [], []
-        if incident is not None:
-            clauses.append("incident = ?")
-            params.append(incident)
-        if since is not None:
-            clauses.append("ts >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("ts < ?")
-            params.append(until)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where, params = record_filter(incident, since, until)
         # A separate cursor on a read connection keeps a long read from holding the lock.
         cursor = self.database.conn.execute(
             "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
