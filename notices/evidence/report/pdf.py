@@ -4,6 +4,7 @@ framed texts, attached files). Imports fpdf2: import this module only to make a 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from importlib.resources import files as package_files
 
@@ -12,6 +13,7 @@ from fpdf.enums import XPos, YPos
 
 LABEL_WIDTH = 62  # mm, the label column of a label-value pair
 ROW_HEIGHT = 4  # mm, one table row
+LINE_HEIGHT = 2.9  # mm, a wrapped cell's next line
 MM_PER_CHARACTER = 1.25  # DejaVu at 6.5 pt is wide: about 1.25 mm a character
 
 
@@ -76,20 +78,29 @@ class ReportPdf(FPDF):
         )
 
     def text_table(
-        self, columns: list[tuple[float, str]], rows: Iterable[list[str]], size: float = 6.5
+        self,
+        columns: list[tuple[float, str]],
+        rows: Iterable[list[str]],
+        size: float = 6.5,
+        wrap: int = 1,
     ) -> None:
         """A table drawn with plain text runs: thousands of rows stay fast. `columns` are
         (width in mm, header); the last one takes the rest of the page's width; `size` is
-        the rows' font size in points."""
+        the rows' font size in points; the last column wraps onto up to `wrap` lines."""
         widths = [w for w, _ in columns[:-1]]
         columns = [*columns[:-1], (self.epw - sum(widths), columns[-1][1])]
         fits = [int(w / (MM_PER_CHARACTER * size / 6.5)) for w, _ in columns]
         self._table_header(columns, size)
         for cells in rows:
-            if self.get_y() + ROW_HEIGHT > self.page_break_trigger:
+            last = cells[-1].replace("\n", " ")
+            lines = textwrap.wrap(last, fits[-1], max_lines=wrap, placeholder=" …") or [""]
+            height = ROW_HEIGHT + (len(lines) - 1) * LINE_HEIGHT
+            if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
                 self._table_header(columns, size)
-            self._table_row([w for w, _ in columns], fits, cells)
+            self._table_row([w for w, _ in columns], fits, [*cells[:-1], lines[0]])
+            for line in lines[1:]:
+                self._continuation(sum(w for w, _ in columns[:-1]), columns[-1][0], line)
 
     def _table_header(self, columns: list[tuple[float, str]], size: float) -> None:
         self.set_font("DejaVu", "B", 7)
@@ -115,6 +126,12 @@ class ReportPdf(FPDF):
                 cut = text if len(text) <= limit else text[: limit - 1] + "…"
                 self.text(x + 0.3, y + 2.9, self._fit(cut, w - 1))
             x += w
+        self.set_y(y + ROW_HEIGHT)
+
+    def _continuation(self, x: float, width: float, line: str) -> None:
+        """A wrapped cell's next line, under the cell."""
+        y = self.get_y() - ROW_HEIGHT + LINE_HEIGHT
+        self.text(self.l_margin + x + 0.3, y + 2.9, self._fit(line, width - 1))
         self.set_y(y + ROW_HEIGHT)
 
     def attach_files(self, attachments: dict[str, bytes]) -> None:
