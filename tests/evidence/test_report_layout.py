@@ -39,12 +39,15 @@ NUMBERS = ["+46701234598", "+358401234567", "+4681234598", "+358912345678"]
 
 
 def many_contacts(count: int) -> list[Contact]:
-    start = datetime.now(UTC) - timedelta(hours=1)
+    """`count` calls, 5 ms apart from now: inside the incident's time, so its chart shows
+    them."""
+    start = datetime.now(UTC)
     return [
         Contact(
             channel="phone",
             kind="call",
-            at=(start + timedelta(seconds=5 * i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            at=(start + timedelta(milliseconds=5 * i)).isoformat(timespec="milliseconds")[:23]
+            + "Z",
             party=NUMBERS[i % len(NUMBERS)],
             provider_id=f"CA{i:032d}",
             detail={"status": "completed", "duration_s": 30 + i % 90, "direction": "inbound"},

@@ -38,7 +38,8 @@ WORD_FIELDS = frozenset(
         "externalAudience",
     }
 )
-LIST_WORDS = {"fields": "property", "properties": "property"}  # a provider's field names
+# Lists of words: a provider's field names, languages.
+LIST_WORDS = {"fields": "property", "properties": "property", "languages": "language"}
 PARTIES = frozenset({"party", "sender"})  # keyed digests of a caller's number or address
 
 Saying = Callable[[dict[str, Any], ReportText], str]
@@ -96,10 +97,12 @@ def published_fields(text: str, t: ReportText) -> str | None:
 def _field_lines(value: dict[str, Any], t: ReportText, indent: str) -> list[str]:
     lines = []
     for key, item in value.items():
-        if isinstance(item, dict):
+        if key == "mode":
+            lines.append(f"{indent}{t.field(key)}: {command_word(item, t)}")
+        elif isinstance(item, dict):
             lines.append(f"{indent}{t.field(key)}:")
             lines.extend(_field_lines(item, t, indent + "    "))
-        elif isinstance(item, str) and not STAMP.match(item) and key not in WORD_FIELDS:
+        elif isinstance(item, str) and not STAMP.match(item) and key not in WORD_FIELDS | {"mode"}:
             lines.append(f"{indent}{t.field(key)}: {item}")
         else:
             lines.append(f"{indent}{t.field(key)}: {value_said(key, item, t)}")

@@ -81,9 +81,7 @@ def confirmations_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> N
                 f"{t.when(shown.ts)}  {shown.channel}  {t.kind(shown.kind)}: {confirmation}", 8
             )
         else:
-            pdf.paragraph(
-                f"{t.when(shown.ts)}  {shown.channel}  {t('read_back')}: {brief(shown, t)}", 8
-            )
+            pdf.paragraph(f"{t.when(shown.ts)}  {shown.channel}  {brief(shown, t)}", 8)
 
 
 def provider_record_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
@@ -140,7 +138,13 @@ def contacts_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
         if not data.include_personal:
             pdf.paragraph(t("masked_note"), 8)
         pdf.text_table(
-            [(40, t("time")), (16, t("channel")), (20, ""), (30, t("party")), (0, t("detail"))],
+            [
+                (40, t("time")),
+                (16, t("channel")),
+                (20, t("contact_kind")),
+                (30, t("party")),
+                (0, t("detail")),
+            ],
             (_contact_row(r, t) for r in contacts),
             wrap=2,
         )
@@ -224,18 +228,21 @@ def officer_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     fingerprint = str(data.manifest.get("signing_key", {}).get("fingerprint_sha256"))
     pdf.add_page()
     pdf.heading(t("officer_title"), 15)
-    pdf.paragraph(t("officer_fingerprint"), 10)
+    pdf.ln(2)
+    pdf.point(t("officer_fingerprint"), 10)
     pdf.ln(1)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(pdf.epw, 6, f"{fingerprint[:32]}\n{fingerprint[32:]}", border=1, align="C")
-    pdf.ln(3)
+    pdf.multi_cell(
+        pdf.epw, 6, f"{fingerprint[:32]}\n{fingerprint[32:]}", border=1, align="C", padding=1
+    )
+    pdf.ln(4)
     for key in ("officer_compare", "officer_command"):
-        pdf.paragraph(t(key), 10)
-        pdf.ln(1)
+        pdf.point(t(key), 10)
+        pdf.ln(2)
     pdf.set_font("DejaVu", "B", 9)
     command = f"notices log verify dossier/ --expect-key {fingerprint}"
-    pdf.multi_cell(pdf.epw, 5, command, border=1, align="L")
-    pdf.ln(3)
+    pdf.multi_cell(pdf.epw, 5, command, border=1, align="L", padding=1)
+    pdf.ln(4)
     for key in ("officer_ok", "officer_failed", "officer_limits"):
-        pdf.paragraph(t(key), 10)
-        pdf.ln(2)
+        pdf.point(t(key), 10)
+        pdf.ln(3)
