@@ -97,7 +97,7 @@ class ReportPdf(FPDF):
             align="L",
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
-            padding=(1, 1.5),  # mm: the first line clear of the frame
+            padding=1,  # mm: the first line clear of the frame
         )
 
     def text_table(
