@@ -8,6 +8,12 @@ without the chain saying so; and the database cannot be cut back to an earlier c
 without losing the record of that checkpoint. What neither can show (both cut back together
 to just after a checkpoint's record) is for the witness, the timestamps and the dossiers kept
 elsewhere to show.
+
+A data folder begun by a version of notices from before record 1 named the key (an "old"
+folder: record 1 is some other kind) is still checked, with the key in its key file: its
+head file's lines from before the first recorded checkpoint have no record of their own,
+every line after it must have one, and `log verify` says, in a note, that the key could not
+be checked against record 1 (LEGACY_NOTE).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from notices.db import Database
 from notices.evidence.anchor import (
     CHECKPOINT_DOMAIN,
     HEADS_FILE,
+    SIGNING_KEY_FILE,
+    SigningKey,
     public_fingerprint,
     read_checkpoints,
     signature_valid,
@@ -34,22 +42,35 @@ KEY_RECORD = "log.started"
 CHECKPOINT_RECORD = "checkpoint.written"
 
 
+LEGACY_NOTE = (
+    "this log was started before notices recorded its signing key (record 1 is {kind!r},"
+    " not 'log.started'); the key could not be checked against record 1, so the checkpoints"
+    " were checked with the key in {key_file}, fingerprint {fingerprint}; compare that"
+    " fingerprint with one kept elsewhere (--expect-key)"
+)
+LEGACY_NO_HEADS = "; and there is no {heads}, so nothing shows whether records were cut off its end"
+
+
 @dataclass(frozen=True)
 class FolderKey:
-    """The signing key named by record 1: its public key (base64) and fingerprint (hex)."""
+    """The signing key of the data folder: its public key (base64) and fingerprint (hex).
+    Named by record 1; for an old folder (`legacy_kind` is then record 1's kind), read from
+    its key file."""
 
     public_key: str
     fingerprint: str
+    legacy_kind: str | None = None
 
 
-def folder_key(database: Database) -> FolderKey | str | None:
-    """The key record 1 names; a problem in words; None for an empty log."""
+def folder_key(home: Path, database: Database) -> FolderKey | str | None:
+    """The key record 1 names (an old folder's key file); a problem in words; None for an
+    empty log."""
     rows = database.query("SELECT kind, payload FROM log WHERE seq = 1")
     if not rows:
         return None
     kind, payload = rows[0]
     if kind != KEY_RECORD:
-        return f"record 1 is {kind!r}, not {KEY_RECORD!r}: it does not name the signing key"
+        return _legacy_key(home, kind)
     named = json.loads(payload).get("signing_key", {})
     public = str(named.get("public_key", ""))
     try:
@@ -61,16 +82,43 @@ def folder_key(database: Database) -> FolderKey | str | None:
     return FolderKey(public, fingerprint)
 
 
-def check_expected_key(database: Database, expected: str | None) -> str | None:
-    """With a fingerprint given from outside, record 1 must name that key."""
+def _legacy_key(home: Path, kind: str) -> FolderKey | str:
+    """An old folder's key, from its key file, which is read and never created here."""
+    if not (home / SIGNING_KEY_FILE).exists():
+        return (
+            f"record 1 is {kind!r}, not {KEY_RECORD!r} (a log started before notices recorded"
+            f" its signing key), and {home / SIGNING_KEY_FILE} is missing: nothing names the"
+            " key its checkpoints must be signed with"
+        )
+    key = SigningKey(home).public_json()
+    return FolderKey(key["public_key"], key["fingerprint_sha256"], legacy_kind=kind)
+
+
+def legacy_note(home: Path, database: Database) -> str | None:
+    """For an old folder, what `log verify` could not check, in words; else None."""
+    key = folder_key(home, database)
+    if not isinstance(key, FolderKey) or key.legacy_kind is None:
+        return None
+    note = LEGACY_NOTE.format(
+        kind=key.legacy_kind, key_file=SIGNING_KEY_FILE, fingerprint=key.fingerprint
+    )
+    if not (home / HEADS_FILE).exists():
+        note += LEGACY_NO_HEADS.format(heads=HEADS_FILE)
+    return note
+
+
+def check_expected_key(home: Path, database: Database, expected: str | None) -> str | None:
+    """With a fingerprint given from outside, record 1 (an old folder: its key file) must
+    name that key."""
     if expected is None:
         return None
-    key = folder_key(database)
+    key = folder_key(home, database)
     if not isinstance(key, FolderKey):
         return key or "the log is empty: it names no signing key"
     if key.fingerprint != expected.strip().lower():
+        where = "named in record 1" if key.legacy_kind is None else f"in {SIGNING_KEY_FILE}"
         return (
-            f"the log's signing key is {key.fingerprint} (named in record 1), not the expected"
+            f"the log's signing key is {key.fingerprint} ({where}), not the expected"
             f" {expected.strip().lower()}"
         )
     return None
@@ -102,7 +150,7 @@ def check_checkpoints(
     home: Path, database: Database, link_at: Callable[[int], str | None], last_seq: int
 ) -> Problem | None:
     """Compare the head file with the chain; the first problem, or None."""
-    key = folder_key(database)
+    key = folder_key(home, database)
     if key is None:
         return None
     if isinstance(key, str):
@@ -126,13 +174,17 @@ def check_checkpoints(
             f"{HEADS_FILE} was cut back: it has {len(entries)} lines, but record"
             f" {recorded[line][0]} says line {line} was written to it"
         )
+    # An old folder's lines from before the first recorded one were written by a version
+    # that did not record them; every line after that must be recorded.
+    unrecorded = (min(recorded) if recorded else len(entries) + 1) if key.legacy_kind else 1
     previous: str | None = None
     for number, (line_bytes, entry) in enumerate(entries, start=1):
         problem = _check_line(number, entry, previous, key)
         if problem:
             return Problem(problem)
         problem = _check_head(number, entry, link_at, last_seq)
-        problem = problem or _check_recorded(number, line_bytes, entry, recorded.get(number))
+        if number >= unrecorded:
+            problem = problem or _check_recorded(number, line_bytes, entry, recorded.get(number))
         if problem:
             tail = number == len(entries) and "cut off" in problem
             return Problem(problem, at_tail=tail)
@@ -145,12 +197,13 @@ def _check_line(
 ) -> str | None:
     body = entry.get("checkpoint", {})
     where = f"{HEADS_FILE} line {number}"
+    named = "named in record 1" if key.legacy_kind is None else f"(in {SIGNING_KEY_FILE})"
     if body.get("previous") != previous:
         return f"{where} does not follow the line before it (lines removed?)"
     if body.get("key") != key.fingerprint:
         return (
             f"{where} is signed by key {body.get('key')}, not by this data folder's key"
-            f" {key.fingerprint} named in record 1: the head file was re-signed"
+            f" {key.fingerprint} {named}: the head file was re-signed"
         )
     if not signature_valid(key.public_key, entry.get("signature", ""), CHECKPOINT_DOMAIN, body):
         return f"{where}: the checkpoint's signature does not verify"

@@ -33,6 +33,7 @@ from notices.evidence.checkpoints import (
     KEY_RECORD,
     check_checkpoints,
     check_expected_key,
+    legacy_note,
 )
 from notices.evidence.personal import check_personal
 from notices.evidence.timestamp import STAMPED_RECORD, check_stamps
@@ -367,7 +368,7 @@ class EvidenceLog:
         if found is not None and found.at_tail and attempts > 1:
             time.sleep(TAIL_SETTLE_SECONDS)  # a checkpoint being written: look once more
             return self.verify(expect_key, attempts - 1, tsa_ca)
-        problem = found.text if found else check_expected_key(self.database, expect_key)
+        problem = found.text if found else check_expected_key(self.home, self.database, expect_key)
         if problem:
             return Verification(False, count, head, problem)
         problem = check_personal(self.database)
@@ -376,7 +377,8 @@ class EvidenceLog:
         problem, note = check_stamps(self.home, tsa_ca, self._late_stamps())
         if problem:
             return Verification(False, count, head, problem)
-        return Verification(True, count, head, note=note)
+        notes = [n for n in (legacy_note(self.home, self.database), note) if n]
+        return Verification(True, count, head, note="; ".join(notes) or None)
 
     def _late_stamps(self) -> set[int]:
         """The head file's lines whose timestamp the chain records as made late."""

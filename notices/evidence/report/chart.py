@@ -50,7 +50,8 @@ def chart_png(records: list[Record], t: ReportText) -> bytes | None:
     )
     _draw_states(top, changes, start, end, t)
     _draw_contacts(bottom, contacts, start, end, t)
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=t.data.zone))
+    clock = "%H:%M" if t.data.lang == "en" else "%H.%M"  # as the report writes times
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter(clock, tz=t.data.zone))
     for axis in (top, bottom):
         axis.tick_params(labelsize=7)
     figure.tight_layout()

@@ -4,6 +4,8 @@ framed texts, attached files). Imports fpdf2: import this module only to make a 
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Iterable
 from importlib.resources import files as package_files
 
@@ -12,6 +14,8 @@ from fpdf.enums import XPos, YPos
 
 LABEL_WIDTH = 62  # mm, the label column of a label-value pair
 ROW_HEIGHT = 4  # mm, one table row
+LINE_HEIGHT = 2.9  # mm, a wrapped cell's next line
+POINT = re.compile(r"^(\d+\. [^.:]+[.:]) (.*)$", re.DOTALL)  # "1. Heading. Text"
 MM_PER_CHARACTER = 1.25  # DejaVu at 6.5 pt is wide: about 1.25 mm a character
 
 
@@ -68,28 +72,59 @@ class ReportPdf(FPDF):
         self.set_font("DejaVu", "", size)
         self.multi_cell(self.epw, 4.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def point(self, text: str, size: float = 10) -> None:
+        """A numbered point, `1. Its heading. Its text`, with the number and heading in
+        bold; any other text as a paragraph."""
+        match = POINT.match(text)
+        if match is None:
+            self.paragraph(text, size)
+            return
+        head, rest = match.groups()
+        self.set_font("DejaVu", "B", size)
+        self.write(size * 0.5, head + " ")
+        self.set_font("DejaVu", "", size)
+        self.write(size * 0.5, rest)
+        self.ln(size * 0.5)
+
     def framed_text(self, text: str) -> None:
         """A published text verbatim, in a box."""
         self.set_font("DejaVu", "", 7.5)
         self.multi_cell(
-            self.epw, 3.6, text, border=1, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            self.epw,
+            3.6,
+            text,
+            border=1,
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            padding=1,  # mm: the first line clear of the frame
         )
 
     def text_table(
-        self, columns: list[tuple[float, str]], rows: Iterable[list[str]], size: float = 6.5
+        self,
+        columns: list[tuple[float, str]],
+        rows: Iterable[list[str]],
+        size: float = 6.5,
+        wrap: int = 1,
     ) -> None:
         """A table drawn with plain text runs: thousands of rows stay fast. `columns` are
         (width in mm, header); the last one takes the rest of the page's width; `size` is
-        the rows' font size in points."""
+        the rows' font size in points; a cell wraps onto up to `wrap` lines, then is cut
+        with "…"."""
         widths = [w for w, _ in columns[:-1]]
         columns = [*columns[:-1], (self.epw - sum(widths), columns[-1][1])]
         fits = [int(w / (MM_PER_CHARACTER * size / 6.5)) for w, _ in columns]
         self._table_header(columns, size)
         for cells in rows:
-            if self.get_y() + ROW_HEIGHT > self.page_break_trigger:
+            lines = [
+                textwrap.wrap(cell.replace("\n", " "), limit, max_lines=wrap, placeholder=" …")
+                for cell, limit in zip(cells, fits, strict=True)
+            ]
+            height = ROW_HEIGHT + (max(len(cell) for cell in lines) - 1) * LINE_HEIGHT
+            if self.get_y() + height > self.page_break_trigger:
                 self.add_page()
                 self._table_header(columns, size)
-            self._table_row([w for w, _ in columns], fits, cells)
+            self._table_row([w for w, _ in columns], lines, height)
 
     def _table_header(self, columns: list[tuple[float, str]], size: float) -> None:
         self.set_font("DejaVu", "B", 7)
@@ -106,16 +141,15 @@ class ReportPdf(FPDF):
             text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
         return text + "…"
 
-    def _table_row(self, widths: list[float], fits: list[int], cells: list[str]) -> None:
-        """One row of cells on one line, each cut with "…" to what fits its column."""
+    def _table_row(self, widths: list[float], cells: list[list[str]], height: float) -> None:
+        """One row: each cell's lines under each other in its column, each line cut with
+        "…" to what the font prints within the column."""
         x, y = self.l_margin, self.get_y()
-        for w, limit, raw in zip(widths, fits, cells, strict=True):
-            text = raw.replace("\n", " ")
-            if text:
-                cut = text if len(text) <= limit else text[: limit - 1] + "…"
-                self.text(x + 0.3, y + 2.9, self._fit(cut, w - 1))
+        for w, lines in zip(widths, cells, strict=True):
+            for n, line in enumerate(lines):
+                self.text(x + 0.3, y + 2.9 + n * LINE_HEIGHT, self._fit(line, w - 1))
             x += w
-        self.set_y(y + ROW_HEIGHT)
+        self.set_y(y + height)
 
     def attach_files(self, attachments: dict[str, bytes]) -> None:
         """Embed the JSON files the report is checked against (PDF/A-3 associated files)."""

@@ -3,11 +3,11 @@ provider-corroborated number change, durations, and long lists cut to their two 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from notices.evidence.log import Record
+from notices.evidence.report.said import contact_detail, quoted, said, word
 from notices.evidence.report.text import ReportText
 from notices.timeparse import from_stamp
 
@@ -38,136 +38,28 @@ def corroboration_row(entry: str, update: dict[str, Any], t: ReportText) -> list
     ours = str(update["at"])
     event = update.get("twilio_event")
     if not isinstance(event, dict):
-        reason = str(update.get("twilio_event_missing") or t("unknown"))
+        missing = update.get("twilio_event_missing")
+        reason = quoted(str(missing)) if missing else t("unknown")
         return [entry, t.when(ours), "—", "", t("provider_missing", reason=reason)]
     theirs = str(event.get("event_date"))
     difference = (from_stamp(theirs) - from_stamp(ours)).total_seconds()
-    who = "/".join(str(v) for v in (event.get("actor_type"), event.get("source")) if v)
-    properties = ", ".join(event.get("properties") or [])
-    detail = f"{who}: {properties} ({event.get('event_type')} {event.get('sid')})"
-    return [entry, t.when(ours), t.when(theirs), f"{difference:+.1f}", detail]
+    detail = t(
+        "said.provider_event",
+        who=" / ".join(word(t, k, event.get(k)) for k in ("actor_type", "source") if event.get(k))
+        or "—",
+        properties=", ".join(word(t, "property", p) for p in event.get("properties") or []) or "—",
+        event=word(t, "event_type", event.get("event_type")),
+        sid=event.get("sid"),
+    )
+    sign = "+" if difference >= 0 else "−"
+    return [entry, t.when(ours), t.when(theirs), sign + t.number(round(abs(difference), 1)), detail]
 
 
 def brief(record: Record, t: ReportText) -> str:
-    """A record's detail in one line, for the timeline and the lists; a kind without its
-    own wording shows its payload as JSON."""
-    wording = BRIEF_OF_KIND.get(record.kind)
-    if wording is None:
-        return json.dumps(record.payload, ensure_ascii=False)
-    return wording(record.payload, t)
-
-
-def _command_started(p: dict[str, Any], t: ReportText) -> str:
-    args = {k: v for k, v in (p.get("arguments") or {}).items() if v}
-    return (
-        f"{p.get('command')} {json.dumps(args, ensure_ascii=False)}"
-        if args
-        else str(p.get("command"))
-    )
-
-
-def _command_finished(p: dict[str, Any], t: ReportText) -> str:
-    return f"{p.get('command')}: {'OK' if p.get('ok') else 'FAILED'}"
-
-
-def _incident_opened(p: dict[str, Any], t: ReportText) -> str:
-    return f"{p.get('mode')}; {t('planned')}: {t.when(p.get('expected_return'), False)}"
-
-
-def _incident_updated(p: dict[str, Any], t: ReportText) -> str:
-    ret = p.get("expected_return") or {}
-    return f"{t('planned')}: {t.when(ret.get('from'), False)} → {t.when(ret.get('to'), False)}"
-
-
-def _incident_closed(p: dict[str, Any], t: ReportText) -> str:
-    return t.when(p.get("ended"))
-
-
-def _setting_summary(p: dict[str, Any], t: ReportText) -> str:
-    return str((p.get("setting") or {}).get("summary", ""))
-
-
-def _artefact_hashes(p: dict[str, Any], t: ReportText) -> str:
-    return ", ".join(f"{n} {a['sha256'][:12]}" for n, a in p.get("artefacts", {}).items())
-
-
-def _read_back(p: dict[str, Any], t: ReportText) -> str:
-    summary = (p.get("read_back") or {}).get("summary", "")
-    return f"{t('holds') if p.get('holds') else t('differs')}: {summary}"
-
-
-def _retry(p: dict[str, Any], t: ReportText) -> str:
-    return f"{p.get('step')} #{p.get('attempt')}: {p.get('error')}"
-
-
-def _error(p: dict[str, Any], t: ReportText) -> str:
-    return str(p.get("error"))
-
-
-def _contact(p: dict[str, Any], t: ReportText) -> str:
-    detail = p.get("detail") or {}
-    extra = " ".join(f"{k}={detail[k]}" for k in ("status", "duration") if k in detail)
-    return f"{p.get('contact')} {t.party(str(p.get('party')))} {extra}".strip()
-
-
-def _contacts_collected(p: dict[str, Any], t: ReportText) -> str:
-    return ", ".join(
-        f"{name}: {c['received'] if c['available'] else '—'}"
-        for name, c in p.get("channels", {}).items()
-    )
-
-
-def _log_started(p: dict[str, Any], t: ReportText) -> str:
-    return t("brief_key", fingerprint=(p.get("signing_key") or {}).get("fingerprint_sha256"))
-
-
-def _checkpoint_written(p: dict[str, Any], t: ReportText) -> str:
-    return t("brief_checkpoint", line=p.get("line"), seq=p.get("last_seq"))
-
-
-def _checkpoint_stamped(p: dict[str, Any], t: ReportText) -> str:
-    when = t.when(p.get("gen_time"))
-    return t("brief_stamped", line=p.get("line"), when=when, delay=p.get("delay_s"))
-
-
-def _resume_planned(p: dict[str, Any], t: ReportText) -> str:
-    return t("brief_resume", when=t.when(p.get("planned") or p.get("at"), False))
-
-
-def _exported(p: dict[str, Any], t: ReportText) -> str:
-    personal = p.get("personal_data")
-    return t("brief_exported", first=p.get("first_seq"), last=p.get("last_seq"), personal=personal)
+    """A record's detail in one line of words, for the timeline and the lists."""
+    return said(record, t)
 
 
 def call_detail(detail: dict[str, Any], t: ReportText) -> str:
-    """A contact's provider details in words where they are known, else as JSON."""
-    if "status" in detail and ("duration_s" in detail or "duration" in detail):
-        duration = detail.get("duration_s", detail.get("duration"))
-        direction = detail.get("direction", "")
-        return t("brief_call", direction=direction, duration=duration, status=detail["status"])
-    return json.dumps(detail, ensure_ascii=False)
-
-
-BRIEF_OF_KIND: dict[str, Callable[[dict[str, Any], ReportText], str]] = {
-    "log.started": _log_started,
-    "checkpoint.written": _checkpoint_written,
-    "checkpoint.stamped": _checkpoint_stamped,
-    "checkpoint.stamp_failed": _error,
-    "resume.scheduled": _resume_planned,
-    "resume.cancelled": _resume_planned,
-    "log.exported": _exported,
-    "command.started": _command_started,
-    "command.finished": _command_finished,
-    "incident.opened": _incident_opened,
-    "incident.updated": _incident_updated,
-    "incident.closed": _incident_closed,
-    "channel.snapshot": _setting_summary,
-    "channel.restored": _setting_summary,
-    "channel.applied": _artefact_hashes,
-    "channel.verified": _read_back,
-    "channel.retry": _retry,
-    "channel.failed": _error,
-    "contacts.failed": _error,
-    "contact.received": _contact,
-    "contacts.collected": _contacts_collected,
-}
+    """A contact's provider details in words."""
+    return contact_detail(detail, t)

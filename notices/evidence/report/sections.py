@@ -5,13 +5,13 @@ hashes to verify it all with. Each writes itself onto the PDF from the report's 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from notices.evidence.log import Record
 from notices.evidence.report.inputs import ReportInput
 from notices.evidence.report.rows import brief, call_detail, capped, corroboration_row
+from notices.evidence.report.said import fields, published_fields, quoted, word
 from notices.evidence.report.text import ReportText
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ def timeline_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     pdf.text_table(
         [(40, t("time")), (22, t("who")), (32, t("event")), (16, t("channel")), (0, t("detail"))],
         _timeline_rows([r for r in data.records if r.kind != "contact.received"], t),
+        wrap=3,
     )
 
 
@@ -60,7 +61,10 @@ def published_texts_section(pdf: ReportPdf, t: ReportText, data: ReportInput) ->
             repeats[key] = 0
             pdf.heading(f"{record.channel} — {name} — {t.when(record.ts)}", 10)
             pdf.paragraph(f"SHA-256 {artefact['sha256']}", 7)
-            pdf.framed_text(artefact["text"])
+            in_words = published_fields(artefact["text"], t)
+            if in_words is not None:
+                pdf.paragraph(t("json_in_words", name=name), 7)
+            pdf.framed_text(artefact["text"] if in_words is None else in_words)
     for (channel, digest), count in repeats.items():
         if count:
             pdf.paragraph(f"{channel}, SHA-256 {digest[:16]}…: {t('republished', n=count)}", 8)
@@ -72,14 +76,12 @@ def confirmations_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> N
         if shown is None:
             pdf.paragraph(t("omitted", n=omitted), 8)
         elif shown.kind in ("channel.applied", "channel.restored"):
-            confirmation = json.dumps(shown.payload.get("confirmation"), ensure_ascii=False)
+            confirmation = fields(shown.payload.get("confirmation") or {}, t)
             pdf.paragraph(
                 f"{t.when(shown.ts)}  {shown.channel}  {t.kind(shown.kind)}: {confirmation}", 8
             )
         else:
-            pdf.paragraph(
-                f"{t.when(shown.ts)}  {shown.channel}  {t('read_back')}: {brief(shown, t)}", 8
-            )
+            pdf.paragraph(f"{t.when(shown.ts)}  {shown.channel}  {brief(shown, t)}", 8)
 
 
 def provider_record_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
@@ -129,15 +131,22 @@ def contacts_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
         if not status.get("available"):
             pdf.paragraph(t("no_record", channel=name))
         elif status.get("error"):
-            pdf.paragraph(t("collect_error", channel=name, error=status["error"]))
+            pdf.paragraph(t("collect_error", channel=name, error=quoted(str(status["error"]))))
     for name, n in contacts_per_channel(contacts).items():
         pdf.paragraph(t("received", channel=name, n=n))
     if contacts:
         if not data.include_personal:
             pdf.paragraph(t("masked_note"), 8)
         pdf.text_table(
-            [(40, t("time")), (16, t("channel")), (10, ""), (30, t("party")), (0, t("detail"))],
+            [
+                (40, t("time")),
+                (16, t("channel")),
+                (20, t("contact_kind")),
+                (30, t("party")),
+                (0, t("detail")),
+            ],
             (_contact_row(r, t) for r in contacts),
+            wrap=2,
         )
 
 
@@ -160,7 +169,7 @@ def _contact_row(record: Record, t: ReportText) -> list[str]:
     return [
         t.when(str(record.payload.get("at"))),
         str(record.channel),
-        str(record.payload.get("contact")),
+        word(t, "contact", record.payload.get("contact")),
         t.party(str(record.payload.get("party"))),
         call_detail(record.payload.get("detail") or {}, t),
     ]
@@ -191,14 +200,14 @@ def hashes_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     pdf.set_font("DejaVu", "", 8)
     pdf.labelled_value(
         t("first"),
-        f"#{slice_.get('first_seq')}\nrecord {slice_.get('first_record_hash')}"
-        f"\nlink {slice_.get('first_link')}",
+        f"#{slice_.get('first_seq')}\n{t('hash_record')} {slice_.get('first_record_hash')}"
+        f"\n{t('hash_link')} {slice_.get('first_link')}",
         HASH_SIZE,
     )
     pdf.labelled_value(
         t("last"),
-        f"#{slice_.get('last_seq')}\nrecord {slice_.get('last_record_hash')}"
-        f"\nlink {slice_.get('last_link')}",
+        f"#{slice_.get('last_seq')}\n{t('hash_record')} {slice_.get('last_record_hash')}"
+        f"\n{t('hash_link')} {slice_.get('last_link')}",
         HASH_SIZE,
     )
     pdf.labelled_value(t("previous"), str(slice_.get("previous_link")), HASH_SIZE)
@@ -219,18 +228,21 @@ def officer_section(pdf: ReportPdf, t: ReportText, data: ReportInput) -> None:
     fingerprint = str(data.manifest.get("signing_key", {}).get("fingerprint_sha256"))
     pdf.add_page()
     pdf.heading(t("officer_title"), 15)
-    pdf.paragraph(t("officer_fingerprint"), 10)
+    pdf.ln(2)
+    pdf.point(t("officer_fingerprint"), 10)
     pdf.ln(1)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(pdf.epw, 6, f"{fingerprint[:32]}\n{fingerprint[32:]}", border=1, align="C")
-    pdf.ln(3)
+    pdf.multi_cell(
+        pdf.epw, 6, f"{fingerprint[:32]}\n{fingerprint[32:]}", border=1, align="C", padding=1
+    )
+    pdf.ln(4)
     for key in ("officer_compare", "officer_command"):
-        pdf.paragraph(t(key), 10)
-        pdf.ln(1)
+        pdf.point(t(key), 10)
+        pdf.ln(2)
     pdf.set_font("DejaVu", "B", 9)
     command = f"notices log verify dossier/ --expect-key {fingerprint}"
-    pdf.multi_cell(pdf.epw, 5, command, border=1, align="L")
-    pdf.ln(3)
+    pdf.multi_cell(pdf.epw, 5, command, border=1, align="L", padding=1)
+    pdf.ln(4)
     for key in ("officer_ok", "officer_failed", "officer_limits"):
-        pdf.paragraph(t(key), 10)
-        pdf.ln(2)
+        pdf.point(t(key), 10)
+        pdf.ln(3)

@@ -4,12 +4,16 @@ included)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from babel.numbers import format_decimal
+
 from notices.evidence.personal import mask
 from notices.evidence.report.inputs import ReportInput
-from notices.evidence.report.words import kind_label, label
+from notices.evidence.report.words import field_label, kind_label, label
+from notices.locales import resolve, texts
 from notices.timeparse import from_stamp
 
 
@@ -24,6 +28,17 @@ class ReportText:
 
     def kind(self, kind: str) -> str:
         return kind_label(self.data.lang, kind)
+
+    def field(self, key: str) -> str:
+        return field_label(self.data.lang, key)
+
+    def texts(self) -> Mapping[str, str]:
+        """Every text of the report's language, by dotted key."""
+        return texts(resolve(self.data.lang))
+
+    def number(self, value: float) -> str:
+        """`1,5` in Finnish and Swedish, `1.5` in English; whole numbers without decimals."""
+        return format_decimal(value, locale=resolve(self.data.lang))
 
     def when(self, stamp: str | None, seconds: bool = True) -> str:
         """Local time with its offset, as the report's language writes it:

@@ -18,3 +18,9 @@ def kind_label(lang: str, kind: str) -> str:
     """A log record kind (`channel.applied`) as the report names it in `lang`; the kind
     itself where the language has no name for it."""
     return texts(lang).get(f"report.kinds.{kind}", kind)
+
+
+def field_label(lang: str, key: str) -> str:
+    """A payload's field name as the report labels it in `lang`; the name with spaces for
+    underscores where the language has no label for it."""
+    return texts(lang).get(f"report.fields.{key}", key.replace("_", " "))
