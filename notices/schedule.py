@@ -30,9 +30,11 @@ from notices.db import Database
 from notices.errors import NoticesError
 from notices.evidence.anchor import last_checkpoint_time
 from notices.evidence.log import EvidenceLog
+from notices.evidence.timestamp import unstamped_lines
 from notices.incident import Incident, IncidentStore
 from notices.plans import Plans, record_heartbeat
 from notices.timeparse import from_stamp, utc_stamp
+from notices.witness import anchor_outside
 
 HEARTBEAT_SECONDS = 2.0
 RECONCILE_SECONDS = 2.0
@@ -43,6 +45,8 @@ RESUME_RETRY_SECONDS = 60.0
 # While an incident is open, the scheduler anchors the chain head at least this often.
 CHECKPOINT_SECONDS = 3600.0
 CHECKPOINT_REASON = "incident open (periodic)"
+# Checkpoints the authority could not stamp are tried again at least this often.
+STAMP_RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -195,6 +199,7 @@ class Scheduler:
         self.database = Database(home / "notices.db")
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.scheduler: Any = None
+        self.stamps_tried = datetime.min.replace(tzinfo=UTC)
 
     def start(self, address: str) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -255,14 +260,25 @@ class Scheduler:
 
     def _checkpoint(self, database: Database) -> None:
         """While an incident is open, a signed checkpoint of the chain head at least every
-        `checkpoint_every` seconds (counting any checkpoint, whoever wrote it)."""
-        if IncidentStore(database).open_incident() is None:
-            return
-        last = last_checkpoint_time(self.home)
+        `checkpoint_every` seconds (counting any checkpoint, whoever wrote it), stamped and
+        sent to the witness at once; and checkpoints left unstamped (the authority could
+        not be reached) tried again every `checkpoint_every` seconds, at most a minute
+        apart, so a late stamp comes as soon as the authority answers again."""
+        log = EvidenceLog(database)
         now = datetime.now(UTC)
-        if last is not None and (now - last).total_seconds() < self.checkpoint_every:
+        wrote = False
+        if IncidentStore(database).open_incident() is not None:
+            last = last_checkpoint_time(self.home)
+            if last is None or (now - last).total_seconds() >= self.checkpoint_every:
+                log.anchor(CHECKPOINT_REASON)
+                wrote = True
+        retry = min(self.checkpoint_every, STAMP_RETRY_SECONDS)
+        if not wrote and (now - self.stamps_tried).total_seconds() < retry:
             return
-        EvidenceLog(database).anchor(CHECKPOINT_REASON)
+        self.stamps_tried = now
+        evidence = commands.Workspace.load(self.home, self.config).config.evidence
+        if wrote or (evidence.tsa_url and unstamped_lines(self.home)):
+            anchor_outside(log, evidence, newest_is_fresh=wrote)
 
     def _reconcile(self, database: Database) -> None:
         """Make the job store hold exactly one job per pending plan, at the planned time."""

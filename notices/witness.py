@@ -15,7 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from notices.config import EvidenceConfig
 from notices.evidence.anchor import HEADS_FILE, read_checkpoints
+from notices.evidence.log import EvidenceLog
+from notices.masking import mask
 from notices.publishers import PublisherOptions, make_publisher
 from notices.publishers.base import Publisher
 
@@ -78,3 +81,27 @@ def compare_with_witness(home: Path, witness: Publisher) -> str | None:
             f" {last.get('last_seq')} on {last.get('time')})"
         )
     return None
+
+
+def anchor_outside(log: EvidenceLog, evidence: EvidenceConfig, *, newest_is_fresh: bool) -> None:
+    """After a checkpoint (or to catch up): the checkpoints still unstamped stamped by the
+    outside clock, then every line the witness lacks sent to it, if they are set. An
+    authority or witness that cannot be reached is logged (`checkpoint.stamp_failed`,
+    `witness.failed`) and tried again at the next command, by `serve`, or by `log stamp`:
+    it never fails the command. `newest_is_fresh`: the newest line was written just now,
+    so its stamp is not late."""
+    from notices.evidence.timestamp import plain_error, stamp_and_record
+
+    if evidence.tsa_url:
+        stamp_and_record(
+            log, evidence.tsa_url, evidence.tsa_timeout_s, newest_is_fresh=newest_is_fresh
+        )
+    if evidence.witness:
+        try:
+            witness = open_witness(evidence.witness, log.home)
+            try:
+                publish_checkpoints(log.home, witness)
+            finally:
+                witness.close()
+        except Exception as exc:  # noqa: BLE001 - the switch is done; say why, go on
+            log.append("witness.failed", {"error": mask(plain_error(exc))})

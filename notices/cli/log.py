@@ -127,34 +127,25 @@ def _compare_witness(
     return replace(result, note=f"{note}the witness agrees ({publisher.identity()})")
 
 
-def _publish_witness(home: Path, config: Path | None) -> None:
-    from notices import commands
-    from notices.witness import open_witness, publish_checkpoints
-
-    options = commands.Workspace.load(home, config).config.evidence.witness
-    if options:
-        publisher = open_witness(options, home)
-        try:
-            publish_checkpoints(home, publisher)
-        finally:
-            publisher.close()
-
-
 @command(log_app, "checkpoint")
 def log_checkpoint(home: Home = None, config: ConfigFile = None) -> None:
     """Write a signed checkpoint of the log's head to heads.jsonl now, and record it in the
-    log (commands and `serve` do this by themselves)."""
+    log (commands and `serve` do this by themselves); then have it stamped and witnessed,
+    if [evidence] says so."""
+    from notices import commands
     from notices.evidence.export import open_log
+    from notices.witness import anchor_outside
 
-    log = open_log(home or default_home())
+    workspace = commands.Workspace.load(home, config)
+    log = open_log(workspace.home)
     try:
         if log.head() is None:
             raise UsageError("the log is empty: there is no head to checkpoint")
         log.anchor("log checkpoint")
         head = log.head()
+        anchor_outside(log, workspace.config.evidence, newest_is_fresh=True)
     finally:
         log.database.close()
-    _publish_witness(home or default_home(), config)
     assert head is not None
     out.print(
         f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."

@@ -8,10 +8,12 @@ import base64
 import json
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from tests.support.log import records
 from tests.support.net import free_port
@@ -70,19 +72,42 @@ def test_every_checkpoint_is_stamped_and_verified(notices, home, authority, tmp_
 
 
 def test_an_unreachable_authority_never_stops_a_switch_and_stamps_later(notices, home, authority):
+    """The switch ten minutes ago (by this machine's clock) with the authority down; `log
+    stamp` now: each stamp is recorded in the chain with its delay, and verify says late."""
     configure(home, f"http://127.0.0.1:{free_port()}/tsa", authority.ca_file, timeout=1)
-    switch(notices)
+    with time_machine.travel(datetime.now(UTC) - timedelta(minutes=10), tick=True):
+        switch(notices)
     assert stamps(home) == []
     failures = records(home, "checkpoint.stamp_failed")
-    assert failures and "waiting" in failures[-1]["payload"]
+    assert failures and failures[-1]["payload"]["waiting"] >= 1
+    assert "127.0.0.1" in failures[-1]["payload"]["authority"]
     configure(home, authority.url, authority.ca_file)
     run = notices("log", "stamp")
     assert run.exit_code == 0, run.stderr
     assert len(stamps(home)) == len(heads(home))
     late = records(home, "checkpoint.stamped")
     assert [r["payload"]["line"] for r in late] == [t["line"] for t in stamps(home)]
-    assert all(r["payload"]["delay_s"] > -1 for r in late)  # the authority counts seconds
-    assert notices("log", "verify").exit_code == 0
+    assert all(590 < r["payload"]["delay_s"] < 700 for r in late), late
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    assert "stamped late (the authority could not be reached in time): line 1 by 10 min" in said
+    assert "does not record it as late" not in said
+
+
+def test_a_token_whose_time_disagrees_with_its_checkpoint_fails(notices, home, authority):
+    """This machine's clock an hour fast: every checkpoint says a time an hour after the
+    authority had already stamped it. A checkpoint cannot be written after it was stamped."""
+    configure(home, authority.url, authority.ca_file)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1), tick=True):
+        switch(notices)
+    assert len(stamps(home)) == len(heads(home))
+    run = notices("log", "verify")
+    assert run.exit_code == 1
+    message = " ".join(run.stderr.split())
+    assert "the timestamp of heads.jsonl line 1 says" in message
+    assert "before the time the checkpoint gives itself" in message
+    assert "the two times disagree" in message
 
 
 def test_a_token_for_another_hash_is_detected(notices, home, authority):
