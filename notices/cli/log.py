@@ -60,7 +60,10 @@ def log_show(
 def log_verify(
     folder: Annotated[
         Path | None,
-        typer.Argument(help="An exported dossier to check offline (default: the whole log)."),
+        typer.Argument(
+            help="An exported dossier to check offline, its folder or its report.pdf alone"
+            " (default: the whole log)."
+        ),
     ] = None,
     expect_key: Annotated[
         str | None,
@@ -78,13 +81,14 @@ def log_verify(
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
-    """Walk the hash chain and compare it with the head file; or, given a folder, check an
-    exported dossier offline (file hashes, signature, chain continuity). Reads only: it
-    never writes a checkpoint (that is `notices log checkpoint`)."""
+    """Walk the hash chain and compare it with the head file; or, given a dossier (its
+    folder, or its report.pdf alone), check it offline (file hashes, signatures, chain
+    continuity, timestamps). Reads only: it never writes a checkpoint (that is `notices log
+    checkpoint`)."""
     from notices.evidence.export import open_log
 
     if folder is not None:
-        _verify_dossier(folder, expect_key, json_output)
+        _verify_dossier(folder, expect_key, tsa_ca, json_output)
         return
     from notices import commands
 
@@ -192,10 +196,14 @@ def log_key(json_output: Json = False, home: Home = None) -> None:
     out.print(f"Public key (base64): {key.public_json()['public_key']}", highlight=False)
 
 
-def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:
+def _verify_dossier(
+    folder: Path, expect_key: str | None, tsa_ca: Path | None, json_output: bool
+) -> None:
     from notices.evidence.dossier_check import verify_dossier
 
-    checks = verify_dossier(folder, expect_key)
+    if not folder.exists():
+        raise UsageError(f"{folder} does not exist: give a dossier folder or its report.pdf")
+    checks = verify_dossier(folder, expect_key, tsa_ca)
     ok = all(check.ok for check in checks)
     if json_output:
         print_json({"ok": ok, "checks": [check.__dict__ for check in checks]})
@@ -328,6 +336,9 @@ def _dossier_settings(
         zone=cfg.zone,
         organisation=cfg.organisation.name if cfg.organisation else None,
         mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
+        tsa_url=cfg.evidence.tsa_url,
+        tsa_timeout_s=cfg.evidence.tsa_timeout_s,
+        tsa_ca_file=cfg.evidence.tsa_ca_file,
     )
 
 

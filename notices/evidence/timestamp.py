@@ -206,11 +206,12 @@ def check_token(where: str, line: bytes, token_der: bytes, verifier: Any) -> Tok
     return TokenCheck(None, gap)
 
 
-def late_note(late: list[tuple[int, float]], recorded: set[int]) -> str:
-    """`late` (line, seconds) in words: which checkpoints were stamped late, by how much."""
+def late_note(late: list[tuple[int, float]], recorded: set[int] | None) -> str:
+    """`late` (line, seconds) in words: which checkpoints were stamped late, by how much,
+    and (unless `recorded` is None) which the log does not record as late."""
     said = ", ".join(
         f"line {line} by {_duration(gap)}"
-        + ("" if line in recorded else " (the log does not record it as late)")
+        + ("" if recorded is None or line in recorded else " (the log does not record it as late)")
         for line, gap in late
     )
     return f"stamped late (the authority could not be reached in time): {said}"

@@ -24,7 +24,7 @@ def test_the_pdf_signature_validates_and_fails_after_one_byte_changes(notices, r
     export(notices, recorded, folder)
     run = notices("log", "verify", str(folder))
     assert run.exit_code == 0, run.stderr
-    assert "ok     report.pdf signature: PAdES signature by the manifest's key" in run.stdout
+    assert "ok     report.pdf signature: PAdES B-B signature by the manifest's key" in run.stdout
     pdf = (folder / "report.pdf").read_bytes()
     signature, status = pyhanko_status(pdf)
     assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
