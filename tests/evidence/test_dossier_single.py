@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -97,3 +98,27 @@ def test_a_broken_signature_is_rejected(notices, recorded, tmp_path):
     pdf.write_bytes(data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :])
     message = failed(notices, pdf)
     assert "report.pdf signature: the signature does not match the file" in message
+
+
+def test_the_attached_files_are_pdf_a_3_associated_files(notices, recorded, tmp_path):
+    """PDF/A-3 (ISO 19005-3, 6.8): each embedded file has a MIME type and an AFRelationship
+    and is named in the document's /AF array; the signature left the PDF/A identification."""
+    pdf = alone(notices, recorded, tmp_path)
+    reader = PdfReader(pdf)
+    root = reader.trailer["/Root"]
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    specs = {str(names[i]): names[i + 1].get_object() for i in range(0, len(names), 2)}
+    associated = [ref.get_object() for ref in root["/AF"]]
+    types = {}
+    for name, spec in specs.items():
+        assert spec["/AFRelationship"] in ("/Data", "/Supplement"), name
+        assert spec in associated, name
+        types[name] = spec["/EF"]["/F"].get_object()["/Subtype"]
+    assert types == {
+        "events.jsonl": "/application/jsonl",
+        "events.csv": "/text/csv",
+        "contacts.csv": "/text/csv",
+        "manifest.json": "/application/json",
+    }
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfaid:part(>|=")3', xmp) and re.search(r'pdfaid:conformance(>|=")B', xmp)

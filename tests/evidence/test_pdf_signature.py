@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
 
 from tests.support.evidence import export, resign
 from tests.support.tsa import Authority
@@ -88,6 +90,8 @@ def test_with_an_authority_the_signature_is_timestamped_pades_b_t(notices, recor
     assert status.intact and status.valid and stamp is not None
     assert stamp.intact and stamp.valid and stamp.trusted
     assert "Test TSA" in stamp.signing_cert.subject.human_friendly
+    xmp = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert re.search(rb'pdfaid:part(>|=")3', xmp) and re.search(rb'pdfaid:conformance(>|=")B', xmp)
 
     other = Authority.make(tmp_path / "other", "Other")
     run = notices("log", "verify", str(folder), "--tsa-ca", str(other.ca_file))
