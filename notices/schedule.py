@@ -12,7 +12,8 @@ skip a late job) and coalesce, so a resume due while `serve` was down runs once,
 it starts again. The scheduler also records a heartbeat, so `status` can say when none runs,
 and while an incident is open it writes a signed checkpoint of the log's head every hour
 (`--checkpoint-every`), so a long incident's records are anchored without waiting for a
-command.
+command; with `[evidence] tsa_url` and `witness`, it has them stamped and witnessed, and
+stamps the checkpoints an unreachable authority left, as soon as it answers again.
 """
 
 from __future__ import annotations
