@@ -429,8 +429,9 @@ def _check_pdf_signature(pdf: bytes, manifest: dict[str, Any], tsa_ca: Path | No
     from notices.evidence.pades import check_pdf_signature
 
     try:
-        roots, _ = authority_roots(manifest, tsa_ca)
+        roots, source = authority_roots(manifest, tsa_ca)
     except ValueError as exc:
         return Check("report.pdf signature", False, f"the timestamp authority's CA: {exc}")
     ok, detail = check_pdf_signature(pdf, _public_key(manifest), roots)
-    return Check("report.pdf signature", ok, detail)
+    said = f"{detail}: {source}" if ok and roots and "B-T" in detail else detail
+    return Check("report.pdf signature", ok, said)

@@ -141,7 +141,7 @@ def check_pdf_signature(
         return False, "the signature's timestamp does not match the signature"
     if tsa_roots and not stamp.trusted:
         return False, "the signature's timestamp is not from an authority of the given CA"
-    authority = "from an authority of the given CA" if tsa_roots else "(its authority not checked)"
+    authority = "by an authority of the CA" if tsa_roots else "(its authority not checked: no CA)"
     return True, (
         f"PAdES B-T signature by the manifest's key, covering the whole file"
         f" ({status.md_algorithm}), timestamped {stamp.timestamp:%Y-%m-%d %H:%M:%S} UTC {authority}"

@@ -73,7 +73,7 @@ def test_with_an_authority_the_signature_is_timestamped_pades_b_t(notices, recor
     assert run.exit_code == 0, run.stderr
     said = " ".join(run.stdout.split())
     assert "ok report.pdf signature: PAdES B-T signature by the manifest's key" in said
-    assert "from an authority of the given CA" in said
+    assert "by an authority of the CA: the CA the dossier carries (SHA-256" in said
     pdf = (folder / "report.pdf").read_bytes()
     [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     ca = asn1_x509.Certificate.load(
