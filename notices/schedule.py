@@ -201,6 +201,7 @@ class Scheduler:
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.scheduler: Any = None
         self.stamps_tried = datetime.min.replace(tzinfo=UTC)
+        self.outside: threading.Thread | None = None
 
     def start(self, address: str) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -232,6 +233,8 @@ class Scheduler:
         self.wakeup.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
+        if self.outside is not None and self.outside.is_alive():
+            self.outside.join(timeout=10)  # a stamp or witness write under way
         if self.scheduler is not None:
             # wait=True: a resume in progress finishes before we go.
             self.scheduler.shutdown(wait=True)
@@ -265,21 +268,35 @@ class Scheduler:
         sent to the witness at once; and checkpoints left unstamped (the authority could
         not be reached) tried again every `checkpoint_every` seconds, at most a minute
         apart, so a late stamp comes as soon as the authority answers again."""
-        log = EvidenceLog(database)
         now = datetime.now(UTC)
         wrote = False
         if IncidentStore(database).open_incident() is not None:
             last = last_checkpoint_time(self.home)
             if last is None or (now - last).total_seconds() >= self.checkpoint_every:
-                log.anchor(CHECKPOINT_REASON)
+                EvidenceLog(database).anchor(CHECKPOINT_REASON)
                 wrote = True
         retry = min(self.checkpoint_every, STAMP_RETRY_SECONDS)
         if not wrote and (now - self.stamps_tried).total_seconds() < retry:
             return
+        if self.outside is not None and self.outside.is_alive():
+            return  # the last one still waits for the authority or the witness
         self.stamps_tried = now
-        evidence = commands.Workspace.load(self.home, self.config).config.evidence
-        if wrote or (evidence.tsa_url and unstamped_lines(self.home)):
-            anchor_outside(log, evidence, newest_is_fresh=wrote)
+        self.outside = threading.Thread(target=self._anchor_outside, args=(wrote,), daemon=True)
+        self.outside.start()
+
+    def _anchor_outside(self, fresh: bool) -> None:
+        """Stamp and witness (witness.anchor_outside) in a thread of its own, with its own
+        connection: an authority or a witness that is slow to answer (up to their time-outs)
+        must not hold up the heartbeat and the plans."""
+        database = Database(self.home / "notices.db")
+        try:
+            evidence = commands.Workspace.load(self.home, self.config).config.evidence
+            if fresh or (evidence.tsa_url and unstamped_lines(self.home)):
+                anchor_outside(EvidenceLog(database), evidence, newest_is_fresh=fresh)
+        except Exception as exc:  # noqa: BLE001 - tried again later; say what went wrong
+            print(f"stamping or witnessing: {exc}", file=sys.stderr, flush=True)
+        finally:
+            database.close()
 
     def _reconcile(self, database: Database) -> None:
         """Make the job store hold exactly one job per pending plan, at the planned time."""

@@ -83,3 +83,25 @@ def test_serve_stamps_the_checkpoints_the_authority_could_not(serve, notices, ho
     run = notices("log", "verify")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert f"{lines} timestamp tokens (their authority not checked: no CA)" in run.stdout
+
+
+def test_serve_sends_its_periodic_checkpoints_to_the_witness(serve, notices, home, tmp_path):
+    witness = tmp_path / "witness" / "notices-witness"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "notices.toml").write_text(
+        f'[evidence]\nwitness = {{ type = "folder", path = "{witness.parent}" }}\n', "utf-8"
+    )
+
+    def witnessed_periodic() -> int:
+        held = [json.loads(p.read_bytes()) for p in sorted(witness.glob("heads-*.json"))]
+        return sum(1 for line in held if line["checkpoint"]["reason"] == PERIODIC)
+
+    server = serve("--checkpoint-every", "1")
+    assert notices("evacuate", "--yes").exit_code == 0
+    # While the incident is open, no command runs: only serve can send them.
+    wait_until(lambda: witnessed_periodic() >= 2, 10, "two periodic checkpoints at the witness")
+    assert notices("resume", "--yes").exit_code == 0
+    server.stop()
+    lines = (home / "heads.jsonl").read_bytes().splitlines()
+    assert [p.read_bytes() for p in sorted(witness.glob("heads-*.json"))] == lines
+    assert notices("log", "verify", "--witness").exit_code == 0
