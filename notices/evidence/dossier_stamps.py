@@ -142,6 +142,8 @@ def _check_entry(
     )
     if checked.problem:
         return checked.problem
+    if entry["gen_time"] != checked.gen_time:
+        return f"{where}: its gen_time is not the token's ({checked.gen_time})"
     if checked.late:
         late.append((int(entry["line"]), checked.gap_s))
     return None

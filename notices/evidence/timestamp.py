@@ -120,7 +120,7 @@ def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
                 "line": number,
                 "line_sha256": hashlib.sha256(line).hexdigest(),
                 "token": base64.b64encode(token).decode("ascii"),
-                "gen_time": gen_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "gen_time": _utc_text(gen_time),
                 "delay_s": round((gen_time - written).total_seconds(), 3),
             }
             with (home / STAMPS_FILE).open("a", encoding="utf-8") as handle:
@@ -156,6 +156,10 @@ def _checkpoint_time(line: bytes) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def plain_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
@@ -167,6 +171,7 @@ class TokenCheck:
 
     problem: str | None
     gap_s: float = 0.0
+    gen_time: str = ""  # the authority's time, as stamps.jsonl and timestamps.jsonl say it
 
     @property
     def late(self) -> bool:
@@ -203,7 +208,7 @@ def check_token(where: str, line: bytes, token_der: bytes, verifier: Any) -> Tok
             f" (more than the {CLOCK_TOLERANCE_S:.0f} s allowed), the checkpoint's time is wrong",
             gap,
         )
-    return TokenCheck(None, gap)
+    return TokenCheck(None, gap, _utc_text(gen_time))
 
 
 def late_note(late: list[tuple[int, float]], recorded: set[int] | None) -> str:
@@ -236,9 +241,12 @@ def check_stamps(
         stamps = read_stamps(home)
     except ValueError as exc:
         return str(exc), None
-    if not stamps:
-        return None, None
     lines = [line for line, _ in read_checkpoints(home)]
+    if not stamps:
+        # Nothing to check; with an authority's CA given, say that nothing was stamped.
+        if ca_file and lines:
+            return None, f"no timestamp tokens: {len(lines)} checkpoints unstamped"
+        return None, None
     verifier = verifier_for(load_certificates(ca_file.read_bytes())) if ca_file else None
     late: list[tuple[int, float]] = []
     for number, entry in sorted(stamps.items()):
@@ -252,6 +260,8 @@ def check_stamps(
         checked = check_token(where, lines[number - 1], token, verifier)
         if checked.problem:
             return checked.problem, None
+        if entry.get("gen_time") != checked.gen_time:
+            return f"{where}: its gen_time is not the token's ({checked.gen_time})", None
         if checked.late:
             late.append((number, checked.gap_s))
     unstamped = len(lines) - len(stamps)

@@ -130,11 +130,35 @@ def test_a_token_from_an_authority_outside_the_ca_is_detected(notices, home, aut
     configure(home, authority.url, authority.ca_file)
     switch(notices)
     other = Authority.make(tmp_path / "other", "Other")
+    expected = "the timestamp of heads.jsonl line 1 is not from an authority of the given CA"
     run = notices("log", "verify", "--tsa-ca", str(other.ca_file))
     assert run.exit_code == 1
-    assert "the timestamp of heads.jsonl line 1 is not from an authority of the given CA" in (
-        run.stderr.replace("\n", " ")
-    )
+    assert expected in " ".join(run.stderr.split())
+    configure(home, authority.url, other.ca_file)  # tsa_ca_file names another authority's CA
+    run = notices("log", "verify")
+    assert run.exit_code == 1
+    assert expected in " ".join(run.stderr.split())
+
+
+def test_a_stated_time_that_is_not_the_tokens_is_detected(notices, home, authority):
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    tokens = stamps(home)
+    tokens[0]["gen_time"] = "2026-01-01T00:00:00Z"
+    (home / "stamps.jsonl").write_text("".join(json.dumps(t) + "\n" for t in tokens))
+    run = notices("log", "verify")
+    assert run.exit_code == 1
+    assert "heads.jsonl line 1: its gen_time is not the token's" in " ".join(run.stderr.split())
+
+
+def test_lost_tokens_are_said(notices, home, authority):
+    """Tokens deleted: the log itself is intact, but verify says that nothing is stamped."""
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    (home / "stamps.jsonl").unlink()
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    assert f"no timestamp tokens: {len(heads(home))} checkpoints unstamped" in run.stdout
 
 
 def test_the_dossier_carries_the_tokens_and_is_checked_offline(notices, home, authority, tmp_path):
