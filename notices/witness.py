@@ -77,8 +77,8 @@ def publish_checkpoints(home: Path, witness: Witness) -> int:
         until = datetime.now(UTC) + timedelta(days=witness.retain_days)
         publisher.write_locked(missing, until)
     else:
-        types = dict.fromkeys(missing, "application/json")
-        publisher.write(dict[str, str | None](missing), types, current=held)
+        files: dict[str, str | None] = dict(missing)
+        publisher.write(files, dict.fromkeys(missing, "application/json"), current=held)
     return len(missing)
 
 

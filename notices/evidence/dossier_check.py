@@ -102,9 +102,10 @@ def _verify_pdf_alone(path: Path, expect_key: str | None, tsa_ca: Path | None) -
         attached = _attachments(pdf)
         manifest = json.loads(attached.pop("manifest.json"))
     except (ValueError, KeyError) as exc:
-        return [Check("report.pdf", False, f"carries no readable manifest.json: {exc}")]
+        why = f"no manifest.json attached ({exc})" if isinstance(exc, KeyError) else str(exc)
+        return [Check(path.name, False, f"is not a dossier's PDF: {why}")]
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        return [Check("report.pdf", False, "its manifest.json is not a notices dossier's")]
+        return [Check(path.name, False, "its manifest.json is not a notices dossier's")]
     checks = [_check_pdf_signature(pdf, manifest, tsa_ca), _key_check(manifest, expect_key)]
     listed = manifest.get("files", {})
     for name in sorted(set(listed) | set(attached) | (set(FILES) - {"report.pdf"})):
@@ -145,14 +146,22 @@ def _attached_file(name: str, content: bytes | None, entry: dict[str, Any] | Non
 
 
 def _attachments(pdf: bytes) -> dict[str, bytes]:
-    """The files embedded in the PDF, by name (a name embedded twice is refused)."""
+    """The files embedded in the PDF, by name (a name embedded twice is refused). What is
+    wrong with a file that is no PDF is said once, not also in pypdf's log warnings."""
+    import logging
+
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
     try:
         attached = PdfReader(io.BytesIO(pdf)).attachments
     except PyPdfError as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(f"cannot be read as a PDF ({exc})") from None
+    finally:
+        pypdf_log.setLevel(level)
     if any(len(parts) != 1 for parts in attached.values()):
         raise ValueError("a file is attached more than once")
     return {name: parts[0] for name, parts in attached.items()}

@@ -11,7 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from tests.support.evidence import Recorded, export, reembedded, sign_as_insider
 
@@ -122,3 +122,17 @@ def test_the_attached_files_are_pdf_a_3_associated_files(notices, recorded, tmp_
     }
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert re.search(r'pdfaid:part(>|=")3', xmp) and re.search(r'pdfaid:conformance(>|=")B', xmp)
+
+
+def test_a_file_that_is_no_dossier_pdf_is_said_so(notices, recorded, tmp_path):
+    pdf = alone(notices, recorded, tmp_path)
+    message = failed(notices, pdf.parent / "dossier" / "events.jsonl")
+    assert "events.jsonl: is not a dossier's PDF: cannot be read as a PDF" in message
+    writer = PdfWriter()
+    for page in PdfReader(pdf).pages:
+        writer.add_page(page)
+    writer.add_attachment("events.jsonl", attached(pdf)["events.jsonl"])
+    bare = tmp_path / "bare.pdf"
+    with bare.open("wb") as handle:
+        writer.write(handle)
+    assert "bare.pdf: is not a dossier's PDF: no manifest.json attached" in failed(notices, bare)
