@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.log import tamper
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -173,3 +174,19 @@ def test_an_s3_bucket_without_object_lock_is_written_plainly(notices, home, s3_s
     )
     assert "ObjectLockMode" not in head
     assert notices("log", "verify", "--witness").exit_code == 0
+
+
+def test_an_unreachable_witness_never_fails_a_command_and_catches_up(notices, home, tmp_path, sshd):
+    """The SFTP host down during the switch: the switch succeeds, `witness.failed` says why;
+    the next checkpoint, with the host back, sends every line."""
+    witness = sftp_witness(sshd, tmp_path / "sftp-witness")
+    down = Witness("sftp", {**witness.options, "port": free_port(), "timeout": 1}, witness.lines)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "notices.toml").write_text(f"[evidence]\nwitness = {toml_inline(down.options)}\n")
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    failures = [r for r in json_records(notices) if r["kind"] == "witness.failed"]
+    assert failures and "127.0.0.1" in failures[-1]["payload"]["error"]
+    assert witness.lines() == []
+    (home / "notices.toml").write_text(f"[evidence]\nwitness = {toml_inline(witness.options)}\n")
+    assert notices("log", "checkpoint").exit_code == 0
+    assert witness.lines() == heads(home) and len(heads(home)) >= 2
