@@ -93,9 +93,12 @@ def build_log(path: Path, size: int) -> None:
     import rfc8785
 
     from notices.db import Database
+    from notices.evidence.anchor import SigningKey
     from notices.evidence.log import GENESIS, canonical_record, link_hash
 
     database = Database(path)
+    # Record 1 names the data folder's signing key, as every real log's does (log verify).
+    started = rfc8785.dumps({"signing_key": SigningKey(path.parent).public_json()}).decode()
     payload = {
         "changed": True,
         "artefacts": {"greeting.xml": {"sha256": "ab" * 32, "text": "Hei, tämä on tiedote. " * 20}},
@@ -115,9 +118,12 @@ def build_log(path: Path, size: int) -> None:
                 "channel.applied",
                 "phone",
             )
-            hashed = hashlib.sha256(b"\x00" + canonical_record(*args, payload_jcs)).digest()
+            body = payload_jcs
+            if seq == 1:
+                args, body = (*args[:4], None, "log.started", None), started
+            hashed = hashlib.sha256(b"\x00" + canonical_record(*args, body)).digest()
             previous = link_hash(previous, hashed)
-            batch.append((*args, payload_jcs, hashed.hex(), previous.hex()))
+            batch.append((*args, body, hashed.hex(), previous.hex()))
             if len(batch) == 10_000:
                 conn.executemany("INSERT INTO log VALUES (?,?,?,?,?,?,?,?,?,?)", batch)
                 batch.clear()

@@ -12,7 +12,8 @@ skip a late job) and coalesce, so a resume due while `serve` was down runs once,
 it starts again. The scheduler also records a heartbeat, so `status` can say when none runs,
 and while an incident is open it writes a signed checkpoint of the log's head every hour
 (`--checkpoint-every`), so a long incident's records are anchored without waiting for a
-command.
+command; with `[evidence] tsa_url` and `witness`, it has them stamped and witnessed, and
+stamps the checkpoints an unreachable authority left, as soon as it answers again.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from notices.db import Database
 from notices.errors import NoticesError
 from notices.evidence.anchor import last_checkpoint_time
 from notices.evidence.log import EvidenceLog
+from notices.evidence.timestamp import unstamped_lines
 from notices.incident import Incident, IncidentStore
 from notices.plans import Plans, record_heartbeat
 from notices.timeparse import from_stamp, utc_stamp
+from notices.witness import anchor_outside
 
 HEARTBEAT_SECONDS = 2.0
 RECONCILE_SECONDS = 2.0
@@ -43,6 +46,8 @@ RESUME_RETRY_SECONDS = 60.0
 # While an incident is open, the scheduler anchors the chain head at least this often.
 CHECKPOINT_SECONDS = 3600.0
 CHECKPOINT_REASON = "incident open (periodic)"
+# Checkpoints the authority could not stamp are tried again at least this often.
+STAMP_RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -195,6 +200,8 @@ class Scheduler:
         self.database = Database(home / "notices.db")
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.scheduler: Any = None
+        self.stamps_tried = datetime.min.replace(tzinfo=UTC)
+        self.outside: threading.Thread | None = None
 
     def start(self, address: str) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -226,6 +233,8 @@ class Scheduler:
         self.wakeup.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
+        if self.outside is not None and self.outside.is_alive():
+            self.outside.join(timeout=10)  # a stamp or witness write under way
         if self.scheduler is not None:
             # wait=True: a resume in progress finishes before we go.
             self.scheduler.shutdown(wait=True)
@@ -255,14 +264,39 @@ class Scheduler:
 
     def _checkpoint(self, database: Database) -> None:
         """While an incident is open, a signed checkpoint of the chain head at least every
-        `checkpoint_every` seconds (counting any checkpoint, whoever wrote it)."""
-        if IncidentStore(database).open_incident() is None:
-            return
-        last = last_checkpoint_time(self.home)
+        `checkpoint_every` seconds (counting any checkpoint, whoever wrote it), stamped and
+        sent to the witness at once; and checkpoints left unstamped (the authority could
+        not be reached) tried again every `checkpoint_every` seconds, at most a minute
+        apart, so a late stamp comes as soon as the authority answers again."""
         now = datetime.now(UTC)
-        if last is not None and (now - last).total_seconds() < self.checkpoint_every:
+        wrote = False
+        if IncidentStore(database).open_incident() is not None:
+            last = last_checkpoint_time(self.home)
+            if last is None or (now - last).total_seconds() >= self.checkpoint_every:
+                EvidenceLog(database).anchor(CHECKPOINT_REASON)
+                wrote = True
+        retry = min(self.checkpoint_every, STAMP_RETRY_SECONDS)
+        if not wrote and (now - self.stamps_tried).total_seconds() < retry:
             return
-        EvidenceLog(database).anchor(CHECKPOINT_REASON)
+        if self.outside is not None and self.outside.is_alive():
+            return  # the last one still waits for the authority or the witness
+        self.stamps_tried = now
+        self.outside = threading.Thread(target=self._anchor_outside, args=(wrote,), daemon=True)
+        self.outside.start()
+
+    def _anchor_outside(self, fresh: bool) -> None:
+        """Stamp and witness (witness.anchor_outside) in a thread of its own, with its own
+        connection: an authority or a witness that is slow to answer (up to their time-outs)
+        must not hold up the heartbeat and the plans."""
+        database = Database(self.home / "notices.db")
+        try:
+            evidence = commands.Workspace.load(self.home, self.config).config.evidence
+            if fresh or (evidence.tsa_url and unstamped_lines(self.home)):
+                anchor_outside(EvidenceLog(database), evidence, newest_is_fresh=fresh)
+        except Exception as exc:  # noqa: BLE001 - tried again later; say what went wrong
+            print(f"stamping or witnessing: {exc}", file=sys.stderr, flush=True)
+        finally:
+            database.close()
 
     def _reconcile(self, database: Database) -> None:
         """Make the job store hold exactly one job per pending plan, at the planned time."""

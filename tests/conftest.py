@@ -6,6 +6,7 @@ session. The stand-ins and helpers themselves are in tests/support/."""
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import os
 import pwd
@@ -38,12 +39,12 @@ from tests.support.dovecot import (
 )
 from tests.support.log import query
 from tests.support.loopback import QuietHandler, WebRoot
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_for_port
 from tests.support.sms import PIN, Gateway, sms_config
 from tests.support.twilio import ACCOUNT, TOKEN, description_path
 from tests.support.twilio_standin import TwilioStandIn
 from tests.support.wait import wait_until
-from tests.support.website import S3Server
+from tests.support.website import S3Server, SshServer, keygen
 
 
 @dataclass
@@ -281,6 +282,46 @@ def s3_server() -> Iterator[S3Server]:
 
 
 # -- Dovecot with ManageSieve and an SMTP sink for its vacation replies (email, reliability)
+
+
+# -- OpenSSH's sshd with SFTP (website, evidence witness)
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    sshd_binary = shutil.which("sshd") or "/usr/sbin/sshd"
+    if not Path(sshd_binary).exists():
+        pytest.fail("sshd is missing: run scripts/install-test-deps")
+    keys = tmp_path_factory.mktemp("sshd")
+    host_key = keys / "host_key"
+    user_key = keys / "user_key"
+    host_public = keygen(host_key)
+    user_public = keygen(user_key)
+    (keys / "authorized_keys").write_text(user_public + "\n")
+    port = free_port()
+    username = getpass.getuser()
+    config = keys / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {keys}/sshd.pid\n"
+        f"AuthorizedKeysFile {keys}/authorized_keys\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        "PermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n"
+    )
+    if os.geteuid() == 0:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    process = subprocess.Popen(
+        [sshd_binary, "-D", "-e", "-f", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        known_hosts = keys / "known_hosts"
+        known_hosts.write_text(f"[127.0.0.1]:{port} {host_public}\n")
+        yield SshServer(port, username, user_key, known_hosts, host_public, keys)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

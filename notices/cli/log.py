@@ -60,7 +60,10 @@ def log_show(
 def log_verify(
     folder: Annotated[
         Path | None,
-        typer.Argument(help="An exported dossier to check offline (default: the whole log)."),
+        typer.Argument(
+            help="An exported dossier to check offline, its folder or its report.pdf alone"
+            " (default: the whole log)."
+        ),
     ] = None,
     expect_key: Annotated[
         str | None,
@@ -78,13 +81,14 @@ def log_verify(
     home: Home = None,
     config: ConfigFile = None,
 ) -> None:
-    """Walk the hash chain and compare it with the head file; or, given a folder, check an
-    exported dossier offline (file hashes, signature, chain continuity). Reads only: it
-    never writes a checkpoint (that is `notices log checkpoint`)."""
+    """Walk the hash chain and compare it with the head file; or, given a dossier (its
+    folder, or its report.pdf alone), check it offline (file hashes, signatures, chain
+    continuity, timestamps). Reads only: it never writes a checkpoint (that is `notices log
+    checkpoint`)."""
     from notices.evidence.export import open_log
 
     if folder is not None:
-        _verify_dossier(folder, expect_key, json_output)
+        _verify_dossier(folder, expect_key, tsa_ca, json_output)
         return
     from notices import commands
 
@@ -127,34 +131,25 @@ def _compare_witness(
     return replace(result, note=f"{note}the witness agrees ({publisher.identity()})")
 
 
-def _publish_witness(home: Path, config: Path | None) -> None:
-    from notices import commands
-    from notices.witness import open_witness, publish_checkpoints
-
-    options = commands.Workspace.load(home, config).config.evidence.witness
-    if options:
-        publisher = open_witness(options, home)
-        try:
-            publish_checkpoints(home, publisher)
-        finally:
-            publisher.close()
-
-
 @command(log_app, "checkpoint")
 def log_checkpoint(home: Home = None, config: ConfigFile = None) -> None:
     """Write a signed checkpoint of the log's head to heads.jsonl now, and record it in the
-    log (commands and `serve` do this by themselves)."""
+    log (commands and `serve` do this by themselves); then have it stamped and witnessed,
+    if [evidence] says so."""
+    from notices import commands
     from notices.evidence.export import open_log
+    from notices.witness import anchor_outside
 
-    log = open_log(home or default_home())
+    workspace = commands.Workspace.load(home, config)
+    log = open_log(workspace.home)
     try:
         if log.head() is None:
             raise UsageError("the log is empty: there is no head to checkpoint")
         log.anchor("log checkpoint")
         head = log.head()
+        anchor_outside(log, workspace.config.evidence, newest_is_fresh=True)
     finally:
         log.database.close()
-    _publish_witness(home or default_home(), config)
     assert head is not None
     out.print(
         f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."
@@ -201,10 +196,14 @@ def log_key(json_output: Json = False, home: Home = None) -> None:
     out.print(f"Public key (base64): {key.public_json()['public_key']}", highlight=False)
 
 
-def _verify_dossier(folder: Path, expect_key: str | None, json_output: bool) -> None:
+def _verify_dossier(
+    folder: Path, expect_key: str | None, tsa_ca: Path | None, json_output: bool
+) -> None:
     from notices.evidence.dossier_check import verify_dossier
 
-    checks = verify_dossier(folder, expect_key)
+    if not folder.exists():
+        raise UsageError(f"{folder} does not exist: give a dossier folder or its report.pdf")
+    checks = verify_dossier(folder, expect_key, tsa_ca)
     ok = all(check.ok for check in checks)
     if json_output:
         print_json({"ok": ok, "checks": [check.__dict__ for check in checks]})
@@ -337,6 +336,9 @@ def _dossier_settings(
         zone=cfg.zone,
         organisation=cfg.organisation.name if cfg.organisation else None,
         mode_titles={name: mode.title for name, mode in cfg.all_modes().items()},
+        tsa_url=cfg.evidence.tsa_url,
+        tsa_timeout_s=cfg.evidence.tsa_timeout_s,
+        tsa_ca_file=cfg.evidence.tsa_ca_file,
     )
 
 

@@ -32,9 +32,11 @@ from notices.evidence.anchor import (
     SigningKey,
     read_checkpoints,
 )
+from notices.evidence.dossier_stamps import STAMPS_NAME, authority_entry, stamps_file
 from notices.evidence.export import CSV_COLUMNS, spreadsheet_safe
 from notices.evidence.log import GENESIS, EvidenceLog, Record, record_filter
 from notices.evidence.personal import PersonalData, mask
+from notices.evidence.timestamp import stamp_and_record
 from notices.timeparse import from_stamp, utc_stamp
 
 FORMAT = "notices-dossier/1"
@@ -216,6 +218,9 @@ class ExportSettings:
     zone: ZoneInfo
     organisation: str | None
     mode_titles: dict[str, dict[str, str]]
+    tsa_url: str | None = None  # [evidence]: the export's checkpoint stamped, the PDF B-T
+    tsa_timeout_s: float = 5.0
+    tsa_ca_file: Path | None = None
 
 
 def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> dict[str, Any]:
@@ -234,24 +239,18 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
     records = _records(log, first, last)
     key = SigningKey(log.home)
     manifest = _manifest(log, key, settings, scope, records, first, last)
-    refs = [
-        str(ref)
-        for r in records
-        if r.kind == "contact.received"
-        for ref in (r.payload.get("party"), (r.payload.get("detail") or {}).get("recording"))
-        if ref
-    ]
-    values = PersonalData(log.database).values(refs)
+    values = PersonalData(log.database).values(_personal_refs(records))
     files = {
         "events.jsonl": _jsonl(records),
         "events.csv": _events_csv(records),
         "contacts.csv": _contacts_csv(records, values, settings.include_personal, settings.zone),
     }
+    stamps = stamps_file(log.home, records)
+    if stamps is not None:
+        files[STAMPS_NAME] = stamps
     manifest["files"] = {name: _file_entry(content) for name, content in files.items()}
-    from notices.evidence.pades import sign_pdf
-
-    pdf = _report_pdf(records, values, manifest, files["events.jsonl"], settings)
-    files["report.pdf"] = sign_pdf(pdf, key)
+    pdf = _report_pdf(records, values, manifest, files, settings)
+    files["report.pdf"] = _signed(log, pdf, key, settings)
     manifest["files"]["report.pdf"] = _file_entry(files["report.pdf"])
     manifest["signature"] = key.sign(MANIFEST_DOMAIN, manifest)
 
@@ -262,6 +261,28 @@ def export_dossier(log: EvidenceLog, folder: Path, settings: ExportSettings) -> 
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
     )
     return manifest
+
+
+def _personal_refs(records: list[Record]) -> list[str]:
+    """The digests of the callers and voice-message links the contacts.csv shows."""
+    return [
+        str(ref)
+        for r in records
+        if r.kind == "contact.received"
+        for ref in (r.payload.get("party"), (r.payload.get("detail") or {}).get("recording"))
+        if ref
+    ]
+
+
+def _signed(log: EvidenceLog, pdf: bytes, key: SigningKey, settings: ExportSettings) -> bytes:
+    """The PDF signed: PAdES B-T with the authority's timestamp, or B-B without one (also
+    when the authority cannot be reached: that is logged, and the export goes on)."""
+    from notices.evidence.pades import sign_pdf
+
+    signed, error = sign_pdf(pdf, key, settings.tsa_url, settings.tsa_timeout_s)
+    if error:
+        log.append("dossier.timestamp_failed", {"authority": settings.tsa_url, "error": error})
+    return signed
 
 
 def _log_export(
@@ -279,6 +300,8 @@ def _log_export(
         },
     )
     log.anchor("export")
+    if settings.tsa_url:  # the export's checkpoint, named by the manifest, stamped at once
+        stamp_and_record(log, settings.tsa_url, settings.tsa_timeout_s, newest_is_fresh=True)
 
 
 def _manifest(
@@ -319,6 +342,11 @@ def _manifest(
         "checkpoint": checkpoints[-1][1] if checkpoints else None,
         "signing_key": key.public_json(),
         "hashing": dict(HASHING),
+        **(
+            {"timestamp_authority": authority_entry(settings.tsa_url, settings.tsa_ca_file)}
+            if settings.tsa_url
+            else {}
+        ),
     }
 
 
@@ -326,13 +354,13 @@ def _report_pdf(
     records: list[Record],
     values: dict[str, str],
     manifest: dict[str, Any],
-    events_jsonl: bytes,
+    files: dict[str, bytes],
     settings: ExportSettings,
 ) -> bytes:
-    """The PDF carries the manifest of the other files (it cannot hold its own hash)."""
+    """The PDF carries every other file and the manifest of them (it cannot hold its own
+    hash), so that it can be checked alone."""
     from notices.evidence.report import ReportInput, build_report
 
-    inner = pdf_manifest(manifest)
     return build_report(
         ReportInput(
             records=records,
@@ -344,7 +372,7 @@ def _report_pdf(
             include_personal=settings.include_personal,
             held_values=values,
             manifest=manifest,
-            attachments={"events.jsonl": events_jsonl, "manifest.json": inner},
+            attachments={**files, "manifest.json": pdf_manifest(manifest)},
             generated=manifest["exported_at"],
             version=__version__,
         )

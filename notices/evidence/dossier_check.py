@@ -34,6 +34,7 @@ from notices.evidence.dossier import (
     contact_row,
     pdf_manifest,
 )
+from notices.evidence.dossier_stamps import STAMPS_NAME, authority_roots, check_stamps_file
 from notices.evidence.export import CSV_COLUMNS, spreadsheet_value
 from notices.evidence.log import RECORD_FIELDS, link_hash, record_hash
 
@@ -48,17 +49,35 @@ class Check:
     detail: str
 
 
-def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
-    """Check an exported dossier with nothing but its own files."""
+def verify_dossier(
+    path: Path, expect_key: str | None = None, tsa_ca: Path | None = None
+) -> list[Check]:
+    """Check an exported dossier with nothing but its own files: a folder, or its PDF alone
+    (with the files it carries). `tsa_ca`: the timestamp authority's CA, given from outside
+    (default: the CA the manifest carries)."""
+    if path.is_file():
+        return _verify_pdf_alone(path, expect_key, tsa_ca)
     try:
-        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
         return [Check("manifest", False, f"manifest.json cannot be read: {exc}")]
     if manifest.get("format") != FORMAT:
         return [Check("manifest", False, f"not a notices dossier ({manifest.get('format')!r})")]
     checks = _signature_checks(manifest, expect_key)
-    contents = _read_listed_files(folder, manifest, checks)
-    checks.extend(_unlisted_files(folder, manifest))
+    contents = _read_listed_files(path, manifest, checks)
+    checks.extend(_unlisted_files(path, manifest))
+    if "report.pdf" in contents:
+        checks.append(_check_attachments(contents, manifest))
+        checks.append(_check_pdf_signature(contents["report.pdf"], manifest, tsa_ca))
+    return checks + _check_contents(contents, manifest, tsa_ca)
+
+
+def _check_contents(
+    contents: dict[str, bytes], manifest: dict[str, Any], tsa_ca: Path | None
+) -> list[Check]:
+    """What the files say, checked against each other: the chain of events.jsonl, the rows
+    of the two CSV files, the timestamps, the export's checkpoint."""
+    checks: list[Check] = []
     rows: list[dict[str, Any]] = []
     if "events.jsonl" in contents:
         rows = _check_chain(contents["events.jsonl"], manifest.get("slice", {}), checks)
@@ -66,12 +85,86 @@ def verify_dossier(folder: Path, expect_key: str | None = None) -> list[Check]:
         checks.append(_check_csv(contents["events.csv"], rows))
     if "contacts.csv" in contents:
         checks.append(_check_contacts(contents["contacts.csv"], rows, manifest))
-    if "report.pdf" in contents:
-        checks.append(_check_attachments(contents, manifest))
-        checks.append(_check_pdf_signature(contents["report.pdf"], manifest))
+    if STAMPS_NAME in contents:
+        ok, detail = check_stamps_file(contents[STAMPS_NAME], rows, manifest, tsa_ca)
+        checks.append(Check(STAMPS_NAME, ok, detail))
     if manifest.get("checkpoint"):
         checks.append(_check_checkpoint(manifest, rows))
     return checks
+
+
+def _verify_pdf_alone(path: Path, expect_key: str | None, tsa_ca: Path | None) -> list[Check]:
+    """The dossier as its PDF alone: the PAdES signature (by the key the attached manifest
+    names) vouches for everything inside; each attached file must be the one the attached
+    manifest lists, with its hash; then the same checks as for the folder."""
+    pdf = path.read_bytes()
+    try:
+        attached = _attachments(pdf)
+        manifest = json.loads(attached.pop("manifest.json"))
+    except (ValueError, KeyError) as exc:
+        why = f"no manifest.json attached ({exc})" if isinstance(exc, KeyError) else str(exc)
+        return [Check(path.name, False, f"is not a dossier's PDF: {why}")]
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return [Check(path.name, False, "its manifest.json is not a notices dossier's")]
+    checks = [_check_pdf_signature(pdf, manifest, tsa_ca), _key_check(manifest, expect_key)]
+    listed = manifest.get("files", {})
+    for name in sorted(set(listed) | set(attached) | (set(FILES) - {"report.pdf"})):
+        checks.append(_attached_file(name, attached.get(name), listed.get(name)))
+    contents = {n: c for n, c in attached.items() if n in listed}
+    return checks + _check_contents(contents, manifest, tsa_ca)
+
+
+def _key_check(manifest: dict[str, Any], expect_key: str | None) -> Check:
+    """The key the manifest names: its fingerprint recomputed, and compared with one given
+    from outside."""
+    key = manifest.get("signing_key") or {}
+    try:
+        fingerprint = public_fingerprint(base64.b64decode(str(key.get("public_key", ""))))
+    except ValueError:
+        fingerprint = ""
+    if fingerprint != key.get("fingerprint_sha256"):
+        return Check("signing key", False, "the manifest's fingerprint is not its key's")
+    if expect_key and fingerprint != expect_key.strip().lower():
+        return Check("signing key", False, f"key {fingerprint} is NOT the expected {expect_key}")
+    return Check("signing key", True, f"Ed25519 key with fingerprint {fingerprint}")
+
+
+def _attached_file(name: str, content: bytes | None, entry: dict[str, Any] | None) -> Check:
+    where = f"attachment {name}"
+    if entry is None:
+        return Check(where, False, "no hash in the attached manifest covers it")
+    if content is None:
+        return Check(where, False, "listed in the attached manifest, but not attached")
+    digest = hashlib.sha256(content).hexdigest()
+    if digest != entry.get("sha256") or len(content) != entry.get("bytes"):
+        return Check(
+            where,
+            False,
+            f"SHA-256 {digest} differs from the manifest's {entry.get('sha256')}: it was edited",
+        )
+    return Check(where, True, f"SHA-256 {digest}")
+
+
+def _attachments(pdf: bytes) -> dict[str, bytes]:
+    """The files embedded in the PDF, by name (a name embedded twice is refused). What is
+    wrong with a file that is no PDF is said once, not also in pypdf's log warnings."""
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)
+    try:
+        attached = PdfReader(io.BytesIO(pdf)).attachments
+    except PyPdfError as exc:
+        raise ValueError(f"cannot be read as a PDF ({exc})") from None
+    finally:
+        pypdf_log.setLevel(level)
+    if any(len(parts) != 1 for parts in attached.values()):
+        raise ValueError("a file is attached more than once")
+    return {name: parts[0] for name, parts in attached.items()}
 
 
 def _recompute(rows: list[dict[str, Any]], previous: str) -> str | None:
@@ -312,21 +405,17 @@ def _check_contacts(raw: bytes, rows: list[dict[str, Any]], manifest: dict[str, 
 
 
 def _check_attachments(contents: dict[str, bytes], manifest: dict[str, Any]) -> Check:
-    """The files inside report.pdf, byte for byte: events.jsonl as the file of that name,
-    manifest.json as the manifest without the PDF's entry and the signature."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
+    """The files inside report.pdf, byte for byte: each as the dossier's file of that name,
+    manifest.json as the manifest without the PDF's entry and the signature. (Dossiers
+    made before the PDF carried every file attach only events.jsonl and manifest.json.)"""
     try:
-        attached = PdfReader(io.BytesIO(contents["report.pdf"])).attachments
-        inside = {name: b"".join(parts) for name, parts in attached.items()}
-    except (PyPdfError, ValueError, KeyError) as exc:
+        inside = _attachments(contents["report.pdf"])
+    except ValueError as exc:
         return Check("report.pdf attachments", False, f"cannot be read: {exc}")
-    expected = {
-        "events.jsonl": contents.get("events.jsonl"),
-        "manifest.json": pdf_manifest(manifest),
-    }
-    for name in sorted(set(inside) | set(expected)):
+    expected = {name: contents.get(name) for name in manifest.get("files", {})}
+    expected.pop("report.pdf", None)
+    expected["manifest.json"] = pdf_manifest(manifest)
+    for name in sorted(set(inside) | {"events.jsonl", "manifest.json"}):
         if name not in expected:
             return Check("report.pdf attachments", False, f"{name}: no hash covers it")
         if name not in inside:
@@ -336,17 +425,22 @@ def _check_attachments(contents: dict[str, bytes], manifest: dict[str, Any]) -> 
                 "report.pdf attachments",
                 False,
                 f"{name} inside the PDF differs from "
-                + ("the file events.jsonl" if name == "events.jsonl" else "the signed manifest"),
+                + ("the signed manifest" if name == "manifest.json" else f"the file {name}"),
             )
     return Check(
         "report.pdf attachments",
         True,
-        "events.jsonl and manifest.json inside the PDF are byte for byte the dossier's",
+        f"{', '.join(sorted(inside))} inside the PDF are byte for byte the dossier's",
     )
 
 
-def _check_pdf_signature(pdf: bytes, manifest: dict[str, Any]) -> Check:
+def _check_pdf_signature(pdf: bytes, manifest: dict[str, Any], tsa_ca: Path | None) -> Check:
     from notices.evidence.pades import check_pdf_signature
 
-    ok, detail = check_pdf_signature(pdf, _public_key(manifest))
-    return Check("report.pdf signature", ok, detail)
+    try:
+        roots, source = authority_roots(manifest, tsa_ca)
+    except ValueError as exc:
+        return Check("report.pdf signature", False, f"the timestamp authority's CA: {exc}")
+    ok, detail = check_pdf_signature(pdf, _public_key(manifest), roots)
+    said = f"{detail}: {source}" if ok and roots and "B-T" in detail else detail
+    return Check("report.pdf signature", ok, said)

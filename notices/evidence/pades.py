@@ -1,10 +1,11 @@
-"""The dossier's PDF signed with the data folder's Ed25519 key: PAdES baseline B-B (an
-incremental update adding a CMS signature over the whole file, SubFilter ETSI.CAdES.detached),
-through pyHanko. The key's certificate is self-issued (the data folder has no CA): what makes
-it trustworthy is the same fingerprint as the manifest's, checked by `log verify DIR` and
-given from outside with `--expect-key`. The signature is an incremental update, so the
+"""The dossier's PDF signed with the data folder's Ed25519 key, through pyHanko: PAdES
+baseline B-T when a timestamp authority is configured (the authority's signature timestamp
+in the CMS signature's unsigned attributes), B-B otherwise. The signature is an incremental
+update with a CMS signature over the whole file (SubFilter ETSI.CAdES.detached), so the
 PDF/A-3B document and its attachments stay as they were written; its XMP metadata is written
-again with the PDF/A identification kept.
+again with the PDF/A identification kept. The key's certificate is self-issued (the data
+folder has no CA): what makes it trustworthy is the same fingerprint as the manifest's,
+checked by `log verify DIR` and given from outside with `--expect-key`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,24 @@ def _certificate(key: SigningKey) -> Any:
     )
 
 
-def sign_pdf(pdf: bytes, key: SigningKey) -> bytes:
-    """`pdf` with a PAdES B-B signature by `key` appended."""
+def sign_pdf(
+    pdf: bytes, key: SigningKey, tsa_url: str | None = None, timeout: float = 5.0
+) -> tuple[bytes, str | None]:
+    """`pdf` with a PAdES signature by `key` appended: B-T (a signature timestamp from the
+    authority at `tsa_url`, pyHanko's HTTPTimeStamper) when one is given and answers, B-B
+    otherwise. Returns the signed PDF and, when the authority failed, why (in words)."""
+    if tsa_url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        try:
+            return _sign(pdf, key, HTTPTimeStamper(tsa_url, timeout=timeout)), None
+        except Exception as exc:  # noqa: BLE001 - no timestamp: sign B-B, say why
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return _sign(pdf, key, None), why
+    return _sign(pdf, key, None), None
+
+
+def _sign(pdf: bytes, key: SigningKey, timestamper: Any) -> bytes:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
@@ -66,7 +83,8 @@ def sign_pdf(pdf: bytes, key: SigningKey) -> bytes:
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _keep_pdfa_metadata(writer)
-    return bytes(signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue())
+    signing = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    return bytes(signing.sign_pdf(writer).getvalue())
 
 
 def _keep_pdfa_metadata(writer: Any) -> None:
@@ -84,15 +102,16 @@ def _keep_pdfa_metadata(writer: Any) -> None:
     document.creator = str(info.get("/Creator", "")) or None
 
 
-def check_pdf_signature(pdf: bytes, public_key_b64: str) -> tuple[bool, str]:
+def check_pdf_signature(
+    pdf: bytes, public_key_b64: str, tsa_roots: list[Any] | None = None
+) -> tuple[bool, str]:
     """The PDF's signature: present, intact, valid, covering the whole file, made by the key
-    the manifest names."""
+    the manifest names; its signature timestamp (B-T), if it has one, intact and from an
+    authority of `tsa_roots` (cryptography certificates; none: the authority not checked)."""
     import base64
 
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     try:
         signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
@@ -106,13 +125,41 @@ def check_pdf_signature(pdf: bytes, public_key_b64: str) -> tuple[bool, str]:
     if base64.b64encode(raw).decode("ascii") != public_key_b64:
         return False, "signed by a key other than the manifest's"
     try:
-        status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+        status = _validate(signature, cert, tsa_roots)
     except Exception as exc:  # noqa: BLE001 - pyHanko's own words
         return False, f"does not validate: {exc}"
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
     if not (status.intact and status.valid and whole):
         return False, "the signature does not match the file: the PDF was changed after signing"
-    return (
-        True,
-        f"PAdES signature by the manifest's key, covering the whole file ({status.md_algorithm})",
+    stamp = status.timestamp_validity
+    if stamp is None:
+        return True, (
+            "PAdES B-B signature by the manifest's key, covering the whole file"
+            f" ({status.md_algorithm}); no signature timestamp"
+        )
+    if not (stamp.intact and stamp.valid):
+        return False, "the signature's timestamp does not match the signature"
+    if tsa_roots and not stamp.trusted:
+        return False, "the signature's timestamp is not from an authority of the given CA"
+    authority = "by an authority of the CA" if tsa_roots else "(its authority not checked: no CA)"
+    return True, (
+        f"PAdES B-T signature by the manifest's key, covering the whole file"
+        f" ({status.md_algorithm}), timestamped {stamp.timestamp:%Y-%m-%d %H:%M:%S} UTC {authority}"
+    )
+
+
+def _validate(signature: Any, cert: Any, tsa_roots: list[Any] | None) -> Any:
+    """pyHanko's validation: the signer trusted as itself (the fingerprint is what makes
+    it trustworthy), the timestamp against the authority's CA; nothing fetched."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in tsa_roots or []]
+    stamps = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else None
+    return validate_pdf_signature(
+        signature,
+        ValidationContext(trust_roots=[cert], allow_fetching=False),
+        ts_validation_context=stamps,
     )

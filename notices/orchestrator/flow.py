@@ -410,35 +410,9 @@ class Orchestrator:
             if closed and result.incident
             else f"{result.command} finished"
         )
-        self._stamp()
-        self._witness()
+        from notices.witness import anchor_outside
 
-    def _witness(self) -> None:
-        """Every checkpoint also to the witness, if one is set; a witness that cannot be
-        reached is logged and catches up at the next command, never failing this one."""
-        options = self.config.evidence.witness
-        if options:
-            from notices.witness import open_witness, publish_checkpoints
-
-            try:
-                witness = open_witness(options, self.log.home)
-                try:
-                    publish_checkpoints(self.log.home, witness)
-                finally:
-                    witness.close()
-            except Exception as exc:  # noqa: BLE001 - the switch is done; say why, go on
-                self.log.append("witness.failed", {"error": self.runner.plain(exc)})
-
-    def _stamp(self) -> None:
-        """The checkpoints stamped by the outside clock, if one is set; an authority that
-        does not answer is logged and stamps later, never failing the command."""
-        evidence = self.config.evidence
-        if evidence.tsa_url:
-            from notices.evidence.timestamp import stamp_and_record
-
-            stamp_and_record(
-                self.log, evidence.tsa_url, evidence.tsa_timeout_s, newest_is_fresh=True
-            )
+        anchor_outside(self.log, self.config.evidence, newest_is_fresh=True)
 
     def probe(self) -> list[ChannelOutcome]:
         """Every channel's `probe`, concurrently; nothing is changed and nothing is logged."""

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.log import records
+from tests.support.net import free_port
+from tests.support.tsa import Authority
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.integration
@@ -54,3 +57,51 @@ def test_checkpoint_interval_is_respected(serve, notices, home):
     time.sleep(2.5)  # a scheduler loop or more: the command's own checkpoint is fresh
     assert periodic(home) == []
     assert notices("resume", "--yes").exit_code == 0
+
+
+def test_serve_stamps_the_checkpoints_the_authority_could_not(serve, notices, home, tmp_path):
+    """The authority down during the switch; `serve` tries again by itself and stamps every
+    waiting checkpoint once the authority answers, each late stamp recorded with its delay."""
+    authority = Authority.make(tmp_path / "tsa").serve()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "notices.toml"
+        down = f"http://127.0.0.1:{free_port()}/tsa"
+        config.write_text(f'[evidence]\ntsa_url = "{down}"\ntsa_timeout_s = 1\n', "utf-8")
+        assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+        assert notices("resume", "--yes").exit_code == 0
+        assert records(home, "checkpoint.stamp_failed") and not (home / "stamps.jsonl").exists()
+        config.write_text(f'[evidence]\ntsa_url = "{authority.url}"\n', "utf-8")
+        serve("--checkpoint-every", "1")
+        lines = len(checkpoints(home))
+        wait_until(lambda: len(records(home, "checkpoint.stamped")) >= lines, 15, "late stamps")
+    finally:
+        authority.stop()
+    stamped = records(home, "checkpoint.stamped")
+    assert [r["payload"]["line"] for r in stamped] == list(range(1, lines + 1))
+    assert all(r["payload"]["delay_s"] >= 0 for r in stamped)
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert f"{lines} timestamp tokens (their authority not checked: no CA)" in run.stdout
+
+
+def test_serve_sends_its_periodic_checkpoints_to_the_witness(serve, notices, home, tmp_path):
+    witness = tmp_path / "witness" / "notices-witness"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "notices.toml").write_text(
+        f'[evidence]\nwitness = {{ type = "folder", path = "{witness.parent}" }}\n', "utf-8"
+    )
+
+    def witnessed_periodic() -> int:
+        held = [json.loads(p.read_bytes()) for p in sorted(witness.glob("heads-*.json"))]
+        return sum(1 for line in held if line["checkpoint"]["reason"] == PERIODIC)
+
+    server = serve("--checkpoint-every", "1")
+    assert notices("evacuate", "--yes").exit_code == 0
+    # While the incident is open, no command runs: only serve can send them.
+    wait_until(lambda: witnessed_periodic() >= 2, 10, "two periodic checkpoints at the witness")
+    assert notices("resume", "--yes").exit_code == 0
+    server.stop()
+    lines = (home / "heads.jsonl").read_bytes().splitlines()
+    assert [p.read_bytes() for p in sorted(witness.glob("heads-*.json"))] == lines
+    assert notices("log", "verify", "--witness").exit_code == 0

@@ -87,3 +87,68 @@ def export(notices: Any, recorded: Recorded, folder: Path, *extra: str) -> Any:
     run = notices("log", "export", "--incident", recorded.incident, "-o", str(folder), *extra)
     assert run.exit_code == 0, run.stderr
     return run
+
+
+def sign_as_insider(pdf: bytes, home: Path) -> bytes:
+    """What an insider holding the data folder's key can do after editing the PDF: sign it
+    again with that key (PAdES, through pyHanko, a certificate made for the purpose)."""
+    import datetime
+    import io
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = serialization.load_pem_private_key(
+        (home / "keys" / "signing-ed25519.pem").read_bytes(), password=None
+    )
+    assert isinstance(key, Ed25519PrivateKey)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "insider")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, None)
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        cert_registry=SimpleCertificateStore.from_certs([]),
+    )
+    meta = signers.PdfSignatureMetadata(field_name="again", subfilter=SigSeedSubFilter.PADES)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    return bytes(signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue())
+
+
+def reembedded(pdf: bytes, edit: dict[str, bytes]) -> bytes:
+    """The PDF written again (pages and attached files, without its signature), with the
+    attached files named in `edit` replaced."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    for name, parts in reader.attachments.items():
+        writer.add_attachment(name, edit.get(name, parts[0]))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,13 +1,9 @@
-"""Real parts for the website banner: a static HTTP server, headless Chromium (Playwright
-driving Debian's chromium) and OpenSSH's sshd with SFTP; moto's S3 server is shared
+"""Real parts for the website banner: a static HTTP server and headless Chromium (Playwright
+driving Debian's chromium); moto's S3 server and OpenSSH's sshd are shared
 (tests/conftest.py). Each starts once per session on a free loopback port."""
 
 from __future__ import annotations
 
-import getpass
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -17,13 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.net import free_port, wait_for_port
 from tests.support.website import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    SshServer,
     StaticSite,
-    keygen,
     site_page,
 )
 
@@ -121,40 +114,3 @@ def page(browser) -> Iterator[Page]:
     )
     yield tab
     context.close()
-
-
-@pytest.fixture(scope="session")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
-    sshd_binary = shutil.which("sshd") or "/usr/sbin/sshd"
-    if not Path(sshd_binary).exists():
-        pytest.fail("sshd is missing: run scripts/install-test-deps")
-    keys = tmp_path_factory.mktemp("sshd")
-    host_key = keys / "host_key"
-    user_key = keys / "user_key"
-    host_public = keygen(host_key)
-    user_public = keygen(user_key)
-    (keys / "authorized_keys").write_text(user_public + "\n")
-    port = free_port()
-    username = getpass.getuser()
-    config = keys / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {keys}/sshd.pid\n"
-        f"AuthorizedKeysFile {keys}/authorized_keys\nPasswordAuthentication no\n"
-        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-        "PermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n"
-    )
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    process = subprocess.Popen(
-        [sshd_binary, "-D", "-e", "-f", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, process)
-        known_hosts = keys / "known_hosts"
-        known_hosts.write_text(f"[127.0.0.1]:{port} {host_public}\n")
-        yield SshServer(port, username, user_key, known_hosts, host_public, keys)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -152,12 +152,14 @@ class ReportPdf(FPDF):
         self.set_y(y + height)
 
     def attach_files(self, attachments: dict[str, bytes]) -> None:
-        """Embed the JSON files the report is checked against (PDF/A-3 associated files)."""
+        """Embed the files the report is checked against (PDF/A-3 associated files): the
+        data (JSON Lines, CSV) and the manifest that supplements it."""
+        types = {".json": "application/json", ".jsonl": "application/jsonl", ".csv": "text/csv"}
         for name, content in attachments.items():
             self.embed_file(
                 bytes=content,
                 basename=name,
-                mime_type="application/json" if name.endswith(".json") else "application/jsonl",
-                associated_file_relationship="Data" if name.endswith(".jsonl") else "Supplement",
+                mime_type=types.get(name[name.rfind(".") :], "application/octet-stream"),
+                associated_file_relationship="Supplement" if name.endswith(".json") else "Data",
                 desc=name,
             )
