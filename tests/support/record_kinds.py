@@ -50,6 +50,11 @@ EXAMPLES: dict[str, tuple[str | None, dict[str, Any]]] = {
         None,
         {"authority": "https://freetsa.org/tsr", "error": "timed out after 5 s", "waiting": 2},
     ),
+    # evidence/dossier.py
+    "dossier.timestamp_failed": (
+        None,
+        {"authority": "https://freetsa.org/tsr", "error": "HTTP 503 from freetsa.org"},
+    ),
     # schedule.py
     "resume.due": (
         None,

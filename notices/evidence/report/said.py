@@ -330,6 +330,14 @@ def _checkpoint_stamp_failed(p: dict[str, Any], t: ReportText) -> str:
     )
 
 
+def _dossier_timestamp_failed(p: dict[str, Any], t: ReportText) -> str:
+    return t(
+        "said.dossier.timestamp_failed",
+        authority=p.get("authority"),
+        error=quoted(str(p.get("error"))),
+    )
+
+
 def _resume_scheduled(p: dict[str, Any], t: ReportText) -> str:
     return t("said.resume.scheduled", when=t.when(p.get("planned"), False))
 
@@ -408,6 +416,7 @@ SAYINGS: dict[str, Saying] = {
     "checkpoint.written": _checkpoint_written,
     "checkpoint.stamped": _checkpoint_stamped,
     "checkpoint.stamp_failed": _checkpoint_stamp_failed,
+    "dossier.timestamp_failed": _dossier_timestamp_failed,
     "resume.scheduled": _resume_scheduled,
     "resume.cancelled": _resume_cancelled,
     "resume.due": _resume_due,
