@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from notices.evidence.anchor import SigningKey
 
 FIELD = "notices-signature"
+T = TypeVar("T")
 
 
 def _certificate(key: SigningKey) -> Any:
@@ -63,6 +65,22 @@ def sign_pdf(
     return _sign(pdf, key, None), None
 
 
+def _outside_any_event_loop(work: Callable[[], T]) -> T:
+    """Run `work` where no asyncio loop runs: pyHanko's synchronous signing and validation
+    call asyncio.run(), which refuses to start inside a thread whose loop is running (a
+    program embedding us with its own loop, or Playwright's in the tests)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 def _sign(pdf: bytes, key: SigningKey, timestamper: Any) -> bytes:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -84,7 +102,7 @@ def _sign(pdf: bytes, key: SigningKey, timestamper: Any) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _keep_pdfa_metadata(writer)
     signing = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
-    return bytes(signing.sign_pdf(writer).getvalue())
+    return _outside_any_event_loop(lambda: bytes(signing.sign_pdf(writer).getvalue()))
 
 
 def _keep_pdfa_metadata(writer: Any) -> None:
@@ -158,8 +176,10 @@ def _validate(signature: Any, cert: Any, tsa_roots: list[Any] | None) -> Any:
 
     roots = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in tsa_roots or []]
     stamps = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else None
-    return validate_pdf_signature(
-        signature,
-        ValidationContext(trust_roots=[cert], allow_fetching=False),
-        ts_validation_context=stamps,
+    return _outside_any_event_loop(
+        lambda: validate_pdf_signature(
+            signature,
+            ValidationContext(trust_roots=[cert], allow_fetching=False),
+            ts_validation_context=stamps,
+        )
     )

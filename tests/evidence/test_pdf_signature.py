@@ -107,3 +107,20 @@ def test_with_an_authority_the_signature_is_timestamped_pades_b_t(notices, recor
     assert "report.pdf signature: the signature does not match the file" in " ".join(
         run.stderr.split()
     )
+
+
+def test_export_and_verify_sign_inside_a_running_event_loop(notices, recorded, tmp_path):
+    """pyHanko's synchronous API starts its own asyncio loop; a program that calls us from
+    inside one (Playwright's sync API in the website tests does) must still get a signed
+    and verified dossier, not "asyncio.run() cannot be called from a running event loop"."""
+    import asyncio
+
+    folder = tmp_path / "dossier"
+
+    async def inside_a_loop() -> None:
+        export(notices, recorded, folder)
+        run = notices("log", "verify", str(folder))
+        assert run.exit_code == 0, run.stderr
+        assert "report.pdf signature: PAdES B-B signature" in run.stdout
+
+    asyncio.run(inside_a_loop())
