@@ -123,7 +123,12 @@ class TwilioVoiceOptions(GreetingOptions):
         description="An on-call number for every mode (forward_to names one per mode).",
     )
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
-    workers: int = Field(default=16, ge=1, le=32, description="Numbers switched at once.")
+    # Twilio limits the REST requests of one account in flight at once (HTTP 429, error
+    # 20429, "safe to retry"); 50 at once switches 50 numbers in one round trip, and a 429
+    # is retried after its Retry-After on this channel only (docs/phone.md#many-numbers).
+    workers: int = Field(
+        default=50, ge=1, le=100, description="Numbers switched at once (requests in flight)."
+    )
 
     @field_validator("numbers")
     @classmethod
