@@ -235,6 +235,11 @@ class Channel(ABC):
         The default reads the current setting; providers may add what else they can check."""
         return f"can read: {self.snapshot().summary}"
 
+    def warm(self) -> None:  # noqa: B027 - optional: most channels have nothing to warm
+        """Sign in and connect ahead of a command, touching nothing (`serve` calls it every
+        minute on the channels it keeps): tokens are fetched, or refreshed before they
+        expire, off the critical path. The default does nothing."""
+
     # -- derived ---------------------------------------------------------------------------
 
     def expected(self, artefacts: Artefacts) -> Setting:

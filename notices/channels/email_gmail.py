@@ -205,6 +205,10 @@ class EmailGmail(MailboxesChannel):
                 raise self._refresh_error(mailbox, exc, hint) from None
         return str(credentials.token)
 
+    def _sign_in(self, mailbox: str) -> None:
+        # google-auth renews a token that expires within minutes (its refresh threshold).
+        self._token(mailbox)
+
     def _refresh_error(self, mailbox: str, exc: Exception, hint: str = FORBIDDEN_HINT) -> Exception:
         data = exc.args[1] if len(exc.args) > 1 else None
         error = data.get("error") if isinstance(data, dict) else None

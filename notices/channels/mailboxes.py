@@ -92,6 +92,13 @@ class MailboxesChannel(Channel):
     def _confirmation(self, result: dict[str, Any]) -> dict[str, Any]:
         return {"changed": result["changed"]}
 
+    def _sign_in(self, mailbox: str) -> None:
+        """Have a valid token for `mailbox` (the provider caches it; renewed before expiry)."""
+
+    def warm(self) -> None:
+        """A token for every mailbox, fetched or renewed before it expires (`serve`)."""
+        for_each(self.opts.mailboxes, self._sign_in, self.opts.concurrency)
+
     # -- the contract ------------------------------------------------------------------------
 
     def identity(self) -> str:

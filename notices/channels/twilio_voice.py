@@ -358,6 +358,11 @@ class TwilioVoice(Channel):
             self._sids[entry] = found
         return found, number
 
+    def warm(self) -> None:
+        """The REST client made and each number's SID looked up (once per process): the
+        switch's first request is then the read it needs, on an open connection."""
+        self._each(self._resolve)
+
     # -- switching ------------------------------------------------------------------------
 
     def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:

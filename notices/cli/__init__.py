@@ -96,6 +96,14 @@ def register_configured_modes(args: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     register_configured_modes(args)
+    if argv is None:
+        from notices.cli.warm import hand_over
+
+        code = hand_over(args, _configured_modes(args))  # None: no serve to take it
+        if code is not None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     try:
         app(args=args, prog_name="notices")
     except SystemExit as exc:

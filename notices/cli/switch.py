@@ -20,6 +20,7 @@ from notices.cli.app import (
     app,
     command,
     confirm_or_refuse,
+    door,
     err,
     handled,
     note,
@@ -46,11 +47,17 @@ def _progress(json_output: bool) -> LiveProgress | None:
 
 
 def _session(workspace: commands.Workspace, progress: LiveProgress | None) -> Any:
+    """The command's session; when `serve` runs it for another process (the warm path),
+    with that process's actor and host, and `via: serve` for the log."""
     from notices import commands
 
+    caller = door.get()
+    who: dict[str, Any] = (
+        {} if caller is None else {"actor": caller.actor, "host": caller.host, "door": caller.door}
+    )
     if progress is None:
-        return commands.open_session(workspace)
-    return commands.open_session(workspace, progress=progress)
+        return commands.open_session(workspace, **who)
+    return commands.open_session(workspace, progress=progress, **who)
 
 
 def run_switch(
@@ -228,7 +235,7 @@ def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_outpu
     from notices.timeparse import utc_stamp
 
     zone = workspace.config.zone
-    with commands.open_session(workspace) as session:
+    with _session(workspace, None) as session:
         outcome = commands.resume_at(session, at, dry_run=dry_run)
     note(outcome.moment.note)
     incident, planned = outcome.incident, utc_stamp(outcome.moment.utc)

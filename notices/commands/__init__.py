@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from notices.channels.base import Channel
 from notices.commands.input import (
     parse_reasons,
     passed_today,
@@ -45,6 +46,8 @@ from notices.orchestrator import (
     Result,
     build_channels,
     build_channels_apart,
+    keep_channels,
+    kept_channels,
     missing_credentials,
     no_progress,
 )
@@ -100,11 +103,18 @@ class Session:
 
 @contextmanager
 def open_session(
-    workspace: Workspace, actor: str | None = None, progress: Progress = no_progress
+    workspace: Workspace,
+    actor: str | None = None,
+    progress: Progress = no_progress,
+    *,
+    host: str | None = None,
+    door: dict[str, Any] | None = None,
 ) -> Iterator[Session]:
     """Build every configured channel (validating its options; no provider is touched) and
     open the log. `actor` is who asks (None: the person at this computer, from
-    NOTICES_ACTOR or the login name); `progress` hears of each channel as it goes."""
+    NOTICES_ACTOR or the login name) and `host` from where (None: this machine); `door`
+    says how the command came when another process took it ({"via": "serve", ...}: the
+    command.started record carries it); `progress` hears of each channel as it goes."""
     channels, broken = build_channels_apart(workspace.config, workspace.home)
     if broken and not channels:
         raise ConfigError(
@@ -113,13 +123,51 @@ def open_session(
     session = Session(
         workspace,
         Orchestrator(
-            workspace.config, workspace.home, channels, progress, actor=actor, broken=broken
+            workspace.config,
+            workspace.home,
+            channels,
+            progress,
+            actor=actor,
+            broken=broken,
+            host=host,
+            door=door,
         ),
     )
     try:
         yield session
     finally:
         session.close()
+
+
+def keep_warm() -> None:
+    """In `serve`: keep every channel open between commands (signed in, connected), so that
+    a command handed over by the CLI (the warm path) starts with its clients ready."""
+    keep_channels()
+
+
+def warm_up(workspace: Workspace) -> list[str]:
+    """Sign every configured channel in and connect it, touching nothing: fetch the tokens,
+    or renew those about to expire (`serve` calls this every minute). Returns what failed,
+    one line per channel with its secrets masked; a failure here stops nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from notices import masking
+
+    channels, _ = build_channels_apart(workspace.config, workspace.home)
+    problems: list[str] = []
+
+    def warm(channel: Channel) -> None:
+        try:
+            channel.warm()
+        except Exception as exc:  # noqa: BLE001 - the command itself will report it
+            problems.append(f"{channel.name}: {masking.mask(str(exc) or type(exc).__name__)}")
+
+    with ThreadPoolExecutor(max_workers=max(1, len(channels))) as pool:
+        list(pool.map(warm, channels))
+    for channel in channels:
+        if channel not in kept_channels():
+            channel.close()
+    return sorted(problems)
 
 
 # -- switching ---------------------------------------------------------------------------
@@ -474,6 +522,7 @@ __all__ = [
     "check_switch",
     "collect_contacts",
     "embed",
+    "keep_warm",
     "language_views",
     "open_session",
     "parse_reasons",
@@ -487,4 +536,5 @@ __all__ = [
     "resume_at",
     "status",
     "switch",
+    "warm_up",
 ]
