@@ -6,7 +6,7 @@ gets a deadline for its whole answer:
 
 - httpx (Microsoft 365, Gmail): `DeadlineTransport` wraps the transport;
 - requests (Twilio): `deadline_hook` reads the body under the deadline;
-- anything else (boto3 for S3): `within` runs the call in a daemon thread and gives up
+- anything else (botocore for S3): `within` runs the call in a daemon thread and gives up
   after the deadline (the thread dies with the process).
 """
 
