@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -70,6 +72,8 @@ ROUTING_FIELDS = (
     "voice_receive_mode",
 )
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
+# A read-back made right after a change serves the orchestrator's verify this long at most.
+READ_AHEAD_S = 5.0
 
 
 class DialOptions(BaseModel):
@@ -193,6 +197,7 @@ def _summary(numbers: dict[str, dict[str, str]]) -> str:
 class TwilioVoice(Channel):
     kind = "twilio_voice"
     medium = "ivr"
+    sdk = ("twilio.rest", "twilio.http.http_client", "requests")
     Options = TwilioVoiceOptions
     described = ("greeting_url",)
 
@@ -204,6 +209,9 @@ class TwilioVoice(Channel):
         self.api = TwilioApi(options, context.name)
         self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
         self._lock = threading.Lock()
+        # The read-back made right after a change (monotonic time, setting): see
+        # _read_back_beside. Taken once, and only while fresh.
+        self._read_ahead: tuple[float, Setting] | None = None
 
     # -- identity ---------------------------------------------------------------------
 
@@ -312,13 +320,43 @@ class TwilioVoice(Channel):
     # -- reading --------------------------------------------------------------------------
 
     def snapshot(self, served: bool = False) -> Setting:
+        if served:
+            with self._lock:
+                ahead, self._read_ahead = self._read_ahead, None
+            if ahead is not None and time.monotonic() - ahead[0] < READ_AHEAD_S:
+                return ahead[1]  # read after this command's change, beside its Monitor request
+        if not served:
+            return self._read(None)
+        # What Twilio would fetch from greeting_url is part of the state while a number
+        # points at it: fetched beside the numbers' read, not after it (one round trip).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            greeting = pool.submit(self._fetch_greeting)
+            return self._read(greeting)
+
+    def _read(self, greeting: Future[tuple[str | None, str]] | None) -> Setting:
         numbers = self._read_numbers()
         files = self.publisher.read(self._files())
         setting = Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
-        if served and any(n["voice_url"] == self.opts.greeting_url for n in numbers.values()):
-            # A number points at the greeting: what Twilio would fetch is part of the state.
-            setting.data["served"] = self._fetch_greeting()[0]
+        if greeting is not None and any(
+            n["voice_url"] == self.opts.greeting_url for n in numbers.values()
+        ):
+            setting.data["served"] = greeting.result()[0]
         return setting
+
+    def _read_back_beside(self, work: Callable[[], None]) -> None:
+        """Run `work` (the Monitor request that corroborates a change) and the read-back of
+        the change at once, after it: the read-back is kept for the orchestrator's verify
+        step, which then costs no round trip of its own. A failed read is not kept: verify
+        reads again, and reports."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(self.snapshot, True)
+            work()
+            try:
+                setting = reading.result()
+            except Exception:  # noqa: BLE001 - verify reads again and reports it
+                return
+        with self._lock:
+            self._read_ahead = (time.monotonic(), setting)
 
     def _read_numbers(self) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
@@ -379,7 +417,7 @@ class TwilioVoice(Channel):
 
         began = datetime.now(UTC)
         updates = self._each(switch)
-        corroborate(self.api, updates, began, self.opts.workers)
+        self._read_back_beside(lambda: corroborate(self.api, updates, began, self.opts.workers))
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
@@ -399,13 +437,13 @@ class TwilioVoice(Channel):
 
         began = datetime.now(UTC)
         updates = self._each(put_back)
-        corroborate(self.api, updates, began, self.opts.workers)
         files: dict[str, str | None] = setting.data.get("files", {})
         published = self.publisher.write(
             {name: files.get(name) for name in self._files()},
             {},
             current.data["files"] if current else None,
         )
+        self._read_back_beside(lambda: corroborate(self.api, updates, began, self.opts.workers))
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
