@@ -118,6 +118,7 @@ def _summary(setting: dict[str, Any]) -> str:
 
 class EmailGmail(MailboxesChannel):
     kind = "email_gmail"
+    sdk = ("httpx", "google.oauth2.service_account", "google.auth.transport")
     Options = EmailGmailOptions
     artefact = ARTEFACT
     provider = PROVIDER

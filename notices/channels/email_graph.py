@@ -153,6 +153,7 @@ def _token_roles(token: str) -> list[str] | None:
 
 class EmailGraph(MailboxesChannel):
     kind = "email_graph"
+    sdk = ("httpx", "msal")
     Options = EmailGraphOptions
     artefact = ARTEFACT
     provider = PROVIDER

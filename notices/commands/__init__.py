@@ -133,10 +133,34 @@ def open_session(
             door=door,
         ),
     )
+    _import_ahead(channels)
     try:
         yield session
     finally:
         session.close()
+
+
+def _import_ahead(channels: list[Channel]) -> None:
+    """Import the channels' provider SDKs in the background, while the command reads its
+    state and renders: a channel that reaches its first request before they are loaded
+    waits on the module's import lock for the rest, as it would have imported it itself."""
+    import sys
+    import threading
+
+    wanted = [m for c in channels for m in c.clients() if m not in sys.modules]
+    if not wanted:
+        return
+
+    def load() -> None:
+        import importlib
+
+        for module in dict.fromkeys(wanted):
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001, S112 - the channel's own import will say why
+                continue
+
+    threading.Thread(target=load, daemon=True, name="import-ahead").start()
 
 
 def keep_warm() -> None:

@@ -74,6 +74,8 @@ class S3PublisherOptions(BaseModel):
 
 
 class S3Publisher(Publisher):
+    sdk = ("botocore.session", "botocore.config")
+
     def __init__(self, options: S3PublisherOptions, home: Path) -> None:
         self.options = options
         self._client: Any = None
