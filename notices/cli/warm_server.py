@@ -16,22 +16,57 @@ import pwd
 import socket
 import socketserver
 import stat
+import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-from notices.cli.warm import (
-    MAX_LINE,
-    PEERCRED,
-    WARM_COMMANDS,
-    WARM_EVERY_S,
-    Stream,
-    routed,
-    send,
-    socket_path,
-)
 from notices.errors import UsageError
+from notices.warm import MAX_LINE, PEERCRED, WARM_COMMANDS, WARM_EVERY_S, socket_path
+
+
+class Stream:
+    """A console's file in `serve` that sends each write to the CLI as one line. Writes
+    after the CLI has gone are dropped: the command still finishes."""
+
+    encoding = "utf-8"
+
+    def __init__(self, connection: socket.socket, key: str, lock: threading.Lock) -> None:
+        self.connection = connection
+        self.key = key
+        self.lock = lock
+
+    def write(self, text: str) -> int:
+        send(self.connection, {self.key: text}, self.lock)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def send(connection: socket.socket, message: dict[str, Any], lock: threading.Lock) -> None:
+    with lock, contextlib.suppress(OSError):
+        connection.sendall(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+
+
+@contextlib.contextmanager
+def routed(connection: socket.socket, width: int | None, lock: threading.Lock) -> Iterator[None]:
+    """The CLI's consoles print to `connection` for the duration."""
+    from notices.cli.app import Route, Routing
+
+    Routing.route = Route(
+        cast(IO[str], Stream(connection, "out", lock)),
+        cast(IO[str], Stream(connection, "err", lock)),
+        width,
+    )
+    try:
+        yield
+    finally:
+        Routing.route = None
 
 
 class _Server(socketserver.ThreadingUnixStreamServer):
@@ -123,8 +158,9 @@ class WarmSocket:
 
     def serve_one(self, connection: Any, reader: IO[bytes]) -> None:
         lock = threading.Lock()
-        pid, uid, _ = PEERCRED.unpack(
-            connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size)
+        size = struct.calcsize(PEERCRED)
+        pid, uid, _ = struct.unpack(
+            PEERCRED, connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size)
         )
         if uid not in (os.getuid(), 0):
             refused = f"uid {uid} may not command this data folder"
@@ -145,8 +181,8 @@ class WarmSocket:
         self.say(f"warm path: `{request['argv'][0]}` for uid {uid} (pid {pid}): exit {code}")
 
     def _decline(self, request: Any) -> str | None:
-        from notices.cli import _configured_modes
         from notices.paths import config_path
+        from notices.warm import configured_modes
 
         if not isinstance(request, dict):
             return "not a request"
@@ -154,7 +190,7 @@ class WarmSocket:
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
             return "not a command"
         home = ["--home", str(self.home)]
-        if argv[0] not in (*WARM_COMMANDS, *_configured_modes(home)):
+        if argv[0] not in (*WARM_COMMANDS, *configured_modes(home)):
             return f"`{argv[0]}` is not a command serve runs"
         if not {"--yes", "-y"} & set(argv):
             return "only commands given --yes"

@@ -1,6 +1,8 @@
-"""The warm path: `evacuate`, `power-out` (and configured modes), `resume` and `extend`
-handed to the `notices serve` of the same data folder on this machine, whose providers'
-clients are already imported, signed in and connected.
+"""The warm path, the CLI's side (serve's is notices/cli/warm_server.py): `evacuate`,
+`power-out` (and configured modes), `resume` and `extend` handed to the `notices serve` of the
+same data folder on this machine, whose providers' clients are already imported, signed in
+and connected. `python -m notices` and the `notices` script ask here before the CLI itself
+(typer, rich, every command) is imported.
 
 `serve` listens on a Unix domain socket, `serve.sock` in the data folder (mode 0600, the
 data folder's owner; never a TCP port). A command given `--yes` connects to it; the
@@ -27,17 +29,15 @@ One connection per command, one JSON object per line:
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import socket
-import stat
-import struct
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import TYPE_CHECKING
+
+# Only what `--help` and `status` need anyway is imported here: they ask hand_over too.
+if TYPE_CHECKING:
+    import socket
+    from typing import IO
 
 SOCKET_NAME = "serve.sock"
 WARM_COMMANDS = ("evacuate", "power-out", "resume", "extend")
@@ -45,7 +45,7 @@ MAX_LINE = 64 * 1024
 CONNECT_TIMEOUT_S = 2.0
 ACCEPT_TIMEOUT_S = 10.0
 WARM_EVERY_S = 60.0  # tokens are renewed well before they expire (minutes before)
-PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+PEERCRED = "3i"  # struct ucred: pid, uid, gid
 
 
 def socket_path(home: Path) -> Path:
@@ -55,10 +55,14 @@ def socket_path(home: Path) -> Path:
 # -- the CLI's side ---------------------------------------------------------------------
 
 
-def hand_over(args: list[str], modes: list[str]) -> int | None:
+def hand_over(args: list[str]) -> int | None:
     """Run the command in `serve` if one listens for its data folder: its exit code, or
-    None to run it here (not a switching command, no --yes, no `serve`, or refused)."""
-    if not _warm_command(args, modes):
+    None to run it here (not a switching command, no --yes, no `serve`, or refused).
+    Called before the CLI (typer, rich) is even imported: this module needs only the
+    standard library and notices.paths."""
+    if not args or not ({"--yes", "-y"} & set(args)):
+        return None
+    if not _warm_command(args, configured_modes(args)):
         return None
     argv, home, explicit = _where(args)
     path = socket_path(home)
@@ -104,6 +108,8 @@ def _where(args: list[str]) -> tuple[list[str], Path, Path | None]:
 
 def refuse(path: Path, home: Path) -> str | None:
     """Why the socket at `path` must not be used: "" when there is none, None when it may."""
+    import stat
+
     try:
         info = os.lstat(path)
         owner = os.stat(home).st_uid
@@ -123,6 +129,9 @@ def refuse(path: Path, home: Path) -> str | None:
 
 
 def _connect(path: Path, home: Path) -> socket.socket | None:
+    import socket
+    import struct
+
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.settimeout(CONNECT_TIMEOUT_S)
     try:
@@ -130,8 +139,9 @@ def _connect(path: Path, home: Path) -> socket.socket | None:
     except OSError:  # nobody listening: serve is gone (its socket stays behind a kill -9)
         connection.close()
         return None
-    _, uid, _ = PEERCRED.unpack(
-        connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size)
+    size = struct.calcsize(PEERCRED)
+    _, uid, _ = struct.unpack(
+        PEERCRED, connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, size)
     )
     owner = os.stat(home).st_uid
     if uid != owner:
@@ -147,6 +157,8 @@ def _connect(path: Path, home: Path) -> socket.socket | None:
 def _converse(
     connection: socket.socket, argv: list[str], home: Path, explicit: Path | None
 ) -> int | None:
+    import json
+
     from notices.paths import config_path
 
     config = config_path(home, explicit)
@@ -174,6 +186,8 @@ def _converse(
 
 def _relay(reader: IO[bytes], command: str, pid: object) -> int:
     """Print what serve's command prints, as it comes; its exit code."""
+    import json
+
     while True:
         try:
             line = reader.readline()
@@ -201,58 +215,42 @@ def _width() -> int | None:
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit():
         return int(columns)
-    with contextlib.suppress(OSError):
+    try:
         return os.get_terminal_size(sys.stdout.fileno()).columns
-    return None
+    except (OSError, ValueError):
+        return None
 
 
 def _warn(text: str, label: str = "note") -> None:
-    from notices.cli.app import err, shown
+    """A line on stderr, masked and without control characters (no console loaded yet)."""
+    from notices.masking import printable
 
-    err.print(f"[bold]{label}:[/bold] {shown(text)}")
-
-
-# -- serve's side -----------------------------------------------------------------------
-
-
-class Stream:
-    """A console's file in `serve` that sends each write to the CLI as one line. Writes
-    after the CLI has gone are dropped: the command still finishes."""
-
-    encoding = "utf-8"
-
-    def __init__(self, connection: socket.socket, key: str, lock: threading.Lock) -> None:
-        self.connection = connection
-        self.key = key
-        self.lock = lock
-
-    def write(self, text: str) -> int:
-        send(self.connection, {self.key: text}, self.lock)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
+    sys.stderr.write(f"{label}: {printable(text)}\n")
+    sys.stderr.flush()
 
 
-def send(connection: socket.socket, message: dict[str, Any], lock: threading.Lock) -> None:
-    with lock, contextlib.suppress(OSError):
-        connection.sendall(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+def configured_modes(argv: list[str]) -> list[str]:
+    """Modes a notices.toml adds, read cheaply so they can be commands. Errors wait for later."""
+    import itertools
+    import tomllib
 
+    from notices.paths import BUILTIN_MODE_NAMES, config_path, default_home, is_mode_name
 
-@contextlib.contextmanager
-def routed(connection: socket.socket, width: int | None, lock: threading.Lock) -> Iterator[None]:
-    """The CLI's consoles print to `connection` for the duration."""
-    from notices.cli.app import Route, Routing
-
-    Routing.route = Route(
-        cast(IO[str], Stream(connection, "out", lock)),
-        cast(IO[str], Stream(connection, "err", lock)),
-        width,
-    )
+    explicit = None
+    home = None
+    for flag, value in itertools.pairwise(argv):
+        if flag == "--config":
+            explicit = Path(value)
+        elif flag == "--home":
+            home = Path(value)
+    path = config_path(home or default_home(), explicit)
+    if path is None:
+        return []
     try:
-        yield
-    finally:
-        Routing.route = None
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):  # unreadable, not TOML: reported later
+        return []
+    modes = data.get("modes", {})
+    return [
+        m for m in modes if isinstance(m, str) and is_mode_name(m) and m not in BUILTIN_MODE_NAMES
+    ]
