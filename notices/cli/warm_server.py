@@ -94,6 +94,7 @@ class WarmSocket:
         self.run_lock = threading.Lock()  # one command at a time: the consoles are shared
         self.stopping = threading.Event()
         self.problems: list[str] = []
+        self.command: tuple[tuple[str, ...], Any] | None = None  # the CLI as click builds it
 
     # -- starting and stopping --------------------------------------------------------------
 
@@ -238,7 +239,10 @@ class WarmSocket:
         from notices.masking import mask
 
         cli.register_configured_modes(argv)
-        command = typer.main.get_command(cli.app)
+        names = tuple(c.name or "" for c in cli.app.registered_commands)
+        if self.command is None or self.command[0] != names:  # built once (0.05 s)
+            self.command = (names, typer.main.get_command(cli.app))
+        command = self.command[1]
         try:
             result = command.main(args=argv, prog_name="notices", standalone_mode=False)
         except click.exceptions.Exit as exc:
