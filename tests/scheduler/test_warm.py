@@ -20,6 +20,7 @@ import pytest
 
 from tests.support.log import records
 from tests.support.serve import is_normal
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -187,3 +188,32 @@ def test_serve_killed_mid_switch_is_reported_and_the_next_command_finishes_it(
     assert notices("status", "--json").json()["interrupted"] is None
     assert notices("log", "verify").exit_code == 0
     assert len(records(home, "incident.opened")) == 1
+
+
+def test_serve_signs_in_ahead_so_a_warm_switch_asks_for_no_token(
+    serve, notices_process, home, microsoft, google
+):
+    from tests.support.cloudmail import gmail_channel, graph_channel, write_config
+
+    microsoft.add_mailbox("asiakaspalvelu@esimerkki.fi")
+    google.add_user("myynti@esimerkki.fi")
+    write_config(
+        home,
+        graph_channel(microsoft, ["asiakaspalvelu@esimerkki.fi"])
+        + gmail_channel(google, ["myynti@esimerkki.fi"]),
+    )
+
+    def tokens() -> int:
+        return len(microsoft.requests("POST", "/token")) + len(google.requests("POST", "/token"))
+
+    serve()
+    wait_until(lambda: tokens() >= 2, 10, "serve to sign in to Microsoft and Google")
+    before = tokens()
+
+    code, out, err = run(notices_process, *SWITCH, "--json")
+
+    assert code == 0, err
+    assert all(channel["ok"] for channel in json.loads(out)["channels"])
+    assert started(home)[0]["via"] == "serve"
+    assert tokens() == before  # no sign-in on the critical path
+    assert microsoft.setting("asiakaspalvelu@esimerkki.fi")["status"] == "scheduled"
