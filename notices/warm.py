@@ -5,7 +5,7 @@ and connected. `python -m notices` and the `notices` script ask here before the 
 (typer, rich, every command) is imported.
 
 `serve` listens on a Unix domain socket, `serve.sock` in the data folder (mode 0600, the
-data folder's owner; never a TCP port). A command given `--yes` connects to it; the
+data folder's owner; never a TCP port). A switching command connects to it; the
 socket is refused (and the command runs here, as it would without `serve`) when it is a
 symlink, not a socket, open to others, or owned by anyone but the data folder's owner, and
 when the process listening on it (SO_PEERCRED) runs as another user. `serve` runs the very
@@ -21,9 +21,11 @@ killed command leaves it, and the next command finishes it (docs/reliability.md)
 
 One connection per command, one JSON object per line:
 
-    CLI -> serve   {"argv": [...], "config": "...", "actor": ..., "ssh": ..., "width": ...}
+    CLI -> serve   {"argv": [...], "config": "...", "actor": ..., "ssh": ..., "width": ...,
+                    "tty": true}
     serve -> CLI   {"accepted": true, "pid": 123}  or  {"accepted": false, "why": "..."}
                    {"out": "..."} / {"err": "..."}  as the command prints
+                   {"ask": "Switch ... now?"}  ->  CLI -> serve {"answer": true}
                    {"exit": 0}
 """
 
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
 SOCKET_NAME = "serve.sock"
 WARM_COMMANDS = ("evacuate", "power-out", "resume", "extend")
+# The CLI's other commands: never handed over, and no configuration read to find out.
+OTHER_COMMANDS = ("status", "serve", "log", "check", "preview", "init", "embed", "callbacks")
 MAX_LINE = 64 * 1024
 CONNECT_TIMEOUT_S = 2.0
 ACCEPT_TIMEOUT_S = 10.0
@@ -57,12 +61,13 @@ def socket_path(home: Path) -> Path:
 
 def hand_over(args: list[str]) -> int | None:
     """Run the command in `serve` if one listens for its data folder: its exit code, or
-    None to run it here (not a switching command, no --yes, no `serve`, or refused).
+    None to run it here (not a switching command, no `serve`, or refused).
     Called before the CLI (typer, rich) is even imported: this module needs only the
     standard library and notices.paths."""
-    if not args or not ({"--yes", "-y"} & set(args)):
-        return None
-    if not _warm_command(args, configured_modes(args)):
+    if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
+        return None  # --help, status and the rest: not a word more read
+    modes = [] if args[0] in WARM_COMMANDS else configured_modes(args)
+    if not _warm_command(args, modes):
         return None
     argv, home, explicit = _where(args)
     path = socket_path(home)
@@ -82,8 +87,8 @@ def hand_over(args: list[str]) -> int | None:
 def _warm_command(args: list[str], modes: list[str]) -> bool:
     if not args or args[0] not in (*WARM_COMMANDS, *modes):
         return False
-    if "--help" in args or not ({"--yes", "-y"} & set(args)):
-        return False  # asking for confirmation needs this process's terminal
+    if "--help" in args:
+        return False
     return not (args[0] == "resume" and any(a == "--at" or a.startswith("--at=") for a in args))
 
 
@@ -168,6 +173,7 @@ def _converse(
         "actor": os.environ.get("NOTICES_ACTOR"),
         "ssh": os.environ.get("SSH_CLIENT"),
         "width": _width(),
+        "tty": sys.stdin.isatty(),  # serve asks its questions here
     }
     reader = connection.makefile("rb")
     try:
@@ -181,11 +187,12 @@ def _converse(
             _warn(f"`notices serve` did not take the command ({answer['why']}); running it here")
         return None
     connection.settimeout(None)  # a switch takes as long as its providers take
-    return _relay(reader, argv[0], answer.get("pid"))
+    return _relay(reader, connection, argv[0], answer.get("pid"))
 
 
-def _relay(reader: IO[bytes], command: str, pid: object) -> int:
-    """Print what serve's command prints, as it comes; its exit code."""
+def _relay(reader: IO[bytes], connection: socket.socket, command: str, pid: object) -> int:
+    """Print what serve's command prints, as it comes, and answer its questions on this
+    terminal; its exit code."""
     import json
 
     while True:
@@ -205,10 +212,29 @@ def _relay(reader: IO[bytes], command: str, pid: object) -> int:
             return 1
         if "exit" in message:
             return int(message["exit"])
+        if "ask" in message:
+            import contextlib
+
+            answer = _ask(str(message["ask"]))
+            with contextlib.suppress(OSError):  # serve is gone: the next line read says so
+                connection.sendall(json.dumps({"answer": answer}).encode() + b"\n")
         for key, stream in (("out", sys.stdout), ("err", sys.stderr)):
             if key in message:
                 stream.write(str(message[key]))
                 stream.flush()
+
+
+def _ask(question: str) -> bool:
+    """A yes/no question on this terminal, as the CLI asks it (default no)."""
+    from notices.masking import printable
+
+    sys.stdout.write(f"{printable(question)} [y/N]: ")
+    sys.stdout.flush()
+    try:
+        line = sys.stdin.readline()
+    except (OSError, KeyboardInterrupt):
+        return False
+    return line.strip().lower() in ("y", "yes")
 
 
 def _width() -> int | None:

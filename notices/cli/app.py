@@ -44,6 +44,8 @@ class Route:
     out: IO[str]
     err: IO[str]
     width: int | None = None
+    tty: bool = False  # whether that process has a terminal to ask on
+    ask: Callable[[str], bool] | None = None  # a yes/no question, asked on that terminal
 
 
 class Routing:
@@ -178,12 +180,26 @@ def command(target: typer.Typer = app, name: str | None = None) -> Callable[[F],
     return register
 
 
+def can_ask() -> bool:
+    """Whether there is a terminal to ask on: ours, or (the warm path) the caller's."""
+    route = Routing.route
+    return route.tty if route is not None else sys.stdin.isatty()
+
+
+def ask(question: str) -> bool:
+    """A yes/no question (default no) on our terminal, or (the warm path) the caller's."""
+    route = Routing.route
+    if route is not None and route.ask is not None:
+        return route.ask(question)
+    return typer.confirm(question, default=False)
+
+
 def confirm_or_refuse(question: str, yes: bool) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not can_ask():
         raise UsageError("no terminal to confirm on: add --yes to switch without asking")
-    if not typer.confirm(question, default=False):
+    if not ask(question):
         err.print("Nothing was changed.")
         raise typer.Exit(2)
 

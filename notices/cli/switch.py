@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +17,8 @@ from notices.cli.app import (
     Until,
     Yes,
     app,
+    ask,
+    can_ask,
     command,
     confirm_or_refuse,
     door,
@@ -118,9 +119,9 @@ def ask_if_tomorrow(plan: commands.SwitchPlan, zone: ZoneInfo, *, yes: bool, dry
     if dry_run:
         note(f"{question}: the real command asks whether tomorrow is meant (--yes refuses)")
         return
-    if yes or not sys.stdin.isatty():
+    if yes or not can_ask():
         commands.refuse_passed(plan, zone)
-    if not typer.confirm(f"{question}. Is tomorrow meant?", default=False):
+    if not ask(f"{question}. Is tomorrow meant?"):
         err.print("Nothing was changed.")
         raise typer.Exit(2)
 

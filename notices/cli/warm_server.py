@@ -54,14 +54,31 @@ def send(connection: socket.socket, message: dict[str, Any], lock: threading.Loc
 
 
 @contextlib.contextmanager
-def routed(connection: socket.socket, width: int | None, lock: threading.Lock) -> Iterator[None]:
-    """The CLI's consoles print to `connection` for the duration."""
+def routed(
+    connection: socket.socket,
+    reader: IO[bytes],
+    request: dict[str, Any],
+    lock: threading.Lock,
+) -> Iterator[None]:
+    """The CLI's consoles print to `connection` for the duration, at the caller's width,
+    and its questions are asked on the caller's terminal (when it has one)."""
     from notices.cli.app import Route, Routing
 
+    def ask(question: str) -> bool:
+        send(connection, {"ask": question}, lock)
+        try:
+            answer = json.loads(reader.readline(MAX_LINE) or b"{}")
+        except (OSError, ValueError):
+            return False  # the caller is gone: no is the safe answer
+        return isinstance(answer, dict) and answer.get("answer") is True
+
+    width = request.get("width")
     Routing.route = Route(
         cast(IO[str], Stream(connection, "out", lock)),
         cast(IO[str], Stream(connection, "err", lock)),
-        width,
+        width if isinstance(width, int) and width > 0 else None,
+        tty=request.get("tty") is True,
+        ask=ask,
     )
     try:
         yield
@@ -117,7 +134,7 @@ class WarmSocket:
         self.server = server
         threading.Thread(target=server.serve_forever, daemon=True, name="warm-socket").start()
         threading.Thread(target=self._keep_warm, daemon=True, name="warm-up").start()
-        self.say(f"warm path: commands given --yes are run here, from {self.path}")
+        self.say(f"warm path: switching commands are run here, from {self.path}")
 
     def _clear(self) -> None:
         """A socket left by a serve that was killed (we hold serve.lock: no other runs)."""
@@ -177,7 +194,7 @@ class WarmSocket:
             return
         send(connection, {"accepted": True, "pid": os.getpid()}, lock)
         with self.run_lock:
-            code = self._run(connection, request, (pid, uid), lock)
+            code = self._run((connection, reader), request, (pid, uid), lock)
         send(connection, {"exit": code}, lock)
         self.say(f"warm path: `{request['argv'][0]}` for uid {uid} (pid {pid}): exit {code}")
 
@@ -193,8 +210,6 @@ class WarmSocket:
         home = ["--home", str(self.home)]
         if argv[0] not in (*WARM_COMMANDS, *configured_modes(home)):
             return f"`{argv[0]}` is not a command serve runs"
-        if not {"--yes", "-y"} & set(argv):
-            return "only commands given --yes"
         mine = config_path(self.home, self.config)
         theirs = request.get("config")
         if (str(mine.resolve()) if mine else None) != (
@@ -206,7 +221,11 @@ class WarmSocket:
         return None
 
     def _run(
-        self, connection: Any, request: dict[str, Any], peer_ids: tuple[int, int], lock: Any
+        self,
+        channel: tuple[Any, IO[bytes]],
+        request: dict[str, Any],
+        peer_ids: tuple[int, int],
+        lock: Any,
     ) -> int:
         from notices.cli.app import Door, door
         from notices.evidence.log import current_actor
@@ -223,9 +242,9 @@ class WarmSocket:
         argv = [*request["argv"], "--home", str(self.home)]
         if self.config is not None:
             argv += ["--config", str(self.config)]
-        width = request.get("width")
+        connection, reader = channel
         try:
-            with routed(connection, width if isinstance(width, int) and width > 0 else None, lock):
+            with routed(connection, reader, request, lock):
                 return self._invoke(argv, connection, lock)
         finally:
             door.reset(token)

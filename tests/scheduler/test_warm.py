@@ -217,3 +217,44 @@ def test_serve_signs_in_ahead_so_a_warm_switch_asks_for_no_token(
     assert started(home)[0]["via"] == "serve"
     assert tokens() == before  # no sign-in on the critical path
     assert microsoft.setting("asiakaspalvelu@esimerkki.fi")["status"] == "scheduled"
+
+
+def asked_on_a_terminal(home: Path, answer: str) -> tuple[int, str, str]:
+    """`notices evacuate --for 4h` with a terminal as its stdin, answering `answer`."""
+    import pty
+    import subprocess
+    import sys
+
+    terminal, stdin = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "notices", "evacuate", "--for", "4h"],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NOTICES_HOME": str(home)},
+    )
+    os.close(stdin)
+    os.write(terminal, answer.encode() + b"\n")
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+    return process.returncode, out, " ".join(err.split())
+
+
+@pytest.mark.parametrize(("answer", "code"), [("y", 0), ("n", 2)])
+def test_a_warm_switch_asks_on_the_callers_terminal(serve, home, answer, code):
+    server = serve()
+
+    returned, out, err = asked_on_a_terminal(home, answer)
+
+    assert returned == code, out + err
+    assert f"warm path: `evacuate` for uid {os.getuid()}" in server.stop()
+    assert "Switch phone, website, mail to the evacuate notice now? [y/N]:" in out
+    if answer == "y":
+        assert started(home)[0]["via"] == "serve"
+        assert "Every channel now shows the evacuate notice." in out
+    else:
+        assert "Nothing was changed." in err
+        assert not started(home)
