@@ -23,7 +23,7 @@ from notices.timeparse import from_stamp, utc_stamp
 if TYPE_CHECKING:
     from twilio.rest import Client
 
-    from notices.channels.twilio_voice import TwilioVoiceOptions
+    from notices.channels.twilio_options import TwilioVoiceOptions
 
 T = TypeVar("T")
 
