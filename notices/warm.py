@@ -193,6 +193,19 @@ def _converse(
 def _relay(reader: IO[bytes], connection: socket.socket, command: str, pid: object) -> int:
     """Print what serve's command prints, as it comes, and answer its questions on this
     terminal; its exit code."""
+    try:
+        return _relayed(reader, connection, command, pid)
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        _warn(
+            f"interrupted here; `notices serve` (pid {pid}) goes on with `{command}` to its"
+            " end (a question it asked is answered no). `notices status` shows where it is.",
+            "note",
+        )
+        return 130
+
+
+def _relayed(reader: IO[bytes], connection: socket.socket, command: str, pid: object) -> int:
     import json
 
     while True:
