@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-from notices.errors import UsageError
 from notices.warm import MAX_LINE, PEERCRED, WARM_COMMANDS, WARM_EVERY_S, socket_path
 
 
@@ -86,6 +85,11 @@ def routed(
         Routing.route = None
 
 
+# How long stopping waits for a handed-over command to finish (a switch's own lock waits
+# as long for another command).
+STOP_WAIT_S = 120.0
+
+
 class _Server(socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
     warm: WarmSocket
@@ -119,7 +123,10 @@ class WarmSocket:
         from notices import commands
 
         commands.keep_warm()
-        self._clear()
+        problem = self._clear()
+        if problem is not None:  # the scheduler matters more: serve runs without the socket
+            self.say(f"warm path off: {problem}")
+            return
         previous = os.umask(0o177)  # the socket is born 0600: no moment open to others
         try:
             server = _Server(str(self.path), _Handler)
@@ -136,22 +143,28 @@ class WarmSocket:
         threading.Thread(target=self._keep_warm, daemon=True, name="warm-up").start()
         self.say(f"warm path: switching commands are run here, from {self.path}")
 
-    def _clear(self) -> None:
-        """A socket left by a serve that was killed (we hold serve.lock: no other runs)."""
+    def _clear(self) -> str | None:
+        """A socket left by a serve that was killed is removed (we hold serve.lock: no other
+        serve runs), and so is a symlink in its place; anything else is left alone."""
         try:
             info = os.lstat(self.path)
         except FileNotFoundError:
-            return
+            return None
         if not (stat.S_ISSOCK(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-            raise UsageError(f"{self.path} exists and is not a socket: remove it, then start again")
+            return f"{self.path} exists and is not a socket: remove it, then restart serve"
         self.path.unlink()
+        return None
 
     def stop(self) -> None:
+        """No new command; the one running finishes first (as a resume does), then the
+        socket goes."""
         self.stopping.set()
         if self.server is None:
             return
         self.server.shutdown()
         self.server.server_close()
+        if self.run_lock.acquire(timeout=STOP_WAIT_S):
+            self.run_lock.release()
         with contextlib.suppress(OSError):
             if os.lstat(self.path).st_ino == self.inode:
                 self.path.unlink()
