@@ -174,6 +174,8 @@ class WarmSocket:
         from notices import commands
         from notices.masking import mask
 
+        with self.run_lock:
+            self._cli()  # built once, before the first command needs it
         while not self.stopping.is_set():
             try:
                 problems = commands.warm_up(commands.Workspace.load(self.home, self.config))
@@ -262,19 +264,27 @@ class WarmSocket:
         finally:
             door.reset(token)
 
+    def _cli(self) -> Any:
+        """The CLI as click builds it from the typer app: built once (0.05 s), again only
+        when a mode from notices.toml was added. Called with run_lock held."""
+        import typer
+
+        from notices import cli
+
+        names = tuple(c.name or "" for c in cli.app.registered_commands)
+        if self.command is None or self.command[0] != names:
+            self.command = (names, typer.main.get_command(cli.app))
+        return self.command[1]
+
     def _invoke(self, argv: list[str], connection: Any, lock: Any) -> int:
         import click
-        import typer
 
         from notices import cli
         from notices.cli.app import err, shown
         from notices.masking import mask
 
         cli.register_configured_modes(argv)
-        names = tuple(c.name or "" for c in cli.app.registered_commands)
-        if self.command is None or self.command[0] != names:  # built once (0.05 s)
-            self.command = (names, typer.main.get_command(cli.app))
-        command = self.command[1]
+        command = self._cli()
         try:
             result = command.main(args=argv, prog_name="notices", standalone_mode=False)
         except click.exceptions.Exit as exc:

@@ -170,8 +170,9 @@ def keep_warm() -> None:
 
 
 def warm_up(workspace: Workspace) -> list[str]:
-    """Sign every configured channel in and connect it, touching nothing: fetch the tokens,
-    or renew those about to expire (`serve` calls this every minute). Returns what failed,
+    """Sign every configured channel in and connect it, and render every mode once (the
+    templates compiled, the locale data loaded), touching nothing: fetch the tokens, or
+    renew those about to expire (`serve` calls this every minute). Returns what failed,
     one line per channel with its secrets masked; a failure here stops nothing."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -179,6 +180,10 @@ def warm_up(workspace: Workspace) -> list[str]:
 
     channels, _ = build_channels_apart(workspace.config, workspace.home)
     problems: list[str] = []
+    try:
+        _render_every_mode(workspace.config, channels)
+    except (RenderError, ConfigError) as exc:
+        problems.append(f"rendering: {masking.mask(str(exc))}")
 
     def warm(channel: Channel) -> None:
         try:
@@ -192,6 +197,23 @@ def warm_up(workspace: Workspace) -> list[str]:
         if channel not in kept_channels():
             channel.close()
     return sorted(problems)
+
+
+def _render_every_mode(config: Config, channels: list[Channel]) -> None:
+    """Every mode rendered for every channel, with and without a return time; nothing kept."""
+    from notices.render import Renderer
+
+    renderer = Renderer(config)
+    now = datetime.now(UTC)
+    for mode in config.all_modes():
+        for returning in (None, now + timedelta(hours=4)):
+            for medium in dict.fromkeys(channel.medium for channel in channels):
+                notice = renderer.render(
+                    mode, medium, reasons=None, started=now, expected_return=returning
+                )
+                for channel in channels:
+                    if channel.medium == medium:
+                        channel.build(notice)
 
 
 # -- switching ---------------------------------------------------------------------------
