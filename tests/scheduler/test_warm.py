@@ -149,6 +149,46 @@ def test_a_symlink_in_place_of_the_socket_is_refused(notices_process, home, tmp_
     assert "via" not in started(home)[0]
 
 
+def test_a_socket_whose_listener_runs_as_another_user_is_refused(notices_process, home):
+    """The file is right (the data folder's owner, 0600), but the process listening on it
+    (SO_PEERCRED) is `nobody`: a socket swapped in after serve made it."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    home.mkdir(parents=True)
+    python = shutil.which("python3", path="/usr/bin") or sys.executable
+    folder = Path(tempfile.mkdtemp())
+    os.chmod(folder, 0o777)
+    code = (
+        "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]);"
+        " s.listen(1); print('ready', flush=True); s.settimeout(30)\n"
+        "try:\n  s.accept(); print('connected', flush=True)\nexcept OSError: pass"
+    )
+    nobody = subprocess.Popen(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", python, "-c", code,
+         str(folder / "s.sock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert nobody.stdout is not None and nobody.stdout.readline() == "ready\n"
+        os.rename(folder / "s.sock", home / "serve.sock")
+        os.chown(home / "serve.sock", os.getuid(), os.getgid())
+        os.chmod(home / "serve.sock", 0o600)
+
+        code_, _out, err = run(notices_process, *SWITCH)
+
+        assert code_ == 0, err
+        assert f"runs as uid {pwd.getpwnam('nobody').pw_uid}" in err and "running it here" in err
+        assert "via" not in started(home)[0]
+    finally:
+        nobody.kill()
+        nobody.communicate(timeout=10)
+        shutil.rmtree(folder)
+
+
 def test_without_serve_the_command_runs_here_even_with_its_socket_left_behind(
     serve, notices_process, home
 ):
