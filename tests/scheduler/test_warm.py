@@ -298,3 +298,32 @@ def test_a_warm_switch_asks_on_the_callers_terminal(serve, home, answer, code):
     else:
         assert "Nothing was changed." in err
         assert not started(home)
+
+
+def test_stopping_serve_lets_a_handed_over_switch_finish(
+    serve, notices_process, home, tmp_path, twilio, web
+):
+    import shutil
+    import time
+
+    from tests.support.twilio import PN_STUDIO, add_numbers, write_config
+
+    add_numbers(twilio)
+    home.mkdir(parents=True)
+    shutil.copy(write_config(tmp_path, twilio, web, [PN_STUDIO]), home / "notices.toml")
+    server = serve()
+    twilio.latency = 0.5  # each Twilio request: the switch takes a few seconds
+    try:
+        client = notices_process(*SWITCH, "--json")
+        time.sleep(0.8)  # handed over and under way
+        server.process.send_signal(signal.SIGTERM)
+        out, err = client.communicate(timeout=60)
+    finally:
+        twilio.latency = 0.0
+
+    assert client.returncode == 0, err
+    assert all(channel["ok"] for channel in json.loads(out)["channels"])
+    assert started(home)[0]["via"] == "serve"
+    server.process.communicate(timeout=30)
+    assert server.process.returncode == 0
+    assert not (home / "serve.sock").exists()
