@@ -454,6 +454,7 @@ class SwitchRun:
     before: dict[str, float]  # per channel: its round trips before its switching request
     after: dict[str, float]  # per channel: its switching request and the round trips after
     cpu: float  # the process's CPU time (user + system)
+    output: str = ""  # what the command printed on stdout (its --json, when asked)
 
     @property
     def bound(self) -> float:
@@ -463,8 +464,10 @@ class SwitchRun:
 
 
 def notices_command() -> list[str]:
-    script = Path(PYTHON).with_name("notices")
-    return [str(script)] if script.exists() else NOTICES
+    """`python -m notices`: the virtualenv's `notices` script may have been made from an
+    older entry point (notices.cli:main, which imports the whole CLI before the warm path
+    is asked); `-m` runs this tree's notices/__main__.py, as a fresh install's script does."""
+    return NOTICES
 
 
 def run_timed(stage: Stage, command: list[str], env: dict[str, str]) -> SwitchRun:
@@ -499,6 +502,7 @@ def run_timed(stage: Stage, command: list[str], env: dict[str, str]) -> SwitchRu
         before=before,
         after=after,
         cpu=cpu,
+        output=done.stdout,
     )
 
 

@@ -8,6 +8,7 @@ notices.toml) overrides any of them by the same path. Missing variables are erro
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,10 @@ from notices.timeparse import utc_stamp
 EXTENSIONS: dict[str, str] = {"ivr": "txt", "banner": "html", "email": "txt", "page": "html"}
 
 
+@functools.lru_cache(maxsize=8)
 def environment(site_templates: Path | None) -> jinja2.Environment:
+    """One per templates folder and process: compiled templates are kept (`serve` renders
+    every command; a template changed on disk is compiled again, jinja2's auto_reload)."""
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None:
         loaders.append(jinja2.FileSystemLoader(site_templates))

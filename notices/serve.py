@@ -25,14 +25,14 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files as package_files
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from notices.db import Database
 from notices.errors import StateError, UsageError
@@ -209,6 +209,14 @@ def _served(path: str) -> bool:
     )
 
 
+class Companion(Protocol):
+    """Something `serve` runs beside its scheduler, started and stopped with it."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class Server:
     """`notices serve`: the scheduler, the heartbeat and the local site, in one process."""
 
@@ -220,6 +228,7 @@ class Server:
         port: int,
         checkpoint_every: float = CHECKPOINT_SECONDS,
         resume_retry_s: float = RESUME_RETRY_SECONDS,
+        companions: Sequence[Companion] = (),
     ) -> None:
         resume_retry.first_s = resume_retry_s  # read by the job function, in this process
         self.checkpoint_every = checkpoint_every
@@ -228,6 +237,8 @@ class Server:
         self.host = host
         self.port = port
         self.started = utc_stamp(datetime.now(UTC))
+        # What runs beside the scheduler for as long as it does (the warm path's socket).
+        self.companions = list(companions)
 
     def run(self) -> None:
         from filelock import FileLock, Timeout
@@ -291,6 +302,8 @@ class Server:
         host = f"[{self.host}]" if ":" in self.host else self.host
         address = f"http://{host}:{httpd.server_address[1]}/"
         try:
+            for companion in self.companions:
+                companion.start()
             scheduler.start(address)
             self._install_signals(httpd)
             say(
@@ -300,6 +313,8 @@ class Server:
             httpd.serve_forever(poll_interval=0.2)
         finally:
             # A resume in progress finishes before we go; so does an SMS command.
+            for companion in self.companions:
+                companion.stop()
             scheduler.stop()
             httpd.server_close()
             staff.close()

@@ -179,6 +179,8 @@ class Channel(ABC):
     # True when what the channel publishes ends by itself at the expected return, even if
     # no resume ever runs (a provider-side end time, a Sieve date test, the banner's expiry).
     self_expiring: ClassVar[bool] = False
+    # The modules of the provider's SDK (imported when first needed: see `clients`).
+    sdk: ClassVar[tuple[str, ...]] = ()
     # Options shown by `describe` after the identity, e.g. ("public_url",).
     described: ClassVar[tuple[str, ...]] = ()
 
@@ -234,6 +236,18 @@ class Channel(ABC):
         publish locations. Returns a line for people; raises ChannelError when it would fail.
         The default reads the current setting; providers may add what else they can check."""
         return f"can read: {self.snapshot().summary}"
+
+    def clients(self) -> tuple[str, ...]:
+        """The modules this channel's provider clients need (its own `sdk` and its
+        publisher's): a command imports them in the background while it reads its
+        configuration and renders, instead of on the switch's critical path."""
+        owned = (getattr(resource, "sdk", ()) for resource in self._owned)
+        return (*self.sdk, *(module for modules in owned for module in modules))
+
+    def warm(self) -> None:  # noqa: B027 - optional: most channels have nothing to warm
+        """Sign in and connect ahead of a command, touching nothing (`serve` calls it every
+        minute on the channels it keeps): tokens are fetched, or refreshed before they
+        expire, off the critical path. The default does nothing."""
 
     # -- derived ---------------------------------------------------------------------------
 

@@ -136,11 +136,12 @@ def transport_error(
     )
 
 
-def new_client(timeout: float = TIMEOUT_SECONDS) -> httpx.Client:
-    """Every request, tokens included, must be answered completely within `timeout` s."""
+def new_client(timeout: float = TIMEOUT_SECONDS, connections: int = 20) -> httpx.Client:
+    """Every request, tokens included, must be answered completely within `timeout` s; up
+    to `connections` kept alive (one per mailbox switched at once)."""
     from notices.net.network import deadline_client
 
-    return deadline_client(timeout)
+    return deadline_client(timeout, connections)
 
 
 class MsalHttpClient:

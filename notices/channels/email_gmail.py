@@ -118,6 +118,7 @@ def _summary(setting: dict[str, Any]) -> str:
 
 class EmailGmail(MailboxesChannel):
     kind = "email_gmail"
+    sdk = ("httpx", "google.oauth2.service_account", "google.auth.transport")
     Options = EmailGmailOptions
     artefact = ARTEFACT
     provider = PROVIDER
@@ -204,6 +205,10 @@ class EmailGmail(MailboxesChannel):
                 hint = FORBIDDEN_HINT if scope == SCOPE else READ_HINT
                 raise self._refresh_error(mailbox, exc, hint) from None
         return str(credentials.token)
+
+    def _sign_in(self, mailbox: str) -> None:
+        # google-auth renews a token that expires within minutes (its refresh threshold).
+        self._token(mailbox)
 
     def _refresh_error(self, mailbox: str, exc: Exception, hint: str = FORBIDDEN_HINT) -> Exception:
         data = exc.args[1] if len(exc.args) > 1 else None

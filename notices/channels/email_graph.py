@@ -153,6 +153,7 @@ def _token_roles(token: str) -> list[str] | None:
 
 class EmailGraph(MailboxesChannel):
     kind = "email_graph"
+    sdk = ("httpx", "msal")
     Options = EmailGraphOptions
     artefact = ARTEFACT
     provider = PROVIDER
@@ -252,6 +253,10 @@ class EmailGraph(MailboxesChannel):
             f"Microsoft sign-in refused the app {self.opts.client_id} ({error}: {description}):"
             f" check client_id and the secret in ${self.opts.client_secret_env}"
         )
+
+    def _sign_in(self, mailbox: str) -> None:
+        # One app token for every mailbox; msal renews it 5 minutes before it expires.
+        self._token()
 
     def _request(
         self, method: str, mailbox: str, path: str, body: dict[str, Any] | None = None

@@ -32,7 +32,13 @@ if TYPE_CHECKING:
 
 class MailboxesOptions(ChannelOptions):
     mailboxes: list[str] = Field(min_length=1, description="Mailboxes (addresses) to switch.")
-    concurrency: int = Field(default=16, ge=1, le=16, description="Mailboxes switched at once.")
+    # Both providers limit per mailbox (Graph: 4 requests in flight and 10,000 per 10 minutes
+    # per app and mailbox; Gmail: 250 quota units a second per user, a vacation read 1 and
+    # an update 5), and each mailbox here sees one request at a time: so the mailboxes go
+    # out together, up to this many (docs/email-cloud.md#many-mailboxes).
+    concurrency: int = Field(
+        default=50, ge=1, le=100, description="Mailboxes switched at once (requests in flight)."
+    )
     timeout_s: float = Field(
         default=20.0, gt=0, le=120, description="Seconds for each request's whole answer."
     )
@@ -85,6 +91,13 @@ class MailboxesChannel(Channel):
 
     def _confirmation(self, result: dict[str, Any]) -> dict[str, Any]:
         return {"changed": result["changed"]}
+
+    def _sign_in(self, mailbox: str) -> None:
+        """Have a valid token for `mailbox` (the provider caches it; renewed before expiry)."""
+
+    def warm(self) -> None:
+        """A token for every mailbox, fetched or renewed before it expires (`serve`)."""
+        for_each(self.opts.mailboxes, self._sign_in, self.opts.concurrency)
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -180,5 +193,5 @@ class MailboxesChannel(Channel):
     def _client(self) -> httpx.Client:
         with self._client_lock:  # mailboxes run in threads: one client for all of them
             if self._http is None or self._http.is_closed:
-                self._http = self.own(new_client(self.opts.timeout_s))
+                self._http = self.own(new_client(self.opts.timeout_s, self.opts.concurrency))
             return self._http

@@ -13,15 +13,13 @@ imported when a channel first talks to Twilio, never at start-up.
 
 from __future__ import annotations
 
-import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
-from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from notices.channels.base import (
     Artefacts,
@@ -36,7 +34,6 @@ from notices.channels.base import (
 from notices.channels.fanout import for_each
 from notices.channels.greeting import (
     Forward,
-    GreetingOptions,
     Layout,
     file_names,
     forward_for,
@@ -44,11 +41,15 @@ from notices.channels.greeting import (
 )
 from notices.channels.twilio_api import TwilioApi, corroborate, parse_stamp, pn
 from notices.channels.twilio_contacts import inbound_calls, messages
-from notices.config.base import E164
+from notices.channels.twilio_options import (
+    NUMBER_SID,
+    ROUTING_FIELDS,
+    TwilioVoiceOptions,
+)
 from notices.errors import PermanentChannelError
 from notices.faults import crash_point
 from notices.net.http import fetch_public, http_error
-from notices.publishers import FolderPublisherOptions, Publisher, PublisherOptions, make_publisher
+from notices.publishers import Publisher, make_publisher
 from notices.timeparse import utc_stamp
 
 if TYPE_CHECKING:
@@ -56,102 +57,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-NUMBER_SID = re.compile(r"^PN[0-9a-fA-F]{32}$")
-# Every field that decides where a call to the number goes (twilio-python attribute names).
-ROUTING_FIELDS = (
-    "voice_url",
-    "voice_method",
-    "voice_fallback_url",
-    "voice_fallback_method",
-    "status_callback",
-    "status_callback_method",
-    "voice_application_sid",
-    "trunk_sid",
-    "voice_receive_mode",
-)
 XML_CONTENT_TYPES = ("text/xml", "application/xml")
-
-
-class DialOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    number: str = Field(description="The on-call number, E.164 (+358...).")
-    caller_id: str | None = Field(default=None, description="Caller ID shown to the on-call phone.")
-    timeout: int = Field(default=30, ge=5, le=600, description="Seconds to let it ring.")
-
-    @field_validator("number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        if not E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-        return value
-
-
-class TwilioVoiceOptions(GreetingOptions):
-    replaced_by: ClassVar[dict[str, str]] = {"auth_token_env": "api_key_sid_env"}  # API key
-    numbers: list[str] = Field(
-        min_length=1,
-        description="Phone-number SIDs (PN...) or E.164 numbers (+358...) to switch.",
-    )
-    greeting_url: str = Field(description="The public URL where the greeting TwiML is served.")
-    greeting_method: Literal["GET", "POST"] = Field(
-        default="GET", description="How Twilio fetches the greeting (static hosts need GET)."
-    )
-    greeting_file: str = Field(
-        default="greeting.xml", description="The greeting's file name at the publisher."
-    )
-    publisher: PublisherOptions = Field(
-        default_factory=FolderPublisherOptions,
-        description="Where the greeting file is published (it must be served at greeting_url).",
-    )
-    account_sid_env: str = "TWILIO_ACCOUNT_SID"
-    auth_token_env: str = "TWILIO_AUTH_TOKEN"  # noqa: S105 - a variable's name, not a secret
-    api_key_sid_env: str | None = Field(
-        default=None, description="With api_key_secret_env: use an API key instead of the token."
-    )
-    api_key_secret_env: str | None = None
-    api_base: str | None = Field(
-        default=None, description="Another API 2010 base URL (tests; Twilio edge locations)."
-    )
-    monitor_base: str | None = Field(
-        default=None,
-        description="Another Monitor API base URL; default Twilio's own, or with api_base the"
-        " same host with api. replaced by monitor. (or api_base itself when it has no api.)",
-    )
-    dial: DialOptions | None = Field(
-        default=None,
-        description="An on-call number for every mode (forward_to names one per mode).",
-    )
-    timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per HTTP request.")
-    workers: int = Field(default=16, ge=1, le=32, description="Numbers switched at once.")
-
-    @field_validator("numbers")
-    @classmethod
-    def _numbers(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            if not (NUMBER_SID.match(entry) or E164.match(entry)):
-                raise ValueError(
-                    f"{entry!r} is neither a phone-number SID (PN + 32 hex digits)"
-                    " nor an E.164 number such as '+358401234567'"
-                )
-        if len(set(value)) != len(value):
-            raise ValueError("a number is listed twice")
-        return value
-
-    @field_validator("greeting_url", "api_base", "monitor_base")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
-
-    @model_validator(mode="after")
-    def _one_offer(self) -> TwilioVoiceOptions:
-        if (self.api_key_sid_env is None) != (self.api_key_secret_env is None):
-            raise ValueError("api_key_sid_env and api_key_secret_env go together")
-        return self
+# A read-back made right after a change serves the orchestrator's verify this long at most.
+READ_AHEAD_S = 5.0
 
 
 def _routing(number: Any) -> dict[str, str]:
@@ -188,6 +96,7 @@ def _summary(numbers: dict[str, dict[str, str]]) -> str:
 class TwilioVoice(Channel):
     kind = "twilio_voice"
     medium = "ivr"
+    sdk = ("twilio.rest", "twilio.http.http_client", "requests")
     Options = TwilioVoiceOptions
     described = ("greeting_url",)
 
@@ -199,6 +108,9 @@ class TwilioVoice(Channel):
         self.api = TwilioApi(options, context.name)
         self._sids: dict[str, tuple[str, str]] = {}  # configured entry -> (PN sid, +number)
         self._lock = threading.Lock()
+        # The read-back made right after a change (monotonic time, setting): see
+        # _read_back_beside. Taken once, and only while fresh.
+        self._read_ahead: tuple[float, Setting] | None = None
 
     # -- identity ---------------------------------------------------------------------
 
@@ -307,13 +219,43 @@ class TwilioVoice(Channel):
     # -- reading --------------------------------------------------------------------------
 
     def snapshot(self, served: bool = False) -> Setting:
+        if served:
+            with self._lock:
+                ahead, self._read_ahead = self._read_ahead, None
+            if ahead is not None and time.monotonic() - ahead[0] < READ_AHEAD_S:
+                return ahead[1]  # read after this command's change, beside its Monitor request
+        if not served:
+            return self._read(None)
+        # What Twilio would fetch from greeting_url is part of the state while a number
+        # points at it: fetched beside the numbers' read, not after it (one round trip).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            greeting = pool.submit(self._fetch_greeting)
+            return self._read(greeting)
+
+    def _read(self, greeting: Future[tuple[str | None, str]] | None) -> Setting:
         numbers = self._read_numbers()
         files = self.publisher.read(self._files())
         setting = Setting(data={"numbers": numbers, "files": files}, summary=_summary(numbers))
-        if served and any(n["voice_url"] == self.opts.greeting_url for n in numbers.values()):
-            # A number points at the greeting: what Twilio would fetch is part of the state.
-            setting.data["served"] = self._fetch_greeting()[0]
+        if greeting is not None and any(
+            n["voice_url"] == self.opts.greeting_url for n in numbers.values()
+        ):
+            setting.data["served"] = greeting.result()[0]
         return setting
+
+    def _read_back_beside(self, work: Callable[[], None]) -> None:
+        """Run `work` (the Monitor request that corroborates a change) and the read-back of
+        the change at once, after it: the read-back is kept for the orchestrator's verify
+        step, which then costs no round trip of its own. A failed read is not kept: verify
+        reads again, and reports."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reading = pool.submit(self.snapshot, True)
+            work()
+            try:
+                setting = reading.result()
+            except Exception:  # noqa: BLE001 - verify reads again and reports it
+                return
+        with self._lock:
+            self._read_ahead = (time.monotonic(), setting)
 
     def _read_numbers(self) -> dict[str, dict[str, str]]:
         def read(entry: str) -> dict[str, str]:
@@ -353,6 +295,11 @@ class TwilioVoice(Channel):
             self._sids[entry] = found
         return found, number
 
+    def warm(self) -> None:
+        """The REST client made and each number's SID looked up (once per process): the
+        switch's first request is then the read it needs, on an open connection."""
+        self._each(self._resolve)
+
     # -- switching ------------------------------------------------------------------------
 
     def apply(self, artefacts: Artefacts, current: Setting | None = None) -> Receipt:
@@ -369,7 +316,7 @@ class TwilioVoice(Channel):
 
         began = datetime.now(UTC)
         updates = self._each(switch)
-        corroborate(self.api, updates, began, self.opts.workers)
+        self._read_back_beside(lambda: corroborate(self.api, updates, began, self.opts.workers))
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)
@@ -389,13 +336,13 @@ class TwilioVoice(Channel):
 
         began = datetime.now(UTC)
         updates = self._each(put_back)
-        corroborate(self.api, updates, began, self.opts.workers)
         files: dict[str, str | None] = setting.data.get("files", {})
         published = self.publisher.write(
             {name: files.get(name) for name in self._files()},
             {},
             current.data["files"] if current else None,
         )
+        self._read_back_beside(lambda: corroborate(self.api, updates, began, self.opts.workers))
         changed = published or any(u["changed"] for u in updates.values())
         confirmation = {"published": self.publisher.identity(), "numbers": updates}
         return Receipt(changed, confirmation)

@@ -8,24 +8,16 @@ error handler; `display` the screen's words.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
-import tomllib
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from notices import __version__
 from notices.cli.app import app, out
-from notices.paths import (
-    BUILTIN_MODE_NAMES,
-    config_path,
-    default_home,
-    is_mode_name,
-    private_umask,
-)
+from notices.paths import private_umask
+from notices.warm import configured_modes, hand_over
 
 # Imported in the order `notices --help` lists their commands.
 # isort: split
@@ -63,30 +55,8 @@ def _main(
     ctx.call_on_close(lambda: os.umask(previous))
 
 
-def _configured_modes(argv: list[str]) -> list[str]:
-    """Modes a notices.toml adds, read cheaply so they can be commands. Errors wait for later."""
-    explicit = None
-    home = None
-    for flag, value in itertools.pairwise(argv):
-        if flag == "--config":
-            explicit = Path(value)
-        elif flag == "--home":
-            home = Path(value)
-    path = config_path(home or default_home(), explicit)
-    if path is None:
-        return []
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, ValueError, RecursionError):  # unreadable, not TOML: reported later
-        return []
-    modes = data.get("modes", {})
-    return [
-        m for m in modes if isinstance(m, str) and is_mode_name(m) and m not in BUILTIN_MODE_NAMES
-    ]
-
-
 def register_configured_modes(args: list[str]) -> None:
-    for mode in _configured_modes(args):
+    for mode in configured_modes(args):
         if mode not in {cmd.name for cmd in app.registered_commands}:
             add_mode_command(
                 mode, f"Switch every channel to the {mode} notice (from notices.toml)."
@@ -96,6 +66,12 @@ def register_configured_modes(args: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     register_configured_modes(args)
+    if argv is None:
+        code = hand_over(args)  # None: no serve to take it (python -m notices asked already)
+        if code is not None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
     try:
         app(args=args, prog_name="notices")
     except SystemExit as exc:

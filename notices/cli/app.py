@@ -11,11 +11,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import IO, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from notices import masking
@@ -34,10 +36,63 @@ log_app = typer.Typer(no_args_is_help=True, help="Read, verify and export the ev
 app.add_typer(log_app, name="log")
 
 
+@dataclass
+class Route:
+    """Where the consoles print while `serve` runs a command for another process (the warm
+    path, cli/warm.py): that process's stdout and stderr, at its terminal's width."""
+
+    out: IO[str]
+    err: IO[str]
+    width: int | None = None
+    tty: bool = False  # whether that process has a terminal to ask on
+    ask: Callable[[str], bool] | None = None  # a yes/no question, asked on that terminal
+
+
+class Routing:
+    """The route in force: set only in `serve`, for one warm command at a time."""
+
+    route: Route | None = None
+
+
+@dataclass(frozen=True)
+class Door:
+    """Who asked, from where and how, when `serve` runs the command for another process."""
+
+    actor: str
+    host: str
+    door: dict[str, Any]
+
+
+door: ContextVar[Door | None] = ContextVar("door", default=None)
+
+
 class SafeConsole(Console):
     """A console that prints no terminal control character and no secret: every string
     printed goes through notices.masking.printable first. Text from outside (providers,
     the configuration) is also escaped where it is put into markup: see `shown`."""
+
+    @property
+    def file(self) -> IO[str]:
+        route = Routing.route
+        if route is not None:
+            return route.err if self.stderr else route.out
+        return Console.file.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @file.setter
+    def file(self, new_file: IO[str]) -> None:
+        Console.file.fset(self, new_file)  # type: ignore[attr-defined]
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size: ConsoleDimensions = Console.size.fget(self)  # type: ignore[attr-defined]
+        route = Routing.route
+        if route is not None and route.width:
+            return ConsoleDimensions(route.width, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(_printable(o) for o in objects), **kwargs)
@@ -125,12 +180,26 @@ def command(target: typer.Typer = app, name: str | None = None) -> Callable[[F],
     return register
 
 
+def can_ask() -> bool:
+    """Whether there is a terminal to ask on: ours, or (the warm path) the caller's."""
+    route = Routing.route
+    return route.tty if route is not None else sys.stdin.isatty()
+
+
+def ask(question: str) -> bool:
+    """A yes/no question (default no) on our terminal, or (the warm path) the caller's."""
+    route = Routing.route
+    if route is not None and route.ask is not None:
+        return route.ask(question)
+    return typer.confirm(question, default=False)
+
+
 def confirm_or_refuse(question: str, yes: bool) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not can_ask():
         raise UsageError("no terminal to confirm on: add --yes to switch without asking")
-    if not typer.confirm(question, default=False):
+    if not ask(question):
         err.print("Nothing was changed.")
         raise typer.Exit(2)
 

@@ -42,8 +42,11 @@ def serve_command(
     Keep it running on an always-on machine outside the office (docs/scheduler.md); one per
     data folder. It serves the data folder's site/ (notice.html, status.json, greeting.xml)
     and /sample.html, a page with the banner script."""
+    from notices.cli.warm_server import WarmSocket
     from notices.commands import Workspace
+    from notices.schedule import say
     from notices.serve import Server
 
     workspace = Workspace.load(home, config)  # a configuration that does not validate stops here
-    Server(workspace.home, config, host, port, checkpoint_every, resume_retry_s).run()
+    warm = WarmSocket(workspace.home, config, say)  # the warm path: cli/warm.py
+    Server(workspace.home, config, host, port, checkpoint_every, resume_retry_s, [warm]).run()

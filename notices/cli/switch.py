@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,8 +17,11 @@ from notices.cli.app import (
     Until,
     Yes,
     app,
+    ask,
+    can_ask,
     command,
     confirm_or_refuse,
+    door,
     err,
     handled,
     note,
@@ -46,11 +48,17 @@ def _progress(json_output: bool) -> LiveProgress | None:
 
 
 def _session(workspace: commands.Workspace, progress: LiveProgress | None) -> Any:
+    """The command's session; when `serve` runs it for another process (the warm path),
+    with that process's actor and host, and `via: serve` for the log."""
     from notices import commands
 
+    caller = door.get()
+    who: dict[str, Any] = (
+        {} if caller is None else {"actor": caller.actor, "host": caller.host, "door": caller.door}
+    )
     if progress is None:
-        return commands.open_session(workspace)
-    return commands.open_session(workspace, progress=progress)
+        return commands.open_session(workspace, **who)
+    return commands.open_session(workspace, progress=progress, **who)
 
 
 def run_switch(
@@ -111,9 +119,9 @@ def ask_if_tomorrow(plan: commands.SwitchPlan, zone: ZoneInfo, *, yes: bool, dry
     if dry_run:
         note(f"{question}: the real command asks whether tomorrow is meant (--yes refuses)")
         return
-    if yes or not sys.stdin.isatty():
+    if yes or not can_ask():
         commands.refuse_passed(plan, zone)
-    if not typer.confirm(f"{question}. Is tomorrow meant?", default=False):
+    if not ask(f"{question}. Is tomorrow meant?"):
         err.print("Nothing was changed.")
         raise typer.Exit(2)
 
@@ -228,7 +236,7 @@ def _resume_at(workspace: commands.Workspace, at: str, dry_run: bool, json_outpu
     from notices.timeparse import utc_stamp
 
     zone = workspace.config.zone
-    with commands.open_session(workspace) as session:
+    with _session(workspace, None) as session:
         outcome = commands.resume_at(session, at, dry_run=dry_run)
     note(outcome.moment.note)
     incident, planned = outcome.incident, utc_stamp(outcome.moment.utc)

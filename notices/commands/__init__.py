@@ -11,6 +11,7 @@
       status(session)                       each channel read back, the plan, the scheduler
       collect_contacts(session, incident)   what providers recorded during an incident
     check(workspace), preview(workspace, ...)
+    keep_warm(), warm_up(workspace)         `serve`: channels kept open, signed in (warmth.py)
 
 A door parses its own input (words, digits, options), calls these and presents what comes
 back in its own way. Who asked, and through which door, is the session's actor: the log
@@ -27,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from notices.commands import warmth
 from notices.commands.input import (
     parse_reasons,
     passed_today,
@@ -34,6 +36,7 @@ from notices.commands.input import (
 )
 from notices.commands.readiness import placeholders
 from notices.commands.views import LanguageView, PreviewFile, language_views, preview
+from notices.commands.warmth import import_ahead, keep_warm
 from notices.config import Config, load_config
 from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
@@ -100,11 +103,18 @@ class Session:
 
 @contextmanager
 def open_session(
-    workspace: Workspace, actor: str | None = None, progress: Progress = no_progress
+    workspace: Workspace,
+    actor: str | None = None,
+    progress: Progress = no_progress,
+    *,
+    host: str | None = None,
+    door: dict[str, Any] | None = None,
 ) -> Iterator[Session]:
     """Build every configured channel (validating its options; no provider is touched) and
     open the log. `actor` is who asks (None: the person at this computer, from
-    NOTICES_ACTOR or the login name); `progress` hears of each channel as it goes."""
+    NOTICES_ACTOR or the login name) and `host` from where (None: this machine); `door`
+    says how the command came when another process took it ({"via": "serve", ...}: the
+    command.started record carries it); `progress` hears of each channel as it goes."""
     channels, broken = build_channels_apart(workspace.config, workspace.home)
     if broken and not channels:
         raise ConfigError(
@@ -113,13 +123,27 @@ def open_session(
     session = Session(
         workspace,
         Orchestrator(
-            workspace.config, workspace.home, channels, progress, actor=actor, broken=broken
+            workspace.config,
+            workspace.home,
+            channels,
+            progress,
+            actor=actor,
+            broken=broken,
+            host=host,
+            door=door,
         ),
     )
+    import_ahead(channels)
     try:
         yield session
     finally:
         session.close()
+
+
+def warm_up(workspace: Workspace) -> list[str]:
+    """`serve`, every minute: every channel signed in (tokens renewed before they expire)
+    and every mode rendered once, touching nothing; what failed, one line each, masked."""
+    return warmth.warm_up(workspace.config, workspace.home)
 
 
 # -- switching ---------------------------------------------------------------------------
@@ -474,6 +498,7 @@ __all__ = [
     "check_switch",
     "collect_contacts",
     "embed",
+    "keep_warm",
     "language_views",
     "open_session",
     "parse_reasons",
@@ -487,4 +512,5 @@ __all__ = [
     "resume_at",
     "status",
     "switch",
+    "warm_up",
 ]

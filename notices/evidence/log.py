@@ -16,7 +16,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,11 +88,15 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def current_actor() -> tuple[str, str]:
-    """Who runs this and from where: the OS user (or NOTICES_ACTOR) and host (+ SSH peer)."""
-    actor = os.environ.get("NOTICES_ACTOR") or getpass.getuser()
+def current_actor(
+    environ: Mapping[str, str] | None = None, user: str | None = None
+) -> tuple[str, str]:
+    """Who runs this and from where: the OS user (or NOTICES_ACTOR) and host (+ SSH peer).
+    `environ` and `user`: another process's (a command `serve` runs for it), else ours."""
+    env = os.environ if environ is None else environ
+    actor = env.get("NOTICES_ACTOR") or user or getpass.getuser()
     host = socket.gethostname()
-    ssh = os.environ.get("SSH_CLIENT")
+    ssh = env.get("SSH_CLIENT")
     if ssh:
         host = f"{host} (ssh from {ssh.split()[0]})"
     return actor, host

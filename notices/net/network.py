@@ -6,7 +6,7 @@ gets a deadline for its whole answer:
 
 - httpx (Microsoft 365, Gmail): `DeadlineTransport` wraps the transport;
 - requests (Twilio): `deadline_hook` reads the body under the deadline;
-- anything else (boto3 for S3): `within` runs the call in a daemon thread and gives up
+- anything else (botocore for S3): `within` runs the call in a daemon thread and gives up
   after the deadline (the thread dies with the process).
 """
 
@@ -73,15 +73,21 @@ class AnswerNeverFinished(TimeoutError):
 # -- httpx ---------------------------------------------------------------------------------
 
 
-def deadline_client(timeout: float) -> httpx.Client:
-    """An httpx client whose every answer must be complete within `timeout` seconds."""
+def deadline_client(timeout: float, connections: int = 20) -> httpx.Client:
+    """An httpx client whose every answer must be complete within `timeout` seconds, with
+    one keep-alive pool of up to `connections` connections (httpx keeps 20 by default)."""
     import httpx
 
+    limits = httpx.Limits(
+        max_connections=max(100, connections), max_keepalive_connections=connections
+    )
     return httpx.Client(
         timeout=timeout,
         follow_redirects=False,
         # Duck-typed: httpx is imported lazily, so this class cannot subclass BaseTransport.
-        transport=cast(Any, DeadlineTransport(httpx.HTTPTransport(trust_env=True), timeout)),
+        transport=cast(
+            Any, DeadlineTransport(httpx.HTTPTransport(trust_env=True, limits=limits), timeout)
+        ),
     )
 
 

@@ -18,6 +18,8 @@ from notices.orchestrator.setup import (
     BrokenChannel,
     build_channels,
     build_channels_apart,
+    keep_channels,
+    kept_channels,
     missing_credentials,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "Result",
     "build_channels",
     "build_channels_apart",
+    "keep_channels",
+    "kept_channels",
     "missing_credentials",
     "no_progress",
 ]

@@ -31,7 +31,7 @@ from notices.orchestrator.contacts import collect_contacts
 from notices.orchestrator.outcomes import ChannelOutcome, Progress, Result, no_progress
 from notices.orchestrator.preview import preview_resume, preview_switch, probe
 from notices.orchestrator.runner import ChannelRunner, Gate
-from notices.orchestrator.setup import BrokenChannel, missing_credentials
+from notices.orchestrator.setup import BrokenChannel, kept, missing_credentials
 from notices.orchestrator.status import read_status
 from notices.orchestrator.steps import ChannelSteps
 from notices.timeparse import from_stamp, utc_stamp
@@ -53,6 +53,8 @@ class Orchestrator:
         progress: Progress = no_progress,
         actor: str | None = None,
         broken: list[BrokenChannel] | None = None,
+        host: str | None = None,
+        door: dict[str, Any] | None = None,
     ) -> None:
         self.config = config
         self.home = home
@@ -60,7 +62,9 @@ class Orchestrator:
         # Channels whose own section is invalid: each fails alone, reported and logged.
         self.broken = list(broken or [])
         self.database = Database(home / "notices.db")
-        self.log = EvidenceLog(self.database, actor=actor)
+        self.log = EvidenceLog(self.database, actor=actor, host=host)
+        # How the command came, when not typed here: {"via": "serve", "peer": {...}}.
+        self.door = dict(door or {})
         self.incidents = IncidentStore(self.database)
         self.runner = ChannelRunner(channels, self.log, progress, config.retry)
         self.steps = ChannelSteps(self.database, self.log, self.incidents, self.runner)
@@ -77,7 +81,8 @@ class Orchestrator:
 
     def close(self) -> None:
         for channel in self.channels:
-            channel.close()
+            if not kept(channel):  # serve's warm channels stay open for the next command
+                channel.close()
         self.database.close()
 
     def lock(self) -> FileLock:
@@ -239,6 +244,7 @@ class Orchestrator:
                 "command": command,
                 "arguments": arguments,
                 "channels": {c.name: c.describe() for c in self.channels},
+                **self.door,
             },
             incident=incident,
         )

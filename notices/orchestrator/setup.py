@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from notices.channels.base import Channel, ChannelContext
+from notices.channels.base import Channel, ChannelContext, ChannelOptions
 from notices.channels.registry import channel_class
 from notices.config import Config, locate_key
 from notices.errors import ConfigError
@@ -63,8 +65,58 @@ def build_channels_apart(config: Config, home: Path) -> tuple[list[Channel], lis
             broken.append(BrokenChannel(name, entry.kind, "; ".join(problems)))
             continue
         context = ChannelContext(home=home, name=name, languages=tuple(config.languages))
-        channels.append(cls(options, context))
+        channels.append(_kept_or(cls, options, context))
     return channels, broken
+
+
+class _Kept:
+    """serve's channels, kept between commands (signed in, connected), by data folder and
+    name, with everything each was built from: a changed section builds a new one. None:
+    nothing is kept (the CLI, where one process runs one command)."""
+
+    channels: dict[tuple[str, str], tuple[str, Channel]] | None = None
+
+
+_kept_lock = threading.Lock()
+
+
+def keep_channels() -> None:
+    """From now on, in this process (`serve`), a channel built from the same section as
+    before is the one built before, still open: its clients, connections and tokens stay
+    warm for the next command. Orchestrator.close leaves kept channels open."""
+    with _kept_lock:
+        if _Kept.channels is None:
+            _Kept.channels = {}
+
+
+def kept(channel: Channel) -> bool:
+    with _kept_lock:
+        known = _Kept.channels or {}
+        return any(c is channel for _, c in known.values())
+
+
+def kept_channels() -> list[Channel]:
+    with _kept_lock:
+        return [channel for _, channel in (_Kept.channels or {}).values()]
+
+
+def _kept_or(cls: type[Channel], options: ChannelOptions, context: ChannelContext) -> Channel:
+    kept_now = _Kept.channels
+    if kept_now is None:
+        return cls(options, context)
+    where = (str(context.home), context.name)
+    built_from = json.dumps(
+        [cls.kind, options.model_dump(mode="json"), list(context.languages)], sort_keys=True
+    )
+    with _kept_lock:
+        known = kept_now.get(where)
+        if known is not None and known[0] == built_from:
+            return known[1]
+        channel = cls(options, context)
+        # A changed section replaces the old channel; a command may still use that one, so
+        # it is not closed here (its connections close with it).
+        kept_now[where] = (built_from, channel)
+        return channel
 
 
 def _line(text: str, path: tuple[str, ...]) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 
 class Publisher(ABC):
+    # The modules this publisher's client needs, imported ahead by `Channel.clients`.
+    sdk: ClassVar[tuple[str, ...]] = ()
+
     @abstractmethod
     def identity(self) -> str:
         """Where the files go (host and path, bucket and prefix): no secrets."""

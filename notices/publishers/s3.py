@@ -1,4 +1,4 @@
-"""An S3-compatible bucket (AWS S3, MinIO, Ceph, Hetzner, UpCloud ...). boto3, imported when
+"""An S3-compatible bucket (AWS S3, MinIO, Ceph, Hetzner, UpCloud ...). botocore, imported when
 first used.
 
 Every object gets its content type and a short Cache-Control, so browsers and CDNs pick up
@@ -75,6 +75,8 @@ class S3PublisherOptions(BaseModel):
 
 
 class S3Publisher(Publisher):
+    sdk = ("botocore.session", "botocore.config")
+
     def __init__(self, options: S3PublisherOptions, home: Path) -> None:
         self.options = options
         self._client: Any = None
@@ -90,7 +92,9 @@ class S3Publisher(Publisher):
     def _connect(self) -> Any:
         if self._client is not None:
             return self._client
-        import boto3
+        # botocore alone: boto3's session and resource layer add s3transfer and ~0.04 s of
+        # CPU to every cold switch, and we use neither (docs/benchmarks.md).
+        import botocore.session
         from botocore.config import Config
 
         o = self.options
@@ -106,7 +110,7 @@ class S3Publisher(Publisher):
                         f"the environment variable {env} (S3 credentials) is not set"
                     )
                 credentials[arg] = value
-        self._client = boto3.session.Session().client(
+        self._client = botocore.session.get_session().create_client(
             "s3",
             endpoint_url=o.endpoint_url,
             region_name=o.region,
@@ -271,7 +275,7 @@ class S3Publisher(Publisher):
 
 
 def _parallel(names: list[str], work: Callable[[str], T]) -> Iterable[tuple[str, T]]:
-    """`work` for every name at once (boto3 clients are thread-safe); the first error raises."""
+    """`work` for every name at once (botocore clients are thread-safe); the first error raises."""
     if len(names) <= 1:
         return [(name, work(name)) for name in names]
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
@@ -284,7 +288,7 @@ def _drain(body: Any) -> bytes:
 
 
 class _Bounded:
-    """The boto3 client, each call bounded by the time-out as a whole: boto3's own time-outs
+    """The botocore client, each call bounded by the time-out as a whole: botocore's own time-outs
     bound each socket read, not an answer that trickles in for ever."""
 
     def __init__(self, client: Any, seconds: float, where: str) -> None:

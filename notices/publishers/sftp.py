@@ -68,6 +68,8 @@ class SftpPublisherOptions(BaseModel):
 
 
 class SftpPublisher(Publisher):
+    sdk = ("paramiko",)
+
     def __init__(self, options: SftpPublisherOptions, home: Path) -> None:
         self.options = options
         self.home = home
