@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 import rfc8785
 
 from notices import masking
-from notices.db import Database
+from notices.db import Connection, Database
 from notices.errors import UsageError
 from notices.evidence.anchor import Head, SigningKey, write_checkpoint
 from notices.evidence.checkpoints import (
@@ -194,7 +193,7 @@ class EvidenceLog:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         seq: int,
         previous: bytes,
         kind: str,
@@ -353,13 +352,7 @@ class EvidenceLog:
     ) -> Verification:
         """After the chain walk: the append-only triggers, the checkpoints against the
         chain, the key record 1 names, personal data, timestamps."""
-        triggers = {
-            row[0]
-            for row in self.database.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
-            )
-        }
-        if triggers != {"log_refuse_update", "log_refuse_delete"}:
+        if not self.database.log_guard_intact():
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
             )

@@ -84,18 +84,7 @@ class PersonalData:
         """Erase every value seen before `cutoff`; return their refs. Then VACUUM, so the
         bytes leave the file too (WAL checkpointed and truncated)."""
         refs = self.refs_before(cutoff)
-        with self.database.lock:
-            conn = self.database.conn
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM personal WHERE seen < ?", (cutoff,))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.database.erase("DELETE FROM personal WHERE seen < ?", (cutoff,))
         return refs
 
 

@@ -1,0 +1,127 @@
+"""The PostgreSQL connection behind `notices.db.Database`: the same SQL as on SQLite (`?`
+placeholders, explicit BEGIN/COMMIT), TCP keep-alives, and the advisory locks that make
+two nodes behave as one data folder.
+
+- Every write transaction takes `WRITE_LOCK` (a transaction-level advisory lock) first: as
+  SQLite's BEGIN IMMEDIATE does, it lets one writer at a time read and then write, so the
+  log's sequence number and previous link are read and written atomically from any node.
+- The keep-alives make a dead peer's session (and its session-level locks) go within
+  seconds: idle 5 s, then 3 probes 2 s apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+# Advisory lock keys: "notices" in ASCII, plus one per purpose.
+_BASE = 0x6E6F7469636573 << 4
+WRITE_LOCK = _BASE + 1
+LEADER_LOCK = _BASE + 2
+COMMAND_LOCK = _BASE + 3
+
+KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "connect_timeout": 10,
+    # A write stuck on a dead socket fails too, instead of waiting for the kernel's retries.
+    "tcp_user_timeout": 15000,
+}
+
+
+def driver_sql(sql: str) -> str:
+    """SQLite's `?` placeholders as psycopg's `%s` (a literal `%` doubled). Our SQL holds no
+    `?` or `%` inside string literals."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _value(value: Any) -> Any:
+    # SQLite stores booleans as integers, and the columns are INTEGER on both.
+    return int(value) if isinstance(value, bool) else value
+
+
+class Cursor:
+    """Rows of one statement, fetched at once (as psycopg's client-side cursor does)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._raw.rowcount)
+
+    def fetchone(self) -> Any:
+        return self._raw.fetchone() if self._raw.description else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self._raw.fetchall()) if self._raw.description else []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class Connection:
+    """A psycopg connection in autocommit mode that takes SQLite's SQL."""
+
+    def __init__(self, url: str, read_only: bool, application: str) -> None:
+        import psycopg
+
+        from notices.store.url import libpq_url
+
+        self.raw = psycopg.connect(
+            libpq_url(url), autocommit=True, application_name=application, **KEEPALIVES
+        )
+        if read_only:
+            self.raw.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None, /) -> Cursor:
+        if params is None:
+            return Cursor(self.raw.execute(sql))
+        return Cursor(self.raw.execute(driver_sql(sql), [_value(v) for v in params]))
+
+    def begin(self) -> None:
+        """A write transaction, serialised with every other node's by WRITE_LOCK."""
+        self.raw.execute("BEGIN")
+        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+    def log_guards(self) -> set[str]:
+        rows = self.raw.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'log'::regclass AND tgenabled <> 'D'"
+            " AND NOT tgisinternal"
+        ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    def erase(self, sql: str, params: Sequence[Any]) -> None:
+        """Delete, then VACUUM the table so the rows' bytes are reclaimed (not kept as dead
+        tuples); the server's WAL and backups keep their own retention (docs/store.md)."""
+        self.begin()
+        try:
+            self.execute(sql, params)
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+        table = sql.split()[2]
+        self.raw.execute(f"VACUUM {table}")
+
+    def has_table(self, name: str) -> bool:
+        row = self.raw.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def errors() -> tuple[type[Exception], ...]:
+    """psycopg's error classes, imported only once PostgreSQL is in use."""
+    import psycopg
+
+    return (psycopg.Error,)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    import psycopg
+
+    return isinstance(exc, psycopg.OperationalError)
