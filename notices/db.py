@@ -36,6 +36,22 @@ class Cursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
 
+class CommandLock(Protocol):
+    """One command at a time on a data folder (filelock's FileLock, or on PostgreSQL an
+    advisory lock): `acquire` raises filelock.Timeout, `with` releases."""
+
+    @property
+    def lock_file(self) -> str: ...
+
+    def acquire(self, timeout: float | None = ...) -> Any: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: Any) -> Any: ...
+
+
 class Connection(Protocol):
     """What `transaction()` yields on either store: `execute(sql, params)` with `?`."""
 
@@ -91,6 +107,8 @@ class Database:
                 if not self.conn.has_table("log"):
                     raise StorageError(f"no evidence log in {self.where}")
                 return
+            # The data folder still holds the keys, the head file and the published site.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._migrate()
         except postgres.errors() as exc:
             raise StorageError(
@@ -286,6 +304,20 @@ class Database:
             conn.execute("COMMIT")
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def command_lock(self, file: Path, timeout: float) -> CommandLock:
+        """The lock every command holds while it switches: a file beside notices.db, or on
+        PostgreSQL an advisory lock that every node shares."""
+        if self.dialect == POSTGRESQL:
+            from notices.store import postgres
+
+            assert self.url is not None
+            return postgres.AdvisoryLock(
+                self.url, postgres.COMMAND_LOCK, timeout, f"the command lock of {self.where}"
+            )
+        from filelock import FileLock
+
+        return FileLock(file, timeout=timeout)
 
     def close(self) -> None:
         self.conn.close()

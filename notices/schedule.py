@@ -176,6 +176,17 @@ def say(line: str) -> None:
 # -- the scheduler --------------------------------------------------------------------------
 
 
+def job_store(home: Path, database: Database) -> dict[str, Any]:
+    """APScheduler's SQLAlchemy job store: DATA/jobs.db, or on PostgreSQL the table
+    `apscheduler_jobs` beside the others (only the leading node's scheduler runs)."""
+    if database.url is None:
+        return {"url": f"sqlite:///{home / 'jobs.db'}"}
+    from notices.store.postgres import KEEPALIVES
+    from notices.store.url import sqlalchemy_url
+
+    return {"url": sqlalchemy_url(database.url), "engine_options": {"connect_args": KEEPALIVES}}
+
+
 class Scheduler:
     """APScheduler holding one job per pending plan, with the heartbeat and checkpoints.
 
@@ -202,7 +213,7 @@ class Scheduler:
 
         self.address = address
         self.scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{self.home / 'jobs.db'}")},
+            jobstores={"default": SQLAlchemyJobStore(**job_store(self.home, self.database))},
             # No misfire limit: a resume due while serve was down runs when it is back, late
             # rather than never; coalesce: several missed runs of one job run once.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from notices.channels.base import Artefacts, Channel
 from notices.config import Config
-from notices.db import Database, describe_os_error
+from notices.db import CommandLock, Database, describe_os_error
 from notices.errors import StateError, StorageError
 from notices.evidence.contacts import ChannelContacts
 from notices.evidence.log import EvidenceLog
@@ -37,8 +37,6 @@ from notices.orchestrator.steps import ChannelSteps
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
-    from filelock import FileLock
-
     from notices.render import Renderer
 
 LOCK_TIMEOUT_SECONDS = 120
@@ -59,7 +57,7 @@ class Orchestrator:
         self.channels = channels
         # Channels whose own section is invalid: each fails alone, reported and logged.
         self.broken = list(broken or [])
-        self.database = Database(home / "notices.db")
+        self.database = Database(home / "notices.db", url=config.store.url)
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self.runner = ChannelRunner(channels, self.log, progress, config.retry)
@@ -80,12 +78,10 @@ class Orchestrator:
             channel.close()
         self.database.close()
 
-    def lock(self) -> FileLock:
-        from filelock import FileLock
+    def lock(self) -> CommandLock:
+        return self.database.command_lock(self.home / "notices.lock", LOCK_TIMEOUT_SECONDS)
 
-        return FileLock(self.home / "notices.lock", timeout=LOCK_TIMEOUT_SECONDS)
-
-    def _locked(self) -> FileLock:
+    def _locked(self) -> CommandLock:
         from filelock import Timeout
 
         lock = self.lock()

@@ -11,6 +11,7 @@ two nodes behave as one data folder.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -125,3 +126,53 @@ def is_unreachable(exc: BaseException) -> bool:
     import psycopg
 
     return isinstance(exc, psycopg.OperationalError)
+
+
+class AdvisoryLock:
+    """The command lock on PostgreSQL: a session advisory lock on a connection of its own,
+    so one command at a time runs on any node, and a node that dies (or loses the network)
+    lets go within seconds (keep-alives). Acts like filelock's FileLock: `acquire(timeout)`
+    raises filelock.Timeout, `with` releases."""
+
+    def __init__(self, url: str, key: int, timeout: float, name: str) -> None:
+        self.url = url
+        self.key = key
+        self.timeout = timeout
+        self.lock_file = name
+        self._conn: Any = None
+
+    def acquire(self, timeout: float | None = None) -> AdvisoryLock:
+        import time
+
+        import psycopg
+        from filelock import Timeout
+
+        from notices.store.url import libpq_url
+
+        if self._conn is not None:
+            return self
+        wait = self.timeout if timeout is None else timeout
+        conn = psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVES)
+        deadline = time.monotonic() + wait
+        while True:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+            if row and row[0]:
+                self._conn = conn
+                return self
+            if time.monotonic() >= deadline:
+                conn.close()
+                raise Timeout(self.lock_file)
+            time.sleep(0.05)
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            conn.close()
+
+    def __enter__(self) -> AdvisoryLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
