@@ -17,6 +17,7 @@ command.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from contextlib import ExitStack
@@ -241,11 +242,14 @@ class Scheduler:
             # wait=True: a resume in progress finishes before we go.
             self.scheduler.shutdown(wait=True)
 
-    def close(self) -> None:
-        """After `stop`: the heartbeat says the scheduler stopped (if it ever started)."""
-        if self.address:
-            record_heartbeat(self.database, self.started, self.address, stopped=True)
-        self.database.close()
+    def close(self, stopped: bool = True) -> None:
+        """After `stop`: the heartbeat says the scheduler stopped (if it ever started and
+        `stopped`: not when a standby node has taken over and beats in its place)."""
+        if self.address and stopped:
+            with contextlib.suppress(NoticesError):  # the store may be what stopped it
+                record_heartbeat(self.database, self.started, self.address, stopped=True)
+        with contextlib.suppress(Exception):
+            self.database.close()
 
     def _loop(self) -> None:
         database = Database(self.home / "notices.db")

@@ -176,3 +176,87 @@ class AdvisoryLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+# The server drops a dead client's session (and its locks) by these, set per session: the
+# client's keep-alives alone tell the client of a dead server, not the server of a dead node.
+SERVER_KEEPALIVES = (
+    "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+    " -c tcp_user_timeout=15000"
+)
+
+
+class SessionLock:
+    """A session-level advisory lock held on a connection of its own, tried without waiting
+    (`try_acquire`) and checked (`holds`): the lead of the `serve` nodes. A node that dies,
+    or whose connection is cut, loses it; the server lets go of it at once on a closed
+    socket, within about 11 s of silence (the keep-alives above) when the node's machine
+    vanishes."""
+
+    def __init__(self, url: str, key: int, application: str) -> None:
+        self.url = url
+        self.key = key
+        self.application = application
+        self._conn: Any = None
+
+    def try_acquire(self) -> bool:
+        import psycopg
+
+        from notices.store.url import libpq_url
+
+        try:
+            if self._conn is None:
+                self._conn = psycopg.connect(
+                    libpq_url(self.url),
+                    autocommit=True,
+                    application_name=self.application,
+                    options=SERVER_KEEPALIVES,
+                    **KEEPALIVES,
+                )
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+        except psycopg.Error:
+            self._drop()
+            return False
+        return bool(row and row[0])
+
+    def holds(self) -> bool:
+        """Still held: the connection answers (a cut one raises, and the lock is gone)."""
+        import psycopg
+
+        if self._conn is None:
+            return False
+        try:
+            # A session lock lasts as long as its session: the session answering is enough.
+            self._conn.execute("SELECT 1")
+        except psycopg.Error:
+            self._drop()
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        self._drop()
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+def reachable(url: str, timeout: int = 3) -> bool:
+    """The store answers a query within `timeout` seconds (for /healthz)."""
+    import psycopg
+
+    from notices.store.url import libpq_url
+
+    try:
+        with psycopg.connect(
+            libpq_url(url), connect_timeout=timeout, options=f"-c statement_timeout={timeout}s"
+        ) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True

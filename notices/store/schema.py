@@ -189,6 +189,26 @@ def _m006_gate_limits(run: Run, dialect: str) -> None:
     run("CREATE INDEX gate_limits_ends ON gate_limits(ends)")
 
 
+def _m007_nodes(run: Run, dialect: str) -> None:
+    # Every `serve` node on this store says here, every few seconds, that it is alive and
+    # whether it leads (runs the scheduler) or stands by (docs/store.md). One row a node:
+    # `node` is its host and data folder.
+    run(
+        """
+        CREATE TABLE nodes (
+            node TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            address TEXT,
+            role TEXT NOT NULL,
+            started TEXT NOT NULL,
+            seen TEXT NOT NULL,
+            stopped TEXT
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Run, str], None]] = [
     _m001_log,
     _m002_state,
@@ -196,4 +216,5 @@ MIGRATIONS: list[Callable[[Run, str], None]] = [
     _m004_personal,
     _m005_sms,
     _m006_gate_limits,
+    _m007_nodes,
 ]
