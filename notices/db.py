@@ -94,6 +94,15 @@ class Database:
             ) from None
 
     @property
+    def node(self) -> str | None:
+        """On a shared store (PostgreSQL), this node: its host and data folder. Each node
+        keeps its own head file, so a checkpoint's record names the node whose file holds
+        it. None on SQLite, where the data folder is the only one."""
+        if self.dialect != POSTGRESQL:
+            return None
+        return node_name(self.path.parent)
+
+    @property
     def where(self) -> str:
         """The store, as shown to people: the file, or the URL with its password masked."""
         return mask_url(self.url) if self.url else str(self.path)
@@ -202,6 +211,16 @@ class Database:
             with contextlib.suppress(OSError):
                 probe.unlink()
 
+    def _reconnect_if_lost(self) -> None:
+        """On PostgreSQL, a connection the server or the network dropped is opened anew
+        (between transactions only): a long-lived `serve` outlives a failover."""
+        if self.dialect == POSTGRESQL and self.conn.lost():
+            from notices.store import postgres
+
+            assert self.url is not None
+            self.conn.close()
+            self.conn = postgres.Connection(self.url, self.read_only, f"notices {os.getpid()}")
+
     def _begin(self) -> None:
         if self.dialect == POSTGRESQL:
             self.conn.begin()
@@ -222,6 +241,7 @@ class Database:
                     self._depth -= 1
                 return
             try:
+                self._reconnect_if_lost()
                 self._begin()
             except self.errors as exc:
                 self._raise_mapped(exc)
@@ -270,6 +290,8 @@ class Database:
         """Read rows under the lock: threads of one command share this connection."""
         with self.lock:
             try:
+                if not self._depth:
+                    self._reconnect_if_lost()
                 return [tuple(row) for row in self.conn.execute(sql, params).fetchall()]
             except self.errors as exc:
                 self._raise_mapped(exc)
@@ -321,6 +343,13 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def node_name(home: Path) -> str:
+    """A `serve` node or command's place: its host name and its data folder."""
+    import socket
+
+    return f"{socket.gethostname()}:{home.resolve()}"
 
 
 def _run(conn: Connection, sql: str) -> None:

@@ -13,13 +13,14 @@ anything, so the new leader's work is never done twice.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
 
-from notices.db import Database
+from notices.db import Database, node_name
 from notices.evidence.log import EvidenceLog
-from notices.nodes import LEADER, LEADING_RECORD, STANDBY, last_handover, node_name, record_node
+from notices.nodes import LEADER, LEADING_RECORD, STANDBY, last_handover, record_node
 from notices.schedule import Scheduler, say
 
 ELECT_SECONDS = 1.0
@@ -46,7 +47,9 @@ class Leadership:
         if self.database.url is not None:
             from notices.store.postgres import LEADER_LOCK, SessionLock
 
-            self._lock = SessionLock(self.database.url, LEADER_LOCK, f"notices leader {self.node}")
+            self._lock = SessionLock(
+                self.database.url, LEADER_LOCK, f"notices leader {os.getpid()}"
+            )
 
     @property
     def shared(self) -> bool:

@@ -12,7 +12,6 @@ import os
 import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from notices.db import Database
@@ -22,11 +21,6 @@ NODE_STALE_SECONDS = 10.0
 LEADING_RECORD = "node.leading"
 LEADER = "leader"
 STANDBY = "standby"
-
-
-def node_name(home: Path) -> str:
-    """This node: its host name and its data folder."""
-    return f"{socket.gethostname()}:{home.resolve()}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ command.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from contextlib import ExitStack
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from notices import commands
-from notices.db import Database
+from notices.db import Database, node_name
 from notices.errors import NoticesError
 from notices.evidence.anchor import last_checkpoint_time
 from notices.evidence.log import EvidenceLog
@@ -104,11 +105,14 @@ def _resume(session: commands.Session, incident_id: str, planned: str) -> None:
             return f"the automatic resume was moved to {plan.at}"
         plans.set_state(incident.id, state="running", fired=utc_stamp(now))
         late = (now - from_stamp(plan.at)).total_seconds()
-        log.append(
-            "resume.due",
-            {"planned": plan.at, "fired": utc_stamp(now), "late_s": round(late, 3)},
-            incident=incident.id,
-        )
+        due: dict[str, Any] = {
+            "planned": plan.at,
+            "fired": utc_stamp(now),
+            "late_s": round(late, 3),
+        }
+        if session.orchestrator.database.url is not None:  # several nodes: say which one
+            due["node"] = node_name(session.workspace.home)
+        log.append("resume.due", due, incident=incident.id)
         return None
 
     try:
@@ -185,7 +189,8 @@ def job_store(home: Path, database: Database) -> dict[str, Any]:
     from notices.store.postgres import KEEPALIVES
     from notices.store.url import sqlalchemy_url
 
-    return {"url": sqlalchemy_url(database.url), "engine_options": {"connect_args": KEEPALIVES}}
+    connect = {**KEEPALIVES, "application_name": f"notices jobs {os.getpid()}"}
+    return {"url": sqlalchemy_url(database.url), "engine_options": {"connect_args": connect}}
 
 
 class Scheduler:

@@ -38,6 +38,7 @@ from notices.config import Config, load_config
 from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
+from notices.nodes import nodes_report
 from notices.orchestrator import (
     ChannelOutcome,
     Orchestrator,
@@ -279,6 +280,8 @@ def _schedule(session: Session, incident: Incident | None) -> dict[str, Any]:
     )
     beat = read_heartbeat(orchestrator.database)
     report["scheduler_alive"] = bool(beat and beat.alive())
+    if orchestrator.database.node is not None:  # a shared store: every node, its role
+        report |= nodes_report(orchestrator.database)
     return report
 
 

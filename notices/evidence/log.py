@@ -284,7 +284,8 @@ class EvidenceLog:
         in the chain that it was written (`checkpoint.written`)."""
 
         def remember(line: dict[str, Any]) -> None:
-            self.append(CHECKPOINT_RECORD, line)
+            node = self.database.node  # several nodes, each with its head file: whose
+            self.append(CHECKPOINT_RECORD, {**line, "node": node} if node else line)
 
         write_checkpoint(self.home, self.head(), reason, remember)
 

@@ -12,6 +12,7 @@ two nodes behave as one data folder.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -81,6 +82,10 @@ class Connection:
         if params is None:
             return Cursor(self.raw.execute(sql))
         return Cursor(self.raw.execute(driver_sql(sql), [_value(v) for v in params]))
+
+    def lost(self) -> bool:
+        """The server or the network dropped this connection."""
+        return bool(self.raw.closed or self.raw.broken)
 
     def begin(self) -> None:
         """A write transaction, serialised with every other node's by WRITE_LOCK."""
@@ -152,7 +157,13 @@ class AdvisoryLock:
         if self._conn is not None:
             return self
         wait = self.timeout if timeout is None else timeout
-        conn = psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVES)
+        conn = psycopg.connect(
+            libpq_url(self.url),
+            autocommit=True,
+            application_name=f"notices command {os.getpid()}",
+            options=SERVER_KEEPALIVES,
+            **KEEPALIVES,
+        )
         deadline = time.monotonic() + wait
         while True:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
