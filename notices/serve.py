@@ -37,9 +37,9 @@ from typing import Any
 from notices.db import Database
 from notices.errors import StateError, UsageError
 from notices.leader import Leadership
+from notices.paths import SMS_PATH, VOICE_PATH
 from notices.plans import read_heartbeat
 from notices.schedule import CHECKPOINT_SECONDS, RESUME_RETRY_SECONDS, resume_retry, say
-from notices.staff.gate import SMS_PATH, VOICE_PATH
 from notices.staff.webhook import StaffWebhook
 from notices.timeparse import utc_stamp
 

@@ -49,6 +49,7 @@ from notices.orchestrator import (
     missing_credentials,
     no_progress,
 )
+from notices.orchestrator.fallback import fallback_problems
 from notices.paths import config_path, default_home
 from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
@@ -394,11 +395,13 @@ class CheckReport:
     # Every template that fails to render, each once.
     render_errors: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # paths made private again
+    # With two nodes: staff numbers whose fallback URL is not the second node's.
+    fallbacks: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         outcomes_ok = all(outcome.ok for outcome in self.outcomes)
-        return outcomes_ok and not self.placeholders and not self.render_errors
+        return outcomes_ok and not (self.placeholders or self.render_errors or self.fallbacks)
 
 
 def check(workspace: Workspace) -> CheckReport:
@@ -427,6 +430,7 @@ def check(workspace: Workspace) -> CheckReport:
         placeholders(config),
         list(errors),
         repaired,
+        fallback_problems(config),
     )
 
 

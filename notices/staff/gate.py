@@ -35,8 +35,6 @@ from notices.staff.limits import Budget, RateLimits
 from notices.timeparse import utc_stamp
 
 SMS_ACTOR = "sms"
-SMS_PATH = "/_notices/sms"
-VOICE_PATH = "/_notices/voice"
 _SENDER = {"sms": "sender", "voice": "caller"}
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 TWIML = "text/xml; charset=utf-8"

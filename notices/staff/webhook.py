@@ -14,9 +14,9 @@ from urllib.parse import parse_qs
 
 from notices.config import Config, load_config
 from notices.errors import NoticesError
-from notices.paths import config_path
+from notices.paths import VOICE_PATH, config_path
 from notices.staff.call import StaffLine
-from notices.staff.gate import VOICE_PATH, Form, Response, StaffGate
+from notices.staff.gate import Form, Response, StaffGate
 from notices.staff.sms import SmsLine
 
 CONFIG_WINDOW_S = 900.0  # the default failure window: the configuration cannot be read

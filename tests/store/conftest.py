@@ -32,7 +32,7 @@ def shared_config(folder: Path, extra: str = "") -> str:
     account): a resume restores the same target whichever node runs it."""
     channels = (("phone", "local_voice"), ("website", "local_banner"), ("mail", "local_email"))
     text = (
-        '[organisation]\nname = "Esimerkki Oy"\nalternative_contact = "+358 9 123 4567"\n'
+        '[organisation]\nname = "Palvelutoimisto Kivi Oy"\nalternative_contact = "+358 9 765 4321"\n'
         f'[store]\nsecond_node_url = "{SECOND_NODE}"\n'
     )
     for name, kind in channels:
