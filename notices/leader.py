@@ -20,7 +20,7 @@ from pathlib import Path
 
 from notices.db import Database, node_name
 from notices.evidence.log import EvidenceLog
-from notices.nodes import LEADER, LEADING_RECORD, STANDBY, last_handover, record_node
+from notices.nodes import LEADER, LEADING_RECORD, STANDBY, previous_leader, record_node
 from notices.schedule import Scheduler, say
 
 ELECT_SECONDS = 1.0
@@ -104,18 +104,16 @@ class Leadership:
         record_node(self.database, self.node, self.role, self.started, self.address)
 
     def _lead(self) -> None:
-        """Take the lead: log it (from which node), then run the scheduler."""
+        """Take the lead, then run the scheduler. Taking it from another node is a
+        handover, logged (`node.leading`: this node, and the one that led before)."""
         if self.shared:
-            previous = last_handover(self.database)
-            EvidenceLog(self.database).append(
-                LEADING_RECORD,
-                {
-                    "node": self.node,
-                    "address": self.address,
-                    "previous": previous.get("node") if previous else None,
-                },
-            )
-            say(f"this node leads now: {self.node}")
+            previous = previous_leader(self.database, self.node)
+            if previous is not None:
+                EvidenceLog(self.database).append(
+                    LEADING_RECORD,
+                    {"node": self.node, "address": self.address, "previous": previous},
+                )
+            say(f"this node leads now: {self.node} (before: {previous or 'none'})")
         scheduler = Scheduler(self.home, self.config, self.checkpoint_every, self.started)
         scheduler.start(self.address)
         self.scheduler = scheduler

@@ -17,7 +17,7 @@ from typing import Any
 from notices.db import Database
 from notices.timeparse import from_stamp, utc_stamp
 
-NODE_STALE_SECONDS = 10.0
+NODE_STALE_SECONDS = 5.0  # nodes beat every second (notices/leader.py)
 LEADING_RECORD = "node.leading"
 LEADER = "leader"
 STANDBY = "standby"
@@ -69,6 +69,15 @@ def read_nodes(database: Database) -> list[NodeBeat]:
         "SELECT node, host, pid, address, role, started, seen, stopped FROM nodes ORDER BY node"
     )
     return [NodeBeat(*row) for row in rows]
+
+
+def previous_leader(database: Database, node: str) -> str | None:
+    """The other node that led last (its row still says so, if it died leading)."""
+    rows = database.query(
+        "SELECT node FROM nodes WHERE role = ? AND node <> ? ORDER BY seen DESC LIMIT 1",
+        (LEADER, node),
+    )
+    return str(rows[0][0]) if rows else None
 
 
 def last_handover(database: Database) -> dict[str, Any] | None:

@@ -72,7 +72,7 @@ def test_exactly_one_node_leads_and_each_says_which_it_is(nodes, notices, store)
         a.name: ("leader", True, a.process.pid),
         b.name: ("standby", True, b.process.pid),
     }
-    assert status["last_handover"]["node"] == a.name
+    assert status["last_handover"] is None, "A led from the start: no handover yet"
     text = notices("status", "--home", str(b.home)).stdout
     assert f"leader, alive (pid {a.process.pid}" in text
     assert f"standby, alive (pid {b.process.pid}" in text
@@ -88,6 +88,18 @@ def test_the_standby_resumes_when_the_leader_is_killed(nodes, notices, store):
     [leading] = [r for r in records(b.home, "node.leading") if r["payload"]["node"] == b.name]
     assert leading["payload"]["previous"] == a.name
     assert b.role() == "leader"
+    status = notices("status", "--home", str(b.home), "--json").json()
+    assert status["last_handover"]["node"] == b.name
+    assert status["last_handover"]["previous"] == a.name
+
+    def roles() -> dict[str, tuple[str, bool]]:
+        report = notices("status", "--home", str(b.home), "--json").json()
+        return {n["node"]: (n["role"], n["alive"]) for n in report["nodes"]}
+
+    # A's last beat goes stale within seconds: it shows as the leader not seen since.
+    wait_until(lambda: roles()[a.name] == ("leader", False), 8, "node A to show as gone")
+    assert roles()[b.name] == ("leader", True)
+    assert "last handover:" in notices("status", "--home", str(b.home)).stdout
 
 
 def test_the_standby_resumes_when_the_leaders_connection_is_cut(nodes, notices, store, postgres):
