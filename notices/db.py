@@ -24,6 +24,10 @@ from notices.errors import StorageError
 from notices.store.schema import LOG_GUARDS, MIGRATIONS, POSTGRESQL, SQLITE
 from notices.store.url import is_postgres, mask_url, store_url
 
+# `Database(..., url=SQLITE_FILE)`: the data folder's notices.db, whatever NOTICES_DATABASE_URL
+# or `[store] url` say (store migrate reads the file it copies from).
+SQLITE_FILE = "sqlite:notices.db"
+
 
 class Cursor(Protocol):
     @property
@@ -57,6 +61,8 @@ class Connection(Protocol):
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
 
+    def executemany(self, sql: str, rows: Any, /) -> Any: ...
+
 
 class Database:
     """One connection to the store, shared by the threads of one command under a lock:
@@ -71,7 +77,8 @@ class Database:
         self.path = path
         self.lock = threading.RLock()
         self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
-        self.url = store_url(path.parent, url)
+        # An explicit URL wins; else NOTICES_DATABASE_URL, else the folder's `[store] url`.
+        self.url = None if url == SQLITE_FILE else url or store_url(path.parent)
         if self.url is not None and is_postgres(self.url):
             self.dialect = POSTGRESQL
             from notices.store import postgres
@@ -295,6 +302,14 @@ class Database:
                 return [tuple(row) for row in self.conn.execute(sql, params).fetchall()]
             except self.errors as exc:
                 self._raise_mapped(exc)
+
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for a top-level field of a JSON text column, as text (an object as its
+        JSON): `json_extract` on SQLite, `->>` on PostgreSQL. `column` and `key` are our
+        own constant names, never input."""
+        if self.dialect == POSTGRESQL:
+            return f"({column}::jsonb ->> '{key}')"
+        return f"json_extract({column}, '$.{key}')"
 
     def log_guard_intact(self) -> bool:
         """The append-only triggers on the log are all there (and enabled)."""

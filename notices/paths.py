@@ -14,7 +14,19 @@ SMS_PATH = "/_notices/sms"
 VOICE_PATH = "/_notices/voice"
 # Command names a mode may not take, because the CLI already uses them.
 RESERVED_NAMES = frozenset(
-    {"resume", "status", "preview", "check", "log", "init", "serve", "extend", "embed", "retry"}
+    {
+        "resume",
+        "status",
+        "preview",
+        "check",
+        "log",
+        "init",
+        "serve",
+        "extend",
+        "embed",
+        "retry",
+        "store",
+    }
 )
 
 

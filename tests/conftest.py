@@ -58,6 +58,16 @@ class Run:
         return json.loads(self.stdout)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, tests of SQLite's own files are skipped, saying why."""
+    if not postgres_wanted():
+        return
+    skip = pytest.mark.skip(reason="inspects SQLite's own files; this pass runs on PostgreSQL")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL cluster on loopback for the session, started on first use."""

@@ -34,6 +34,7 @@ from notices.orchestrator.runner import ChannelRunner, Gate
 from notices.orchestrator.setup import BrokenChannel, missing_credentials
 from notices.orchestrator.status import read_status
 from notices.orchestrator.steps import ChannelSteps
+from notices.store.url import store_url
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Orchestrator:
         self.channels = channels
         # Channels whose own section is invalid: each fails alone, reported and logged.
         self.broken = list(broken or [])
-        self.database = Database(home / "notices.db", url=config.store.url)
+        self.database = Database(home / "notices.db", url=store_url(home, config.store.url))
         self.log = EvidenceLog(self.database, actor=actor)
         self.incidents = IncidentStore(self.database)
         self.runner = ChannelRunner(channels, self.log, progress, config.retry)

@@ -87,6 +87,10 @@ class Connection:
         """The server or the network dropped this connection."""
         return bool(self.raw.closed or self.raw.broken)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(driver_sql(sql), [[_value(v) for v in row] for row in rows])
+
     def begin(self) -> None:
         """A write transaction, serialised with every other node's by WRITE_LOCK."""
         self.raw.execute("BEGIN")
