@@ -303,6 +303,17 @@ class Database:
             except self.errors as exc:
                 self._raise_mapped(exc)
 
+    def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """Rows of a long read, never all in memory: SQLite's cursor; on PostgreSQL a
+        server-side cursor on a connection of its own, in one read-only snapshot, so a long
+        read neither holds this connection nor sees half of a concurrent append."""
+        if self.dialect != POSTGRESQL:
+            return iter(self.conn.execute(sql, params))
+        from notices.store import postgres
+
+        assert self.url is not None
+        return postgres.stream(self.url, sql, params)
+
     def json_text(self, column: str, key: str) -> str:
         """SQL for a top-level field of a JSON text column, as text (an object as its
         JSON): `json_extract` on SQLite, `->>` on PostgreSQL. `column` and `key` are our

@@ -250,10 +250,10 @@ class EvidenceLog:
         """Records in order, streamed from the database (never all loaded at once)."""
         where, params = record_filter(incident, since, until)
         # A separate cursor on a read connection keeps a long read from holding the lock.
-        cursor = self.database.conn.execute(
+        cursor = self.database.stream(
             "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
             f" link_hash FROM log {where} ORDER BY seq",
-            params,
+            tuple(params),
         )
         for row in cursor:
             yield Record.from_row(row)
@@ -303,7 +303,7 @@ class EvidenceLog:
         expected_seq = 1
         count = 0
         sha256 = hashlib.sha256
-        cursor = self.database.conn.execute(
+        cursor = self.database.stream(
             "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
             " link_hash FROM log ORDER BY seq"
         )

@@ -124,6 +124,22 @@ class Connection:
         self.raw.close()
 
 
+def stream(url: str, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """Rows from a server-side cursor, a few thousand at a time, on a connection of its own
+    in a read-only REPEATABLE READ transaction (one snapshot for the whole walk)."""
+    import psycopg
+
+    from notices.store.url import libpq_url
+
+    with psycopg.connect(libpq_url(url), application_name=f"notices read {os.getpid()}") as conn:
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.cursor(name="notices_stream") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(driver_sql(sql) if params else sql, [_value(v) for v in params] or None)
+            yield from cursor
+
+
 def errors() -> tuple[type[Exception], ...]:
     """psycopg's error classes, imported only once PostgreSQL is in use."""
     import psycopg
