@@ -117,3 +117,15 @@ def test_the_standby_resumes_when_the_leaders_connection_is_cut(nodes, notices, 
     # A lives on, standing by: its scheduler stopped when its lead went.
     wait_until(lambda: a.role() == "standby", 10, "node A to stand by")
     assert healthz(a)[1]["role"] == "standby"
+
+
+def test_healthz_answers_503_while_the_store_takes_no_connection(nodes, store, postgres):
+    a, b = nodes()
+    name = store.rsplit("/", 1)[1]
+    postgres.admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    try:
+        assert healthz(a) == (503, {"ok": False, "role": "leader"})
+        assert healthz(b) == (503, {"ok": False, "role": "standby"})
+    finally:
+        postgres.admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+    assert healthz(b) == (200, {"ok": True, "role": "standby"})
