@@ -15,6 +15,7 @@ from tests.support.mount import mounted
 from tests.support.site import site_files
 
 
+@pytest.mark.sqlite_only
 def test_log_uses_wal_and_full_sync(notices, home):
     assert notices("evacuate", "--yes").exit_code == 0
     with sqlite3.connect(home / "notices.db") as conn:

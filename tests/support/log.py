@@ -106,3 +106,25 @@ def drop_guard(home: Path, trigger: str) -> None:
     """Remove one of the log's append-only triggers."""
     on = " ON log" if store(home / "notices.db") else ""
     execute(home, f"DROP TRIGGER {trigger}{on}")
+
+
+def store_bytes(home: Path) -> bytes:
+    """Everything the store holds, as bytes: SQLite's files (the WAL too), or on PostgreSQL
+    every row of every table of the test's database, as text."""
+    url = store(home / "notices.db")
+    if not url:
+        return b"".join(p.read_bytes() for p in sorted(home.glob("notices.db*")))
+    tables = query(
+        home / "notices.db",
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    rows = [query(home / "notices.db", f"SELECT * FROM {name}") for (name,) in tables]
+    return "\n".join(str(row) for table in rows for row in table).encode("utf-8")
+
+
+def log_rows(home: Path) -> list[dict[str, Any]]:
+    """Every record of the log as stored, by column name, in order."""
+    columns = ("seq", "ts", "actor", "host", "incident", "kind", "channel", "payload")
+    columns += ("record_hash", "link_hash")
+    rows = query(home / "notices.db", f"SELECT {', '.join(columns)} FROM log ORDER BY seq")
+    return [dict(zip(columns, row, strict=True)) for row in rows]
