@@ -24,8 +24,8 @@ from typing import Any
 import rfc8785
 
 from notices import masking
-from notices.db import Connection, Database
-from notices.errors import UsageError
+from notices.db import Connection, Database, describe_os_error
+from notices.errors import StorageError, UsageError
 from notices.evidence.anchor import Head, SigningKey, write_checkpoint
 from notices.evidence.checkpoints import (
     CHECKPOINT_RECORD,
@@ -287,7 +287,13 @@ class EvidenceLog:
             node = self.database.node  # several nodes, each with its head file: whose
             self.append(CHECKPOINT_RECORD, {**line, "node": node} if node else line)
 
-        write_checkpoint(self.home, self.head(), reason, remember)
+        try:
+            write_checkpoint(self.home, self.head(), reason, remember)
+        except OSError as exc:  # the data folder full or read-only: the log itself may not be
+            raise StorageError(
+                f"the head file {self.home / 'heads.jsonl'} cannot be written:"
+                f" {describe_os_error(exc)}"
+            ) from None
 
     def verify(
         self, expect_key: str | None = None, attempts: int = 5, tsa_ca: Path | None = None
