@@ -119,6 +119,7 @@ def build_log(path: Path, size: int, url: str | None = None) -> None:
     import rfc8785
 
     from notices.db import Database
+    from notices.evidence.anchor import SigningKey
     from notices.evidence.log import GENESIS, canonical_record, link_hash
 
     database = Database(path, url=url)
@@ -127,10 +128,15 @@ def build_log(path: Path, size: int, url: str | None = None) -> None:
         "artefacts": {"greeting.xml": {"sha256": "ab" * 32, "text": "Hei, tämä on tiedote. " * 20}},
     }
     payload_jcs = rfc8785.dumps(payload).decode()
-    previous = GENESIS
-    batch = []
+    # Record 1 names the signing key, as in every data folder (`log verify` requires it).
+    key = {"signing_key": SigningKey(path.parent).public_json()}
+    first = (1, "2026-11-23T18:17:38.000Z", "bench", "bench-host", None, "log.started", None)
+    key_jcs = rfc8785.dumps(key).decode()
+    hashed = hashlib.sha256(b"\x00" + canonical_record(*first, key_jcs)).digest()
+    previous = link_hash(GENESIS, hashed)
+    batch = [(*first, key_jcs, hashed.hex(), previous.hex())]
     with database.transaction() as conn:
-        for seq in range(1, size + 1):
+        for seq in range(2, size + 1):
             ts = "2026-11-23T18:17:39.241Z"
             args = (
                 seq,
@@ -161,7 +167,9 @@ def child_measure(code: str) -> dict[str, float]:
         "print(json.dumps({'seconds': time.perf_counter() - began,"
         " 'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
-    out = subprocess.run([PYTHON, "-c", wrapper], capture_output=True, text=True, check=True)
+    out = subprocess.run([PYTHON, "-c", wrapper], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"the measured child failed:\n{out.stderr}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -180,7 +188,8 @@ def bench_log(sizes: list[int]) -> None:
                 "channel.retry", {"attempt": i, "error": "timeout"}, incident="x", channel="phone"
             )
         rate = n / (time.perf_counter() - began)
-        print(f"  append (one transaction each, synchronous=FULL): {rate:,.0f} records/s")
+        durable = "fsync on" if STORE else "synchronous=FULL"
+        print(f"  append (one transaction each, {durable}): {rate:,.0f} records/s")
         db.close()
         for size in sizes:
             home = Path(tmp) / f"log-{size}"
@@ -612,7 +621,7 @@ def main() -> None:
         sys.path.insert(0, str(REPO))
         from tests.support.postgres import PostgresServer
 
-        STORE["server"] = PostgresServer().start()
+        STORE["server"] = PostgresServer(fsync=True).start()
     benches: dict[str, Callable[[], None]] = {
         "startup": lambda: bench_startup(args.runs),
         "log": lambda: bench_log([int(s) for s in args.sizes.split(",")]),

@@ -39,7 +39,10 @@ def bin_dir() -> Path:
 class PostgresServer:
     """One cluster on 127.0.0.1:`port`, trust authentication on loopback only."""
 
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        """`fsync`: durable commits, as a real server makes them (the benchmark); the tests
+        run without (-F), as nothing they check survives a power cut anyway."""
+        self.fsync = fsync
         self.folder = Path(tempfile.mkdtemp(prefix="notices-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -69,7 +72,8 @@ class PostgresServer:
             "--no-sync",
             "--locale=C",
         )
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F -c max_connections=200"
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -c max_connections=200"
+        options += "" if self.fsync else " -F"
         self._run(
             "pg_ctl",
             "-D",
