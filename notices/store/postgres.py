@@ -176,14 +176,22 @@ class AdvisoryLock:
 
         if self._conn is not None:
             return self
+        from notices.errors import StorageError
+
         wait = self.timeout if timeout is None else timeout
-        conn = psycopg.connect(
-            libpq_url(self.url),
-            autocommit=True,
-            application_name=f"notices command {os.getpid()}",
-            options=SERVER_KEEPALIVES,
-            **KEEPALIVES,
-        )
+        try:
+            conn = psycopg.connect(
+                libpq_url(self.url),
+                autocommit=True,
+                application_name=f"notices command {os.getpid()}",
+                options=SERVER_KEEPALIVES,
+                **KEEPALIVES,
+            )
+        except psycopg.Error as exc:
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StorageError(
+                f"cannot take {self.lock_file}: {why}. Nothing was switched."
+            ) from None
         deadline = time.monotonic() + wait
         while True:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
