@@ -86,7 +86,13 @@ def home(
     monkeypatch.setenv("NOTICES_HOME", str(data))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NOTICES_ACTOR", "test-operator")
-    for name in ("NOTICES_CONFIG", "NOTICES_FAULT_INJECT", "NOTICES_DATABASE_URL"):
+    for name in (
+        "NOTICES_CONFIG",
+        "NOTICES_FAULT_INJECT",
+        "NOTICES_DATABASE_URL",
+        "NOTICES_SIGNING_KEY_FILE",
+        "NOTICES_PERSONAL_KEY_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     if not postgres_wanted():
         yield data
