@@ -53,3 +53,20 @@ def test_check_names_a_staff_number_missing_from_the_account(staff_line, notices
     run = notices("check")
     assert run.exit_code == 1
     assert f"the Twilio number {COMPANY} ([sms]) is not in the account" in run.stdout
+
+
+def test_check_names_the_staff_lines_voice_fallback(staff_line, notices, home):
+    line = "+358931234999"
+    text = (home / "notices.toml").read_text("utf-8")
+    (home / "notices.toml").write_text(
+        text + f'\n[sms.voice]\nenabled = true\nnumber = "{line}"\n', "utf-8"
+    )
+    staff_line.add_number(
+        ACCOUNT, "PN" + "c" * 32, COMPANY, sms_fallback_url=f"{SECOND_NODE}/_notices/sms"
+    )
+    staff_line.add_number(ACCOUNT, "PN" + "d" * 32, line, voice_fallback_url="")
+    run = notices("check")
+    assert run.exit_code == 1, run.stdout
+    assert f"the Twilio number {line}: voice_fallback_url is empty" in run.stdout
+    assert f"{SECOND_NODE}/_notices/voice" in run.stdout
+    assert f"the Twilio number {COMPANY}" not in run.stdout
