@@ -1,9 +1,13 @@
 """Benchmarks for notices: run by hand, not in CI. See docs/benchmarks.md.
 
     .venv/bin/python bench/bench.py startup [--runs 15]
-    .venv/bin/python bench/bench.py log [--sizes 10000,1000000]
-    .venv/bin/python bench/bench.py switch [--runs 7] [--targets 1,10,50]
+    .venv/bin/python bench/bench.py log [--sizes 10000,1000000] [--store postgresql]
+    .venv/bin/python bench/bench.py switch [--runs 7] [--targets 1,10,50] [--store postgresql]
         [--phone-latency 0.3] [--email-latency 0.25] [--banner-latency 0.15]
+
+`--store postgresql` runs on a PostgreSQL cluster started for the run (Debian's
+`postgresql`, as the tests start it: tests/support/postgres.py), a new database per log or
+per switch; the default is SQLite in the data folder.
 
 `switch` needs Twilio's OpenAPI description: run `bash scripts/install-test-deps` once.
 
@@ -28,6 +32,28 @@ from pathlib import Path
 from typing import Any
 
 PYTHON = sys.executable
+# With --store postgresql: "server", a tests.support.postgres.PostgresServer.
+STORE: dict[str, Any] = {}
+
+
+def fresh_store() -> str | None:
+    """A new, empty PostgreSQL database's URL with --store postgresql; else None (SQLite)."""
+    server = STORE.get("server")
+    return server.create_database() if server is not None else None
+
+
+def store_name() -> str:
+    return "PostgreSQL" if STORE else "SQLite"
+
+
+def use_store(url: str | None) -> None:
+    """The store the processes started from now on use."""
+    if url is None:
+        os.environ.pop("NOTICES_DATABASE_URL", None)
+    else:
+        os.environ["NOTICES_DATABASE_URL"] = url
+
+
 NOTICES = [PYTHON, "-m", "notices"]
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,7 +111,7 @@ def bench_startup(runs: int) -> None:
         print(f"  {name:<26} {summary(wall)}; CPU median {statistics.median(cpu):.3f} s")
 
 
-def build_log(path: Path, size: int) -> None:
+def build_log(path: Path, size: int, url: str | None = None) -> None:
     """A valid chain of `size` records, written in bulk with the log's own hash functions;
     one incident per 10,000 records."""
     import hashlib
@@ -96,18 +122,21 @@ def build_log(path: Path, size: int) -> None:
     from notices.evidence.anchor import SigningKey
     from notices.evidence.log import GENESIS, canonical_record, link_hash
 
-    database = Database(path)
-    # Record 1 names the data folder's signing key, as every real log's does (log verify).
-    started = rfc8785.dumps({"signing_key": SigningKey(path.parent).public_json()}).decode()
+    database = Database(path, url=url)
     payload = {
         "changed": True,
         "artefacts": {"greeting.xml": {"sha256": "ab" * 32, "text": "Hei, tämä on tiedote. " * 20}},
     }
     payload_jcs = rfc8785.dumps(payload).decode()
-    previous = GENESIS
-    batch = []
+    # Record 1 names the signing key, as in every data folder (`log verify` requires it).
+    key = {"signing_key": SigningKey(path.parent).public_json()}
+    first = (1, "2026-11-23T18:17:38.000Z", "bench", "bench-host", None, "log.started", None)
+    key_jcs = rfc8785.dumps(key).decode()
+    hashed = hashlib.sha256(b"\x00" + canonical_record(*first, key_jcs)).digest()
+    previous = link_hash(GENESIS, hashed)
+    batch = [(*first, key_jcs, hashed.hex(), previous.hex())]
     with database.transaction() as conn:
-        for seq in range(1, size + 1):
+        for seq in range(2, size + 1):
             ts = "2026-11-23T18:17:39.241Z"
             args = (
                 seq,
@@ -118,12 +147,9 @@ def build_log(path: Path, size: int) -> None:
                 "channel.applied",
                 "phone",
             )
-            body = payload_jcs
-            if seq == 1:
-                args, body = (*args[:4], None, "log.started", None), started
-            hashed = hashlib.sha256(b"\x00" + canonical_record(*args, body)).digest()
+            hashed = hashlib.sha256(b"\x00" + canonical_record(*args, payload_jcs)).digest()
             previous = link_hash(previous, hashed)
-            batch.append((*args, body, hashed.hex(), previous.hex()))
+            batch.append((*args, payload_jcs, hashed.hex(), previous.hex()))
             if len(batch) == 10_000:
                 conn.executemany("INSERT INTO log VALUES (?,?,?,?,?,?,?,?,?,?)", batch)
                 batch.clear()
@@ -141,7 +167,9 @@ def child_measure(code: str) -> dict[str, float]:
         "print(json.dumps({'seconds': time.perf_counter() - began,"
         " 'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
-    out = subprocess.run([PYTHON, "-c", wrapper], capture_output=True, text=True, check=True)
+    out = subprocess.run([PYTHON, "-c", wrapper], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"the measured child failed:\n{out.stderr}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -149,9 +177,9 @@ def bench_log(sizes: list[int]) -> None:
     from notices.db import Database
     from notices.evidence.log import EvidenceLog
 
-    print(f"evidence log ({machine()})")
+    print(f"evidence log ({machine()}); store: {store_name()}")
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(Path(tmp) / "append.db")
+        db = Database(Path(tmp) / "append.db", url=fresh_store())
         log = EvidenceLog(db, "bench", "bench-host")
         n = 2000
         began = time.perf_counter()
@@ -160,13 +188,16 @@ def bench_log(sizes: list[int]) -> None:
                 "channel.retry", {"attempt": i, "error": "timeout"}, incident="x", channel="phone"
             )
         rate = n / (time.perf_counter() - began)
-        print(f"  append (one transaction each, synchronous=FULL): {rate:,.0f} records/s")
+        durable = "fsync on" if STORE else "synchronous=FULL"
+        print(f"  append (one transaction each, {durable}): {rate:,.0f} records/s")
         db.close()
         for size in sizes:
             home = Path(tmp) / f"log-{size}"
             home.mkdir()
             began = time.perf_counter()
-            build_log(home / "notices.db", size)
+            url = fresh_store()
+            use_store(url)
+            build_log(home / "notices.db", size, url)
             print(f"  {size:,} records: built in {time.perf_counter() - began:.1f} s")
             verify = child_measure(
                 "from pathlib import Path\nfrom notices.evidence.export import open_log\n"
@@ -520,7 +551,8 @@ def rounds(found: list[Arrival], stage: Stage) -> float:
 
 def bench_switch(runs: int, targets: list[int], latency: dict[str, float]) -> None:
     print(
-        f"switch ({machine()}); latency per request: phone {latency['phone']:.3f} s,"
+        f"switch ({machine()}); store: {store_name()}; latency per request:"
+        f" phone {latency['phone']:.3f} s,"
         f" email {latency['email']:.3f} s, banner/web host {latency['banner']:.3f} s"
     )
     # The floor: the slowest channel's three round trips (snapshot read, update, read-back).
@@ -533,6 +565,9 @@ def bench_switch(runs: int, targets: list[int], latency: dict[str, float]) -> No
             for _ in range(runs):
                 home = Path(tmp) / f"home{next(counter)}"
                 env = stage.prepare(home, n)
+                url = fresh_store()
+                if url is not None:
+                    env["NOTICES_DATABASE_URL"] = url
                 results["evacuate"].append(
                     run_timed(stage, ["evacuate", "--for", "4h", "--yes"], env)
                 )
@@ -577,13 +612,20 @@ def main() -> None:
     startup.add_argument("--runs", type=int, default=15)
     log = sub.add_parser("log")
     log.add_argument("--sizes", default="10000,1000000")
+    log.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     switch = sub.add_parser("switch")
     switch.add_argument("--runs", type=int, default=7)
     switch.add_argument("--targets", default="1", help="e.g. 1,10,50")
     switch.add_argument("--phone-latency", type=float, default=0.3)
     switch.add_argument("--email-latency", type=float, default=0.25)
     switch.add_argument("--banner-latency", type=float, default=0.15)
+    switch.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    if getattr(args, "store", "sqlite") == "postgresql":
+        sys.path.insert(0, str(REPO))
+        from tests.support.postgres import PostgresServer
+
+        STORE["server"] = PostgresServer(fsync=True).start()
     benches: dict[str, Callable[[], None]] = {
         "startup": lambda: bench_startup(args.runs),
         "log": lambda: bench_log([int(s) for s in args.sizes.split(",")]),
@@ -597,7 +639,11 @@ def main() -> None:
             },
         ),
     }
-    benches[args.what]()
+    try:
+        benches[args.what]()
+    finally:
+        if STORE:
+            STORE["server"].stop()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
-"""The data folder's database, `notices.db`: evidence log, incident state, snapshots.
+"""The data folder's database, `notices.db`: evidence log, incident state, snapshots; or
+the PostgreSQL store that two `serve` nodes share (`[store] url`, docs/store.md).
 
-Schema changes are small numbered migrations recorded in `_migrations`, applied in order.
+Both run the same SQL through `Database` (`?` placeholders, `transaction()`, `query()`);
+schema changes are small numbered migrations (notices/store/schema.py) recorded in
+`_migrations`, applied in order.
 """
 
 from __future__ import annotations
@@ -11,186 +14,121 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import sqlite_utils
+from typing import Any, NoReturn, Protocol
 
 from notices.errors import StorageError
+from notices.store.schema import LOG_GUARDS, MIGRATIONS, POSTGRESQL, SQLITE
+from notices.store.url import is_postgres, mask_url, store_url
+
+# `Database(..., url=SQLITE_FILE)`: the data folder's notices.db, whatever NOTICES_DATABASE_URL
+# or `[store] url` say (store migrate reads the file it copies from).
+SQLITE_FILE = "sqlite:notices.db"
 
 
-def _m001_log(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE log (
-            seq INTEGER PRIMARY KEY,
-            ts TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            host TEXT NOT NULL,
-            incident TEXT,
-            kind TEXT NOT NULL,
-            channel TEXT,
-            payload TEXT NOT NULL,
-            record_hash TEXT NOT NULL,
-            link_hash TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX log_incident ON log(incident, seq)")
-    # The database itself refuses to alter evidence, whatever program opens it.
-    for action in ("UPDATE", "DELETE"):
-        db.execute(
-            f"""
-            CREATE TRIGGER log_refuse_{action.lower()} BEFORE {action} ON log
-            BEGIN SELECT RAISE(ABORT, 'the evidence log is append-only'); END
-            """
-        )
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
-def _m002_state(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE incidents (
-            id TEXT PRIMARY KEY,
-            mode TEXT NOT NULL,
-            status TEXT NOT NULL,
-            started TEXT NOT NULL,
-            updated TEXT NOT NULL,
-            expected_return TEXT,
-            reason TEXT,
-            ended TEXT
-        )
-        """
-    )
-    # At most one open incident: the partial unique index makes a second one impossible.
-    db.execute("CREATE UNIQUE INDEX one_open_incident ON incidents((1)) WHERE ended IS NULL")
-    db.execute(
-        """
-        CREATE TABLE snapshots (
-            incident TEXT NOT NULL REFERENCES incidents(id),
-            channel TEXT NOT NULL,
-            identity TEXT NOT NULL,
-            setting TEXT NOT NULL,
-            taken TEXT NOT NULL,
-            PRIMARY KEY (incident, channel, identity)
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE channel_state (
-            incident TEXT NOT NULL REFERENCES incidents(id),
-            channel TEXT NOT NULL,
-            target TEXT NOT NULL,
-            ok INTEGER NOT NULL,
-            error TEXT,
-            updated TEXT NOT NULL,
-            PRIMARY KEY (incident, channel)
-        )
-        """
-    )
+class CommandLock(Protocol):
+    """One command at a time on a data folder (filelock's FileLock, or on PostgreSQL an
+    advisory lock): `acquire` raises filelock.Timeout, `with` releases."""
+
+    @property
+    def lock_file(self) -> str: ...
+
+    def acquire(self, timeout: float | None = ...) -> Any: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: Any) -> Any: ...
 
 
-def _m003_schedule(db: sqlite_utils.Database) -> None:
-    # The planned automatic resume, one per incident, written by CLI commands. Only
-    # `notices serve` turns it into a job in its own job store (APScheduler's store must not
-    # be shared between processes), reconciling the two every few seconds.
-    db.execute(
-        """
-        CREATE TABLE resume_plans (
-            incident TEXT PRIMARY KEY REFERENCES incidents(id),
-            at TEXT NOT NULL,
-            state TEXT NOT NULL,
-            source TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            updated TEXT NOT NULL,
-            fired TEXT,
-            outcome TEXT
-        )
-        """
-    )
-    # The one scheduler of this data folder says here, every few seconds, that it is alive.
-    db.execute(
-        """
-        CREATE TABLE scheduler_heartbeat (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            pid INTEGER NOT NULL,
-            host TEXT NOT NULL,
-            address TEXT,
-            started TEXT NOT NULL,
-            seen TEXT NOT NULL,
-            stopped TEXT
-        )
-        """
-    )
+class Connection(Protocol):
+    """What `transaction()` yields on either store: `execute(sql, params)` with `?`."""
 
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
 
-def _m004_personal(db: sqlite_utils.Database) -> None:
-    # Personal data (caller numbers, sender addresses) lives here, outside the hashed log:
-    # a log record holds only `ref` = HMAC(key, salt || value), so erasing a row here (value
-    # and salt) leaves the chain intact and the digest no longer guessable.
-    db.execute(
-        """
-        CREATE TABLE personal (
-            ref TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            salt TEXT NOT NULL,
-            seen TEXT NOT NULL
-        )
-        """
-    )
-    db.execute("CREATE INDEX personal_seen ON personal(seen)")
-
-
-def _m005_sms(db: sqlite_utils.Database) -> None:
-    # Every incoming SMS webhook's MessageSid, once its signature is valid: a request seen
-    # before is a replay (Twilio's signature carries no time), refused even after a restart.
-    db.execute("CREATE TABLE sms_messages (sid TEXT PRIMARY KEY, seen TEXT NOT NULL)")
-
-
-def _m006_gate_limits(db: sqlite_utils.Database) -> None:
-    # The staff gate's rate limits (notices/staff/limits.py): one fixed-window counter per
-    # scope and key, so a restarted `serve` keeps them. Keys of unknown numbers are keyed
-    # digests, never the number. `told`: the limit was logged once in this window.
-    db.execute(
-        """
-        CREATE TABLE gate_limits (
-            scope TEXT NOT NULL,
-            key TEXT NOT NULL,
-            ends REAL NOT NULL,
-            count INTEGER NOT NULL,
-            told INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (scope, key)
-        )
-        """
-    )
-    db.execute("CREATE INDEX gate_limits_ends ON gate_limits(ends)")
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m001_log,
-    _m002_state,
-    _m003_schedule,
-    _m004_personal,
-    _m005_sms,
-    _m006_gate_limits,
-]
+    def executemany(self, sql: str, rows: Any, /) -> Any: ...
 
 
 class Database:
-    """One connection to notices.db, shared by the threads of one command under a lock."""
+    """One connection to the store, shared by the threads of one command under a lock:
+    notices.db in the data folder, or the PostgreSQL store when the data folder names one
+    (`url`, else NOTICES_DATABASE_URL or `[store] url`: notices/store/url.py)."""
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    conn: Any  # sqlite3.Connection, or notices.store.postgres.Connection
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)  # what the driver raises
+
+    def __init__(self, path: Path, read_only: bool = False, url: str | None = None) -> None:
         self.read_only = read_only
+        self.path = path
+        self.lock = threading.RLock()
+        self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
+        # An explicit URL wins; else NOTICES_DATABASE_URL, else the folder's `[store] url`.
+        self.url = None if url == SQLITE_FILE else url or store_url(path.parent)
+        if self.url is not None and is_postgres(self.url):
+            self.dialect = POSTGRESQL
+            from notices.store import postgres
+
+            self.errors = postgres.errors()
+            self._open_postgres(self.url)
+            return
+        if self.url is not None:
+            raise StorageError(
+                f"the store {mask_url(self.url)} is neither SQLite nor PostgreSQL: give"
+                " `[store] url` (or NOTICES_DATABASE_URL) as postgresql://user@host/database"
+            )
+        self.dialect = SQLITE
         try:
             self._open_retrying(path)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
                 f"cannot open the evidence log {path}: {describe_os_error(exc)}."
                 " Nothing was switched."
+            ) from None
+
+    @property
+    def node(self) -> str | None:
+        """On a shared store (PostgreSQL), this node: its host and data folder. Each node
+        keeps its own head file, so a checkpoint's record names the node whose file holds
+        it. None on SQLite, where the data folder is the only one."""
+        if self.dialect != POSTGRESQL:
+            return None
+        return node_name(self.path.parent)
+
+    @property
+    def where(self) -> str:
+        """The store, as shown to people: the file, or the URL with its password masked."""
+        return mask_url(self.url) if self.url else str(self.path)
+
+    def _open_postgres(self, url: str) -> None:
+        from notices.store import postgres
+
+        try:
+            self.conn = postgres.Connection(url, self.read_only, f"notices {os.getpid()}")
+            if self.read_only:
+                if not self.conn.has_table("log"):
+                    raise StorageError(f"no evidence log in {self.where}")
+                return
+            # The data folder still holds the keys, the head file and the published site.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._migrate()
+        except postgres.errors() as exc:
+            raise StorageError(
+                f"cannot open the store {self.where}: {_first_line(exc)}. Nothing was switched."
             ) from None
 
     def _open_retrying(self, path: Path, seconds: float = 30.0) -> None:
@@ -214,7 +152,6 @@ class Database:
             self._open_read_only(path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
         # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so that
         # the sequence number and the previous link are read and written atomically.
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -222,9 +159,6 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=30000")
-        self.conn = conn
-        self.lock = threading.RLock()
-        self._depth = 0  # transaction nesting, only touched by the thread holding `lock`
         self._migrate()
 
     def _open_read_only(self, path: Path) -> None:
@@ -236,7 +170,6 @@ class Database:
 
         if not path.exists():
             raise sqlite3.OperationalError(f"no evidence log at {path}")
-        self.path = path
         wal = path.with_name(path.name + "-wal")
         pending = wal.exists() and wal.stat().st_size > 0
         immutable = not wal.exists() or (not os.access(path.parent, os.W_OK) and not pending)
@@ -245,27 +178,17 @@ class Database:
             uri, uri=True, check_same_thread=False, isolation_level=None, timeout=30
         )
         self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        self.lock = threading.RLock()
-        self._depth = 0
 
     def _migrate(self) -> None:
-        with self.transaction():
-            self.conn.execute(
+        with self.transaction() as conn:
+            conn.execute(
                 "CREATE TABLE IF NOT EXISTS _migrations (number INTEGER PRIMARY KEY, name TEXT)"
             )
-            done = {row[0] for row in self.conn.execute("SELECT number FROM _migrations")}
-            pending = [
-                (number, migration)
-                for number, migration in enumerate(MIGRATIONS, start=1)
-                if number not in done
-            ]
-            if pending:
-                import sqlite_utils  # only when there is a migration to run: keeps start-up fast
-
-                db = sqlite_utils.Database(self.conn)
-                for number, migration in pending:
-                    migration(db)
-                    self.conn.execute(
+            done = {row[0] for row in conn.execute("SELECT number FROM _migrations")}
+            for number, migration in enumerate(MIGRATIONS, start=1):
+                if number not in done:
+                    migration(partial(_run, conn), self.dialect)
+                    conn.execute(
                         "INSERT INTO _migrations VALUES (?, ?)", (number, migration.__name__)
                     )
 
@@ -278,6 +201,10 @@ class Database:
                 handle.write(bytes(reserve))
                 handle.flush()
                 os.fsync(handle.fileno())
+            if self.dialect == POSTGRESQL:
+                with self.transaction():
+                    pass
+                return
             with self.lock:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.execute("ROLLBACK")
@@ -291,10 +218,27 @@ class Database:
             with contextlib.suppress(OSError):
                 probe.unlink()
 
+    def _reconnect_if_lost(self) -> None:
+        """On PostgreSQL, a connection the server or the network dropped is opened anew
+        (between transactions only): a long-lived `serve` outlives a failover."""
+        if self.dialect == POSTGRESQL and self.conn.lost():
+            from notices.store import postgres
+
+            assert self.url is not None
+            self.conn.close()
+            self.conn = postgres.Connection(self.url, self.read_only, f"notices {os.getpid()}")
+
+    def _begin(self) -> None:
+        if self.dialect == POSTGRESQL:
+            self.conn.begin()
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One transaction; nested calls on the same thread join the outer one, so a state
-        change and the log record that tells of it commit together or not at all."""
+        change and the log record that tells of it commit together or not at all. Writers
+        are serialised: BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL."""
         with self.lock:
             if self._depth:
                 self._depth += 1
@@ -304,36 +248,142 @@ class Database:
                     self._depth -= 1
                 return
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _storage_error(exc) from None
+                self._reconnect_if_lost()
+                self._begin()
+            except self.errors as exc:
+                self._raise_mapped(exc)
             self._depth = 1
             try:
                 yield self.conn
-            except sqlite3.OperationalError as exc:
-                with contextlib.suppress(sqlite3.Error):
+            except self.errors as exc:
+                with contextlib.suppress(*self.errors):
                     self.conn.execute("ROLLBACK")
-                raise _storage_error(exc) from None
+                self._raise_mapped(exc)
             except BaseException:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(*self.errors):
                     self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._depth = 0
             try:
                 self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                with contextlib.suppress(sqlite3.Error):
+            except self.errors as exc:
+                with contextlib.suppress(*self.errors):
                     self.conn.execute("ROLLBACK")
-                raise _storage_error(exc) from None
+                self._raise_mapped(exc)
+
+    def _raise_mapped(self, exc: Exception) -> NoReturn:
+        """Raise `exc` as a StorageError if it is one (full disk, store unreachable), else
+        as it was."""
+        mapped = self._storage_error(exc)
+        if mapped is exc:
+            raise exc
+        raise mapped from None
+
+    def _storage_error(self, exc: Exception) -> Exception:
+        """A full disk, an unwritable database or an unreachable store as a StorageError;
+        any other error as it was."""
+        if self.dialect == POSTGRESQL:
+            from notices.store import postgres
+
+            if postgres.is_unreachable(exc):
+                return StorageError(f"the store {self.where} cannot be reached: {_first_line(exc)}")
+            return exc
+        if isinstance(exc, sqlite3.OperationalError):
+            return _storage_error(exc)
+        return exc
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Read rows under the lock: threads of one command share this connection."""
         with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+            try:
+                if not self._depth:
+                    self._reconnect_if_lost()
+                return [tuple(row) for row in self.conn.execute(sql, params).fetchall()]
+            except self.errors as exc:
+                self._raise_mapped(exc)
+
+    def stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """Rows of a long read, never all in memory: SQLite's cursor; on PostgreSQL a
+        server-side cursor on a connection of its own, in one read-only snapshot, so a long
+        read neither holds this connection nor sees half of a concurrent append."""
+        if self.dialect != POSTGRESQL:
+            return iter(self.conn.execute(sql, params))
+        from notices.store import postgres
+
+        assert self.url is not None
+        return postgres.stream(self.url, sql, params)
+
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for a top-level field of a JSON text column, as text (an object as its
+        JSON): `json_extract` on SQLite, `->>` on PostgreSQL. `column` and `key` are our
+        own constant names, never input."""
+        if self.dialect == POSTGRESQL:
+            return f"({column}::jsonb ->> '{key}')"
+        return f"json_extract({column}, '$.{key}')"
+
+    def log_guard_intact(self) -> bool:
+        """The append-only triggers on the log are all there (and enabled)."""
+        with self.lock:
+            if self.dialect == POSTGRESQL:
+                found = self.conn.log_guards()
+            else:
+                rows = self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
+                )
+                found = {row[0] for row in rows}
+        return bool(found == LOG_GUARDS[self.dialect])
+
+    def erase(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Delete rows so that their bytes leave the store too: SQLite's secure_delete,
+        VACUUM and a truncated WAL; on PostgreSQL, VACUUM of the table."""
+        with self.lock:
+            if self.dialect == POSTGRESQL:
+                self.conn.erase(sql, params)
+                return
+            conn = self.conn
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(sql, params)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def command_lock(self, file: Path, timeout: float) -> CommandLock:
+        """The lock every command holds while it switches: a file beside notices.db, or on
+        PostgreSQL an advisory lock that every node shares."""
+        if self.dialect == POSTGRESQL:
+            from notices.store import postgres
+
+            assert self.url is not None
+            return postgres.AdvisoryLock(
+                self.url, postgres.COMMAND_LOCK, timeout, f"the command lock of {self.where}"
+            )
+        from filelock import FileLock
+
+        return FileLock(file, timeout=timeout)
 
     def close(self) -> None:
         self.conn.close()
+
+
+def node_name(home: Path) -> str:
+    """A `serve` node or command's place: its host name and its data folder."""
+    import socket
+
+    return f"{socket.gethostname()}:{home.resolve()}"
+
+
+def _run(conn: Connection, sql: str) -> None:
+    conn.execute(sql)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _storage_error(exc: sqlite3.OperationalError) -> Exception:

@@ -120,8 +120,8 @@ class IncidentStore:
         """Store the pre-incident setting; never replaces one already stored. Returns if stored."""
         with self.database.transaction() as conn:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO snapshots (incident, channel, identity, setting, taken)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO snapshots (incident, channel, identity, setting, taken)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     incident_id,
                     channel,
@@ -154,8 +154,10 @@ class IncidentStore:
     ) -> None:
         with self.database.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO channel_state"
-                " (incident, channel, target, ok, error, updated) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO channel_state (incident, channel, target, ok, error, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident, channel) DO UPDATE SET"
+                " target = excluded.target, ok = excluded.ok, error = excluded.error,"
+                " updated = excluded.updated",
                 (
                     incident_id,
                     channel,

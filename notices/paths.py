@@ -9,9 +9,24 @@ from pathlib import Path
 
 MODE_NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
 BUILTIN_MODE_NAMES = ("evacuate", "power-out")
+# The staff webhooks' paths on `serve` (and on the second node, the numbers' fallback URLs).
+SMS_PATH = "/_notices/sms"
+VOICE_PATH = "/_notices/voice"
 # Command names a mode may not take, because the CLI already uses them.
 RESERVED_NAMES = frozenset(
-    {"resume", "status", "preview", "check", "log", "init", "serve", "extend", "embed", "retry"}
+    {
+        "resume",
+        "status",
+        "preview",
+        "check",
+        "log",
+        "init",
+        "serve",
+        "extend",
+        "embed",
+        "retry",
+        "store",
+    }
 )
 
 

@@ -74,8 +74,11 @@ class Plans:
         previous = self.get(incident)
         with self.database.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO resume_plans (incident, at, state, source, actor,"
-                " updated, fired, outcome) VALUES (?, ?, 'scheduled', ?, ?, ?, NULL, NULL)",
+                "INSERT INTO resume_plans (incident, at, state, source, actor, updated, fired,"
+                " outcome) VALUES (?, ?, 'scheduled', ?, ?, ?, NULL, NULL)"
+                " ON CONFLICT (incident) DO UPDATE SET at = excluded.at, state = excluded.state,"
+                " source = excluded.source, actor = excluded.actor, updated = excluded.updated,"
+                " fired = NULL, outcome = NULL",
                 (incident, stamp, source, log.actor, utc_stamp(datetime.now(UTC))),
             )
         log.append(
@@ -149,8 +152,10 @@ def record_heartbeat(database: Database, started: str, address: str, stopped: bo
     now = utc_stamp(datetime.now(UTC))
     with database.transaction() as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO scheduler_heartbeat (id, pid, host, address, started, seen,"
-            " stopped) VALUES (1, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scheduler_heartbeat (id, pid, host, address, started, seen, stopped)"
+            " VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
+            " host = excluded.host, address = excluded.address, started = excluded.started,"
+            " seen = excluded.seen, stopped = excluded.stopped",
             (os.getpid(), socket.gethostname(), address, started, now, now if stopped else None),
         )
 

@@ -18,6 +18,8 @@ stamps the checkpoints an unreachable authority left, as soon as it answers agai
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 from contextlib import ExitStack
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from notices import commands
-from notices.db import Database
+from notices.db import Database, node_name
 from notices.errors import NoticesError
 from notices.evidence.anchor import last_checkpoint_time
 from notices.evidence.log import EvidenceLog
@@ -108,11 +110,14 @@ def _resume(session: commands.Session, incident_id: str, planned: str) -> None:
             return f"the automatic resume was moved to {plan.at}"
         plans.set_state(incident.id, state="running", fired=utc_stamp(now))
         late = (now - from_stamp(plan.at)).total_seconds()
-        log.append(
-            "resume.due",
-            {"planned": plan.at, "fired": utc_stamp(now), "late_s": round(late, 3)},
-            incident=incident.id,
-        )
+        due: dict[str, Any] = {
+            "planned": plan.at,
+            "fired": utc_stamp(now),
+            "late_s": round(late, 3),
+        }
+        if session.orchestrator.database.url is not None:  # several nodes: say which one
+            due["node"] = node_name(session.workspace.home)
+        log.append("resume.due", due, incident=incident.id)
         return None
 
     try:
@@ -181,6 +186,18 @@ def say(line: str) -> None:
 # -- the scheduler --------------------------------------------------------------------------
 
 
+def job_store(home: Path, database: Database) -> dict[str, Any]:
+    """APScheduler's SQLAlchemy job store: DATA/jobs.db, or on PostgreSQL the table
+    `apscheduler_jobs` beside the others (only the leading node's scheduler runs)."""
+    if database.url is None:
+        return {"url": f"sqlite:///{home / 'jobs.db'}"}
+    from notices.store.postgres import KEEPALIVES
+    from notices.store.url import sqlalchemy_url
+
+    connect = {**KEEPALIVES, "application_name": f"notices jobs {os.getpid()}"}
+    return {"url": sqlalchemy_url(database.url), "engine_options": {"connect_args": connect}}
+
+
 class Scheduler:
     """APScheduler holding one job per pending plan, with the heartbeat and checkpoints.
 
@@ -209,7 +226,7 @@ class Scheduler:
 
         self.address = address
         self.scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{self.home / 'jobs.db'}")},
+            jobstores={"default": SQLAlchemyJobStore(**job_store(self.home, self.database))},
             # No misfire limit: a resume due while serve was down runs when it is back, late
             # rather than never; coalesce: several missed runs of one job run once.
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
@@ -239,11 +256,14 @@ class Scheduler:
             # wait=True: a resume in progress finishes before we go.
             self.scheduler.shutdown(wait=True)
 
-    def close(self) -> None:
-        """After `stop`: the heartbeat says the scheduler stopped (if it ever started)."""
-        if self.address:
-            record_heartbeat(self.database, self.started, self.address, stopped=True)
-        self.database.close()
+    def close(self, stopped: bool = True) -> None:
+        """After `stop`: the heartbeat says the scheduler stopped (if it ever started and
+        `stopped`: not when a standby node has taken over and beats in its place)."""
+        if self.address and stopped:
+            with contextlib.suppress(NoticesError):  # the store may be what stopped it
+                record_heartbeat(self.database, self.started, self.address, stopped=True)
+        with contextlib.suppress(Exception):
+            self.database.close()
 
     def _loop(self) -> None:
         database = Database(self.home / "notices.db")

@@ -36,9 +36,10 @@ from typing import Any, Protocol
 
 from notices.db import Database
 from notices.errors import StateError, UsageError
+from notices.leader import Leadership
+from notices.paths import SMS_PATH, VOICE_PATH
 from notices.plans import read_heartbeat
-from notices.schedule import CHECKPOINT_SECONDS, RESUME_RETRY_SECONDS, Scheduler, resume_retry, say
-from notices.staff.gate import SMS_PATH, VOICE_PATH
+from notices.schedule import CHECKPOINT_SECONDS, RESUME_RETRY_SECONDS, resume_retry, say
 from notices.staff.webhook import StaffWebhook
 from notices.timeparse import utc_stamp
 
@@ -98,6 +99,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
     timeout = READ_TIMEOUT_S  # on the socket: a half-sent request is closed after it
     wake: Callable[[], None] = staticmethod(lambda: None)
     health: Callable[[], dict[str, Any]] = staticmethod(dict)
+    # /healthz for a load balancer: (store reachable, this node's role).
+    healthz: Callable[[], tuple[bool, str]] = staticmethod(lambda: (True, "leader"))
     staff: StaffWebhook | None = None
 
     def end_headers(self) -> None:
@@ -129,6 +132,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
             found = type(self).health() if local else {}
             body = json.dumps({"ok": True, "role": "serve", **found}).encode()
             self._send(200, body, "application/json")
+        elif path == "/healthz":
+            reachable, role = type(self).healthz()
+            body = json.dumps({"ok": reachable, "role": role}).encode()
+            self._send(200 if reachable else 503, body, "application/json")
         elif path == "/notices.js" and not (Path(self.directory) / "notices.js").exists():
             # Before the first incident the site has no notices.js yet: serve ours.
             script = package_files("notices").joinpath("static/notices.js").read_bytes()
@@ -174,6 +181,29 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def store_reachable(home: Path) -> bool:
+    """The store answers: PostgreSQL within a few seconds, or notices.db opens."""
+    from notices.errors import StorageError
+    from notices.store.url import store_url
+
+    url = store_url(home)
+    if url is not None:
+        from notices.store.postgres import reachable
+
+        return reachable(url)
+    try:
+        database = Database(home / "notices.db", read_only=True)
+    except StorageError:
+        return False
+    try:
+        database.query("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure of the store is "unreachable" here
+        return False
+    finally:
+        database.close()
+    return True
 
 
 def _content_length(value: str | None) -> int | None:
@@ -280,7 +310,7 @@ class Server:
     def _run_locked(self) -> None:
         site = self.home / "site"
         site.mkdir(parents=True, exist_ok=True)
-        scheduler = Scheduler(self.home, self.config, self.checkpoint_every, self.started)
+        scheduler = Leadership(self.home, self.config, self.checkpoint_every, self.started)
         staff = StaffWebhook(self.home, self.config)
         handler = type(
             "Handler",
@@ -291,6 +321,7 @@ class Server:
                 "health": staticmethod(
                     lambda: {"pid": os.getpid(), "home": str(self.home), "started": self.started}
                 ),
+                "healthz": staticmethod(lambda: (store_reachable(self.home), scheduler.role)),
             },
         )
         try:

@@ -40,6 +40,8 @@ from tests.support.dovecot import (
 from tests.support.log import query
 from tests.support.loopback import QuietHandler, WebRoot
 from tests.support.net import free_port, wait_for_port
+from tests.support.postgres import PostgresServer
+from tests.support.postgres import wanted as postgres_wanted
 from tests.support.sms import PIN, Gateway, sms_config
 from tests.support.twilio import ACCOUNT, TOKEN, description_path
 from tests.support.twilio_standin import TwilioStandIn
@@ -57,16 +59,50 @@ class Run:
         return json.loads(self.stdout)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, tests of SQLite's own files are skipped, saying why."""
+    if not postgres_wanted():
+        return
+    skip = pytest.mark.skip(reason="inspects SQLite's own files; this pass runs on PostgreSQL")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster on loopback for the session, started on first use."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own data folder; nothing from the developer's machine leaks in."""
+def home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    """Every test gets its own data folder; nothing from the developer's machine leaks in.
+    With NOTICES_TEST_STORE=postgresql, the folder's store is a new PostgreSQL database."""
     data = tmp_path / "home"
     monkeypatch.setenv("NOTICES_HOME", str(data))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("NOTICES_ACTOR", "test-operator")
-    for name in ("NOTICES_CONFIG", "NOTICES_FAULT_INJECT"):
+    for name in (
+        "NOTICES_CONFIG",
+        "NOTICES_FAULT_INJECT",
+        "NOTICES_DATABASE_URL",
+        "NOTICES_SIGNING_KEY_FILE",
+        "NOTICES_PERSONAL_KEY_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
+    if not postgres_wanted():
+        yield data
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.create_database()
+    monkeypatch.setenv("NOTICES_DATABASE_URL", url)
     yield data
+    server.drop_database(url)
 
 
 @pytest.fixture

@@ -33,7 +33,20 @@ from notices.cli import serve, setup
 # isort: split
 from notices.cli import log
 
-__all__ = ["app", "log", "main", "register_configured_modes", "serve", "setup", "status", "switch"]
+# isort: split
+from notices.cli import store
+
+__all__ = [
+    "app",
+    "log",
+    "main",
+    "register_configured_modes",
+    "serve",
+    "setup",
+    "status",
+    "store",
+    "switch",
+]
 
 
 def _version(value: bool) -> None:

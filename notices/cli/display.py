@@ -208,6 +208,7 @@ def print_schedule(console: Console, status: dict[str, Any], zone: ZoneInfo) -> 
         )
     else:
         console.print("  scheduler: never run for this data folder")
+    print_nodes(console, status, zone)
     if status["mode"] != "normal":
         without = [name for name, nets in status["safety_nets"].items() if not nets]
         if without:
@@ -218,6 +219,24 @@ def print_schedule(console: Console, status: dict[str, Any], zone: ZoneInfo) -> 
             )
     if status.get("warning"):
         console.print(f"[bold red]WARNING:[/bold red] {shown(status['warning'])}")
+
+
+def print_nodes(console: Console, status: dict[str, Any], zone: ZoneInfo) -> None:
+    """On a shared store: each `serve` node, its role, and the last handover of the lead."""
+    for node in status.get("nodes", []):
+        state = "alive" if node["alive"] else f"NOT seen since {local(node['seen'], zone)}"
+        console.print(
+            f"  node {shown(node['node'])}: {shown(node['role'])}, {state}"
+            f" (pid {node['pid']}, {shown(node['address'] or '')})",
+            highlight=False,
+        )
+    handover = status.get("last_handover")
+    if handover:
+        console.print(
+            f"  last handover: {local(handover['at'], zone)}, to {shown(handover['node'])}"
+            f" (from {shown(handover.get('previous') or 'none')})",
+            highlight=False,
+        )
 
 
 def now_local(zone: ZoneInfo) -> str:

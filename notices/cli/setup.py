@@ -78,6 +78,7 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
                 "permissions_repaired": report.repaired,
                 "placeholders": report.placeholders,
                 "render_errors": report.render_errors,
+                "fallbacks": report.fallbacks,
             }
         )
     else:
@@ -92,6 +93,8 @@ def check(json_output: Json = False, home: Home = None, config: ConfigFile = Non
             out.print(f"  [bold red]✗ template[/bold red]: {shown(error)}", highlight=False)
         for outcome in report.outcomes:
             out.print(outcome_line(outcome), highlight=False)
+        for problem in report.fallbacks:
+            out.print(f"  [bold red]✗ second node[/bold red]: {shown(problem)}", highlight=False)
         for problem in report.placeholders:
             out.print(f"  [bold red]✗ not filled in[/bold red]: {shown(problem)}", highlight=False)
         if report.placeholders:

@@ -41,6 +41,7 @@ from notices.config import Config, load_config
 from notices.errors import ConfigError, RenderError, StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
+from notices.nodes import nodes_report
 from notices.orchestrator import (
     ChannelOutcome,
     Orchestrator,
@@ -51,6 +52,7 @@ from notices.orchestrator import (
     missing_credentials,
     no_progress,
 )
+from notices.orchestrator.fallback import fallback_problems
 from notices.paths import config_path, default_home
 from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
@@ -303,6 +305,8 @@ def _schedule(session: Session, incident: Incident | None) -> dict[str, Any]:
     )
     beat = read_heartbeat(orchestrator.database)
     report["scheduler_alive"] = bool(beat and beat.alive())
+    if orchestrator.database.node is not None:  # a shared store: every node, its role
+        report |= nodes_report(orchestrator.database)
     return report
 
 
@@ -415,11 +419,13 @@ class CheckReport:
     # Every template that fails to render, each once.
     render_errors: list[str] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)  # paths made private again
+    # With two nodes: staff numbers whose fallback URL is not the second node's.
+    fallbacks: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         outcomes_ok = all(outcome.ok for outcome in self.outcomes)
-        return outcomes_ok and not self.placeholders and not self.render_errors
+        return outcomes_ok and not (self.placeholders or self.render_errors or self.fallbacks)
 
 
 def check(workspace: Workspace) -> CheckReport:
@@ -448,6 +454,7 @@ def check(workspace: Workspace) -> CheckReport:
         placeholders(config),
         list(errors),
         repaired,
+        fallback_problems(config),
     )
 
 

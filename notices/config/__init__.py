@@ -44,6 +44,7 @@ from notices.config.staff import (
     StaffMember,
     fold_keyword,
 )
+from notices.config.store import StoreConfig
 from notices.errors import ConfigError
 from notices.paths import RESERVED_NAMES, is_mode_name
 
@@ -203,6 +204,7 @@ class Config(StrictModel):
     channels: dict[str, ChannelEntry] = Field(default_factory=_default_channels, min_length=1)
     sms: SmsConfig = Field(default_factory=SmsConfig)
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
     _source: Path | None = PrivateAttr(default=None)
 
     @property

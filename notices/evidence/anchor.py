@@ -29,6 +29,8 @@ from notices.timeparse import utc_stamp
 
 HEADS_FILE = "heads.jsonl"
 SIGNING_KEY_FILE = "keys/signing-ed25519.pem"
+# With two `serve` nodes the same key is provisioned to each from a secret (docs/store.md).
+SIGNING_KEY_ENV = "NOTICES_SIGNING_KEY_FILE"
 # Domain separation: a checkpoint signature can never be replayed as a manifest's, or back.
 CHECKPOINT_DOMAIN = b"notices checkpoint v1\x00"
 MANIFEST_DOMAIN = b"notices manifest v1\x00"
@@ -55,6 +57,21 @@ def _write_private(path: Path, data: bytes) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def key_path(home: Path, relative: str, env: str, what: str) -> tuple[Path, bool]:
+    """Where a key is, and whether it may be created there: the file `env` names (a secret
+    provisioned to every node, never created by us), else the data folder's own."""
+    given = os.environ.get(env)
+    if not given:
+        return home / relative, True
+    path = Path(given)
+    if not path.is_file():
+        raise KeyFileError(
+            f"{env} names {path}, which is not a file: the {what} is provisioned from a"
+            " secret, never made here. Nothing was switched; put the key there (docs/store.md)"
+        )
+    return path, False
 
 
 def read_key(path: Path, what: str, check: Callable[[bytes], bool]) -> bytes:
@@ -98,8 +115,8 @@ class SigningKey:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        path = home / SIGNING_KEY_FILE
-        if not path.exists():  # the lock only to create it: a read-only copy verifies
+        path, own = key_path(home, SIGNING_KEY_FILE, SIGNING_KEY_ENV, "signing key")
+        if own and not path.exists():  # the lock only to create it: a read-only copy verifies
             with FileLock(str(path) + ".lock"):
                 if not path.exists():
                     pem = Ed25519PrivateKey.generate().private_bytes(

@@ -125,14 +125,16 @@ def check_expected_key(home: Path, database: Database, expected: str | None) -> 
 
 
 def recorded_checkpoints(database: Database) -> dict[int, tuple[int, dict[str, Any]]]:
-    """Line number -> (sequence of the record, its payload), for every checkpoint.written."""
+    """Line number -> (sequence of the record, its payload), for every checkpoint.written
+    of this data folder's head file (on a shared store, those naming this node, or none)."""
     rows = database.query(
         "SELECT seq, payload FROM log WHERE kind = ? ORDER BY seq", (CHECKPOINT_RECORD,)
     )
     found: dict[int, tuple[int, dict[str, Any]]] = {}
     for seq, payload in rows:
         body = json.loads(payload)
-        found[int(body.get("line", 0))] = (seq, body)
+        if body.get("node") in (None, database.node):
+            found[int(body.get("line", 0))] = (seq, body)
     return found
 
 

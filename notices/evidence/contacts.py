@@ -38,10 +38,11 @@ PERSONAL_DETAIL = ("subject", "recording")
 
 
 def _known_ids(log: EvidenceLog, incident: str | None) -> set[tuple[str | None, str]]:
+    same = "incident IS NULL" if incident is None else "incident = ?"
     rows = log.database.query(
-        "SELECT channel, json_extract(payload, '$.provider_id') FROM log"
-        " WHERE kind = 'contact.received' AND incident IS ?",
-        (incident,),
+        f"SELECT channel, {log.database.json_text('payload', 'provider_id')} FROM log"
+        f" WHERE kind = 'contact.received' AND {same}",
+        () if incident is None else (incident,),
     )
     return {(row[0], str(row[1])) for row in rows}
 
@@ -112,9 +113,10 @@ def record_collection(
 
 def incident_window(log: EvidenceLog, incident: str) -> tuple[str, str] | None:
     """From the incident's first record to its close (or now, while it is open)."""
+    ended = log.database.json_text("payload", "ended")
     rows = log.database.query(
-        "SELECT min(ts), max(CASE WHEN kind = 'incident.closed' THEN"
-        " json_extract(payload, '$.ended') END) FROM log WHERE incident = ?",
+        f"SELECT min(ts), max(CASE WHEN kind = 'incident.closed' THEN {ended} END) FROM log"
+        " WHERE incident = ?",
         (incident,),
     )
     if not rows or rows[0][0] is None:
@@ -145,9 +147,10 @@ class Callback:
 
 def callbacks(log: EvidenceLog, incident: str) -> list[Callback]:
     """People who contacted us during the incident, one line each, newest first."""
+    field = log.database.json_text
     rows = log.database.query(
-        "SELECT channel, json_extract(payload, '$.party'), json_extract(payload, '$.at'),"
-        " json_extract(payload, '$.contact'), json_extract(payload, '$.detail') FROM log"
+        f"SELECT channel, {field('payload', 'party')}, {field('payload', 'at')},"
+        f" {field('payload', 'contact')}, {field('payload', 'detail')} FROM log"
         " WHERE kind = 'contact.received' AND incident = ? ORDER BY seq",
         (incident,),
     )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from notices.db import Database
 from notices.errors import UsageError
 from notices.evidence.log import EvidenceLog, Record
+from notices.store.url import store_url
 from notices.timeparse import from_stamp
 
 # OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula (or that
@@ -50,8 +51,10 @@ def open_log(home: Path, *, read_only: bool = False) -> EvidenceLog:
     valid log, so a missing database is an error rather than a new one. `read_only`: for
     checking, which must leave the data folder byte for byte as it was."""
     path = home / "notices.db"
-    if not path.exists():
+    if store_url(home) is None and not path.exists():
         raise UsageError(f"no evidence log at {path}: check --home / NOTICES_HOME")
+    if not home.is_dir():  # on PostgreSQL too: the folder holds the keys and the head file
+        raise UsageError(f"no evidence log for {home}: no such data folder; check --home")
     return EvidenceLog(Database(path, read_only=read_only))
 
 

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from typing import Any
 import rfc8785
 
 from notices import masking
-from notices.db import Database
-from notices.errors import UsageError
+from notices.db import Connection, Database, describe_os_error
+from notices.errors import StorageError, UsageError
 from notices.evidence.anchor import Head, SigningKey, write_checkpoint
 from notices.evidence.checkpoints import (
     CHECKPOINT_RECORD,
@@ -199,7 +198,7 @@ class EvidenceLog:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         seq: int,
         previous: bytes,
         kind: str,
@@ -256,10 +255,10 @@ class EvidenceLog:
         """Records in order, streamed from the database (never all loaded at once)."""
         where, params = record_filter(incident, since, until)
         # A separate cursor on a read connection keeps a long read from holding the lock.
-        cursor = self.database.conn.execute(
+        cursor = self.database.stream(
             "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
             f" link_hash FROM log {where} ORDER BY seq",
-            params,
+            tuple(params),
         )
         for row in cursor:
             yield Record.from_row(row)
@@ -290,9 +289,16 @@ class EvidenceLog:
         in the chain that it was written (`checkpoint.written`)."""
 
         def remember(line: dict[str, Any]) -> None:
-            self.append(CHECKPOINT_RECORD, line)
+            node = self.database.node  # several nodes, each with its head file: whose
+            self.append(CHECKPOINT_RECORD, {**line, "node": node} if node else line)
 
-        write_checkpoint(self.home, self.head(), reason, remember)
+        try:
+            write_checkpoint(self.home, self.head(), reason, remember)
+        except OSError as exc:  # the data folder full or read-only: the log itself may not be
+            raise StorageError(
+                f"the head file {self.home / 'heads.jsonl'} cannot be written:"
+                f" {describe_os_error(exc)}"
+            ) from None
 
     def verify(
         self, expect_key: str | None = None, attempts: int = 5, tsa_ca: Path | None = None
@@ -308,7 +314,7 @@ class EvidenceLog:
         expected_seq = 1
         count = 0
         sha256 = hashlib.sha256
-        cursor = self.database.conn.execute(
+        cursor = self.database.stream(
             "SELECT seq, ts, actor, host, incident, kind, channel, payload, record_hash,"
             " link_hash FROM log ORDER BY seq"
         )
@@ -358,13 +364,7 @@ class EvidenceLog:
     ) -> Verification:
         """After the chain walk: the append-only triggers, the checkpoints against the
         chain, the key record 1 names, personal data, timestamps."""
-        triggers = {
-            row[0]
-            for row in self.database.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='log'"
-            )
-        }
-        if triggers != {"log_refuse_update", "log_refuse_delete"}:
+        if not self.database.log_guard_intact():
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
             )

@@ -22,9 +22,10 @@ from pathlib import Path
 from filelock import FileLock
 
 from notices.db import Database
-from notices.evidence.anchor import _write_private, read_key
+from notices.evidence.anchor import _write_private, key_path, read_key
 
 KEY_FILE = "keys/personal-hmac.key"
+KEY_ENV = "NOTICES_PERSONAL_KEY_FILE"  # provisioned to every node from a secret (docs/store.md)
 KEY_BYTES = 32
 DEFAULT_RETENTION = "36m"
 _RETENTION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|m|y)$")
@@ -32,8 +33,8 @@ _RETENTION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>d|m|y)$")
 
 def hmac_key(home: Path) -> bytes:
     """The data folder's HMAC key, created on first use."""
-    path = home / KEY_FILE
-    if not path.exists():  # the lock only to create it: a read-only copy verifies
+    path, own = key_path(home, KEY_FILE, KEY_ENV, "personal-data key")
+    if own and not path.exists():  # the lock only to create it: a read-only copy verifies
         with FileLock(str(path) + ".lock"):
             if not path.exists():
                 _write_private(path, secrets.token_bytes(KEY_BYTES))
@@ -84,18 +85,7 @@ class PersonalData:
         """Erase every value seen before `cutoff`; return their refs. Then VACUUM, so the
         bytes leave the file too (WAL checkpointed and truncated)."""
         refs = self.refs_before(cutoff)
-        with self.database.lock:
-            conn = self.database.conn
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM personal WHERE seen < ?", (cutoff,))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.database.erase("DELETE FROM personal WHERE seen < ?", (cutoff,))
         return refs
 
 
@@ -104,10 +94,10 @@ def check_personal(database: Database) -> str | None:
     rows = database.query("SELECT ref, value, salt FROM personal")
     if not rows:
         return None
-    key_path = database.path.parent / KEY_FILE
-    if not key_path.exists():
+    path, _ = key_path(database.path.parent, KEY_FILE, KEY_ENV, "personal-data key")
+    if not path.exists():
         return f"personal data is stored but its key {KEY_FILE} is missing"
-    key = read_key(key_path, "personal-data key", lambda data: len(data) == KEY_BYTES)
+    key = read_key(path, "personal-data key", lambda data: len(data) == KEY_BYTES)
     for ref, value, salt in rows:
         if not hmac.compare_digest(personal_ref(key, salt, value), ref):
             return f"the personal data stored for {ref[:24]}... was altered"

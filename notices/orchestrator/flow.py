@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from notices.channels.base import Artefacts, Channel
 from notices.config import Config
-from notices.db import Database, describe_os_error
+from notices.db import CommandLock, Database, describe_os_error
 from notices.errors import StateError, StorageError
 from notices.evidence.contacts import ChannelContacts
 from notices.evidence.log import EvidenceLog
@@ -34,11 +34,10 @@ from notices.orchestrator.runner import ChannelRunner, Gate
 from notices.orchestrator.setup import BrokenChannel, kept, missing_credentials
 from notices.orchestrator.status import read_status
 from notices.orchestrator.steps import ChannelSteps
+from notices.store.url import store_url
 from notices.timeparse import from_stamp, utc_stamp
 
 if TYPE_CHECKING:
-    from filelock import FileLock
-
     from notices.render import Renderer
 
 LOCK_TIMEOUT_SECONDS = 120
@@ -61,7 +60,7 @@ class Orchestrator:
         self.channels = channels
         # Channels whose own section is invalid: each fails alone, reported and logged.
         self.broken = list(broken or [])
-        self.database = Database(home / "notices.db")
+        self.database = Database(home / "notices.db", url=store_url(home, config.store.url))
         self.log = EvidenceLog(self.database, actor=actor, host=host)
         # How the command came, when not typed here: {"via": "serve", "peer": {...}}.
         self.door = dict(door or {})
@@ -85,12 +84,10 @@ class Orchestrator:
                 channel.close()
         self.database.close()
 
-    def lock(self) -> FileLock:
-        from filelock import FileLock
+    def lock(self) -> CommandLock:
+        return self.database.command_lock(self.home / "notices.lock", LOCK_TIMEOUT_SECONDS)
 
-        return FileLock(self.home / "notices.lock", timeout=LOCK_TIMEOUT_SECONDS)
-
-    def _locked(self) -> FileLock:
+    def _locked(self) -> CommandLock:
         from filelock import Timeout
 
         lock = self.lock()

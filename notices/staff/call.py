@@ -32,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 from notices import locales
 from notices.config import Config, SmsConfig, StaffMember
 from notices.errors import TimeError
-from notices.staff.gate import SMS_ACTOR, TWIML, VOICE_PATH, Response, StaffGate, one
+from notices.paths import VOICE_PATH
+from notices.staff.gate import SMS_ACTOR, TWIML, Response, StaffGate, one
 from notices.staff.sms import Command, keyword, run_command
 from notices.timeparse import parse_duration
 

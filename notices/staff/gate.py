@@ -35,8 +35,6 @@ from notices.staff.limits import Budget, RateLimits
 from notices.timeparse import utc_stamp
 
 SMS_ACTOR = "sms"
-SMS_PATH = "/_notices/sms"
-VOICE_PATH = "/_notices/voice"
 _SENDER = {"sms": "sender", "voice": "caller"}
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 TWIML = "text/xml; charset=utf-8"
@@ -210,17 +208,14 @@ class StaffGate:
         return PersonalData(self.database).remember(number, utc_stamp(datetime.now(UTC)))
 
     def first_time(self, sid: str) -> bool:
-        import sqlite3
-
-        try:
-            with self.database.transaction() as conn:
+        with self.database.transaction() as conn:
+            return (
                 conn.execute(
-                    "INSERT INTO sms_messages (sid, seen) VALUES (?, ?)",
+                    "INSERT INTO sms_messages (sid, seen) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     (sid, utc_stamp(datetime.now(UTC))),
-                )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+                ).rowcount
+                == 1
+            )
 
     def reply(
         self, sms: SmsConfig, staff: StaffMember, message: str, purpose: str, log_text: bool = True

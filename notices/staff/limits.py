@@ -74,7 +74,7 @@ class RateLimits:
             conn.execute("DELETE FROM gate_limits WHERE ends <= ?", (now,))
             conn.execute(
                 "INSERT INTO gate_limits (scope, key, ends, count) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (scope, key) DO UPDATE SET count = count + 1",
+                " ON CONFLICT (scope, key) DO UPDATE SET count = gate_limits.count + 1",
                 (scope, key, now + window),
             )
             row = conn.execute(

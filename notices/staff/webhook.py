@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from notices.config import load_config
+from notices.config import Config, load_config
 from notices.errors import NoticesError
-from notices.paths import config_path
+from notices.paths import VOICE_PATH, config_path
 from notices.staff.call import StaffLine
-from notices.staff.gate import VOICE_PATH, Form, Response, StaffGate
+from notices.staff.gate import Form, Response, StaffGate
 from notices.staff.sms import SmsLine
 
 CONFIG_WINDOW_S = 900.0  # the default failure window: the configuration cannot be read
@@ -49,6 +49,22 @@ class StaffWebhook:
         if not sms.enabled or sms.public_url is None or (voice and not sms.voice.enabled):
             return 404, b"", "text/plain"
         form = Form(parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
+        base = _signed_for(config, sms.public_url, target, signature or "", form)
         with self.gate.lock:
             line = self.calls if voice else self.sms
-            return line.handle(config, sms, sms.public_url, target, signature or "", form)
+            return line.handle(config, sms, base, target, signature or "", form)
+
+
+def _signed_for(config: Config, public_url: str, target: str, signature: str, form: Form) -> str:
+    """The public address Twilio called: `[sms] public_url`, or with two nodes the other
+    one's (`[store] second_node_url`, the numbers' fallback URL) when the request is signed
+    for it; a call's next steps then go to the same node."""
+    import os
+
+    from twilio.request_validator import RequestValidator
+
+    second = config.store.second_node_url
+    token = os.environ.get(config.sms.auth_token_env)
+    if second and token and RequestValidator(token).validate(second + target, form, signature):
+        return second
+    return public_url

@@ -8,14 +8,13 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 import time
 
 import pytest
 from pypdf import PdfReader
 
 from tests.support.evidence import NEW_CALLERS, OLD_CALLERS, REASON, SPECIAL, export
-from tests.support.log import tamper
+from tests.support.log import execute, query, store_bytes, tamper
 from tests.support.pdf import pdf_text, squash
 
 
@@ -121,10 +120,11 @@ def test_a_later_slice_links_to_the_record_before_it(notices, recorded, home, tm
     run = notices("log", "export", "--incident", second, "-o", str(folder))
     assert run.exit_code == 0, run.stderr
     manifest = json.loads((folder / "manifest.json").read_text())
-    with sqlite3.connect(home / "notices.db") as conn:
-        before = conn.execute(
-            "SELECT link_hash FROM log WHERE seq = ?", (manifest["slice"]["first_seq"] - 1,)
-        ).fetchone()[0]
+    [(before,)] = query(
+        home / "notices.db",
+        "SELECT link_hash FROM log WHERE seq = ?",
+        (manifest["slice"]["first_seq"] - 1,),
+    )
     assert manifest["slice"]["previous_link"] == before
     assert notices("log", "verify", str(folder)).exit_code == 0
     # A forged previous link (the manifest re-signed by nobody) is caught.
@@ -192,8 +192,7 @@ def test_removed_csv_row_is_detected_even_with_the_hash_updated(notices, recorde
 def test_truncating_the_database_tail_is_detected(notices, recorded, home):
     assert notices("log", "checkpoint").exit_code == 0
     assert notices("log", "verify").exit_code == 0
-    with sqlite3.connect(home / "notices.db") as conn:
-        last = conn.execute("SELECT max(seq) FROM log").fetchone()[0]
+    [(last,)] = query(home / "notices.db", "SELECT max(seq) FROM log")
     # Cut the last three records cleanly: what is left is a perfectly valid, shorter chain.
     tamper(home, f"DELETE FROM log WHERE seq > {last - 3}")
     run = notices("log", "verify")
@@ -230,18 +229,14 @@ def test_contacts_are_masked_by_default_and_disclosure_is_logged(notices, record
 def test_purge_erases_the_numbers_from_the_file_and_the_chain_still_verifies(
     notices, recorded, home
 ):
-    db = home / "notices.db"
-
     def file_bytes() -> bytes:
-        return b"".join(p.read_bytes() for p in home.glob("notices.db*"))
+        return store_bytes(home)
 
     for number in OLD_CALLERS + NEW_CALLERS:
         assert number.encode() in file_bytes()  # the test can fail: they were there
-    with sqlite3.connect(db) as conn:
-        assert (
-            conn.execute("SELECT count(*) FROM log WHERE payload LIKE '%1112267%'").fetchone()[0]
-            == 0
-        )  # never in the hashed log itself
+    assert query(
+        home / "notices.db", "SELECT count(*) FROM log WHERE payload LIKE '%1112267%'"
+    ) == [(0,)]  # never in the hashed log itself
     run = notices("log", "purge-personal", "--older-than", "36m", "--yes")
     assert run.exit_code == 0, run.stderr
     assert "Erased 2" in run.stdout
@@ -261,10 +256,7 @@ def test_purge_erases_the_numbers_from_the_file_and_the_chain_still_verifies(
 
 
 def test_substituted_phone_number_fails_verification(notices, recorded, home):
-    with sqlite3.connect(home / "notices.db") as conn:
-        conn.execute(
-            f"UPDATE personal SET value = '+358401111111' WHERE value = '{NEW_CALLERS[0]}'"
-        )
+    execute(home, f"UPDATE personal SET value = '+358401111111' WHERE value = '{NEW_CALLERS[0]}'")
     run = notices("log", "verify")
     assert run.exit_code == 1 and "was altered" in run.stderr
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.support.log import records, tamper
+from tests.support.log import query, records, tamper
 
 HEADS = "heads.jsonl"
 
@@ -153,5 +152,4 @@ def test_checkpoint_command_writes_and_records_one(notices, switched):
     last = records(switched)[-1]
     assert last["kind"] == "checkpoint.written" and last["payload"]["line"] == count + 1
     assert f"recorded in the log as record {last['seq']}" in run.stdout
-    with sqlite3.connect(switched / "notices.db") as conn:
-        assert conn.execute("SELECT count(*) FROM log").fetchone()[0] == last["seq"]
+    assert query(switched / "notices.db", "SELECT count(*) FROM log") == [(last["seq"],)]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from notices.evidence.export import spreadsheet_value
+from tests.support.log import store_bytes
 from tests.support.twilio import ACCOUNT, PN_HOOK, add_numbers, write_config
 
 pytestmark = pytest.mark.integration
@@ -81,7 +82,7 @@ def test_a_message_left_during_the_incident_is_a_contact_until_purged(
     assert LINK not in (masked / "contacts.csv").read_text("utf-8-sig")
 
     def file_bytes() -> bytes:
-        return b"".join(p.read_bytes() for p in home.glob("notices.db*"))
+        return store_bytes(home)
 
     assert LINK.encode() in file_bytes()  # the test can fail: it was there
     purged = notices("log", "purge-personal", "--older-than", "0d", "--yes")

@@ -15,6 +15,7 @@ from tests.support.mount import mounted
 from tests.support.site import site_files
 
 
+@pytest.mark.sqlite_only
 def test_log_uses_wal_and_full_sync(notices, home):
     assert notices("evacuate", "--yes").exit_code == 0
     with sqlite3.connect(home / "notices.db") as conn:
@@ -109,14 +110,14 @@ def test_the_data_folder_and_dossiers_are_their_owners_alone(notices, home: Path
     incident = notices("status", "--json").json()["incident"]
     dossier = tmp_path / "dossier"
     assert notices("log", "export", "--incident", incident, "-o", str(dossier)).exit_code == 0
-    assert (home / "notices.db").exists() and (home / "keys").is_dir()
+    assert (home / "heads.jsonl").exists() and (home / "keys").is_dir()
     assert private(home) == [] and private(dossier) == []
 
 
 def test_check_repairs_the_permissions(notices, home: Path):
     assert notices("evacuate", "--yes").exit_code == 0
     home.chmod(0o755)
-    (home / "notices.db").chmod(0o644)
+    (home / "heads.jsonl").chmod(0o644)  # on SQLite or PostgreSQL alike: a file of the folder
     (home / "keys").chmod(0o755)
     run = notices("check")
     assert "Permissions repaired" in run.stdout, run.stdout

@@ -117,6 +117,15 @@ def test_health_tells_only_this_machine_more_than_ok(site, home):
     assert str(home) not in json.dumps(proxied)
 
 
+def test_healthz_gives_the_role_for_a_load_balancer(site):
+    answer = exchange(
+        site.address, b"GET /healthz HTTP/1.0\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n"
+    )
+    assert status_of(answer) == 200
+    # One `serve` on its data folder (SQLite) or alone on a store: it leads.
+    assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {"ok": True, "role": "leader"}
+
+
 def test_a_half_sent_request_is_closed_after_the_read_timeout(site):
     parts = urlsplit(site.address)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:

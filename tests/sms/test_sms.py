@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from pathlib import Path
 
@@ -156,8 +155,7 @@ def test_an_unknown_sender_gets_no_hint_and_only_a_digest_is_logged(gateway):
     log = raw_log(gw.home)
     assert STRANGER not in log and STRANGER.lstrip("+") not in log
     # The number itself is kept apart, erasable, under the digest the log holds.
-    with sqlite3.connect(gw.home / "notices.db") as conn:
-        kept = dict(conn.execute("SELECT ref, value FROM personal").fetchall())
+    kept = dict(query(gw.home / "notices.db", "SELECT ref, value FROM personal"))
     assert {kept[r["sender"]] for r in refused} == {STRANGER}
 
 

@@ -4,10 +4,10 @@ channels' config, and readers of what a run left in the log."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from tests.support.cloudmail_standins import Google, Microsoft
+from tests.support.log import log_rows, store_bytes
 
 GRAPH_SECRET = "s3cr3t-graph-client-secret~value"
 CLIENT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -47,12 +47,8 @@ def gmail_channel(server: Google, mailboxes: list[str]) -> str:
 
 
 def log_records(home: Path, kind: str | None = None) -> list[dict]:  # type: ignore[type-arg]
-    with sqlite3.connect(home / "notices.db") as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM log ORDER BY seq").fetchall()
-    records = [dict(row) for row in rows]
-    return [r for r in records if kind is None or r["kind"] == kind]
+    return [r for r in log_rows(home) if kind is None or r["kind"] == kind]
 
 
 def database_text(home: Path) -> str:
-    return (home / "notices.db").read_bytes().decode("utf-8", "replace")
+    return store_bytes(home).decode("utf-8", "replace")

@@ -5,7 +5,6 @@ of what each provider serves now and of what the log recorded."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from tests.support.catalogue import ATTEMPTS, ProviderFault
 from tests.support.cloudmail import CLIENT_ID, GRAPH_SECRET
 from tests.support.cloudmail_standins import Google, Microsoft
 from tests.support.faultproxy import FaultProxy, ProxyFault
+from tests.support.log import log_rows
 from tests.support.loopback import WebRoot
 from tests.support.net import free_port
 from tests.support.twilio import TOKEN
@@ -223,9 +223,7 @@ CHANNEL_OF = {
 
 
 def records(home: Path, kind: str | None = None) -> list[dict[str, Any]]:
-    with sqlite3.connect(home / "notices.db") as conn:
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM log ORDER BY seq")]
+    rows = log_rows(home)
     for row in rows:
         row["payload"] = json.loads(row["payload"])
     return [r for r in rows if kind is None or r["kind"] == kind]

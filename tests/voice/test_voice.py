@@ -3,12 +3,11 @@ every request signed as Twilio signs it."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
 
-from tests.support.log import raw_log, records
+from tests.support.log import query, raw_log, records
 from tests.support.site import site_files
 from tests.support.sms import COMPANY, MAIJA, OSKARI, PIN, STRANGER, finished, switched
 from tests.support.twilio import TOKEN
@@ -145,8 +144,7 @@ def test_an_unknown_caller_hears_nothing_and_only_a_digest_is_logged(staff_line)
     ]
     log = raw_log(gw.home)
     assert STRANGER not in log and STRANGER.lstrip("+") not in log
-    with sqlite3.connect(gw.home / "notices.db") as conn:
-        kept = dict(conn.execute("SELECT ref, value FROM personal").fetchall())
+    kept = dict(query(gw.home / "notices.db", "SELECT ref, value FROM personal"))
     assert {kept[r["sender"]] for r in refused[:2]} == {STRANGER}
     time.sleep(0.3)
     assert gw.replies(STRANGER) == []
