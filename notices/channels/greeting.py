@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from notices import locales
 from notices.channels.base import ChannelOptions, Notice, RenderedText
 from notices.channels.speech import phone_parts, speakable
-from notices.config.base import E164
+from notices.config.base import PhoneNumber
 from notices.voices import check_voices, speech_language, voice
 
 FORWARD_DIGIT = 0
@@ -53,12 +53,6 @@ class RecordOptions(BaseModel):
     )
 
 
-def _e164(value: str) -> str:
-    if not E164.match(value):
-        raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-    return value
-
-
 class GreetingOptions(ChannelOptions):
     """What every phone channel says and offers: voices, a message, an on-call number."""
 
@@ -72,7 +66,7 @@ class GreetingOptions(ChannelOptions):
         description="Offer a voice message after the beep (false: companies that may not"
         " record); a table sets its maximum length.",
     )
-    forward_to: dict[str, str] = Field(
+    forward_to: dict[str, PhoneNumber] = Field(
         default_factory=dict,
         description="Per mode, an on-call number (E.164) the caller reaches by pressing 0.",
     )
@@ -82,13 +76,6 @@ class GreetingOptions(ChannelOptions):
     @classmethod
     def _voices_speak(cls, value: dict[str, str]) -> dict[str, str]:
         return check_voices(value)
-
-    @field_validator("forward_to")
-    @classmethod
-    def _forward_numbers(cls, value: dict[str, str]) -> dict[str, str]:
-        for number in value.values():
-            _e164(number)
-        return value
 
     def recording(self) -> RecordOptions | None:
         if self.record is False:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from notices.channels.greeting import GreetingOptions
-from notices.config.base import E164
+from notices.config.base import E164, PhoneNumber
 from notices.publishers import FolderPublisherOptions, PublisherOptions
 
 NUMBER_SID = re.compile(r"^PN[0-9a-fA-F]{32}$")
@@ -31,16 +31,9 @@ ROUTING_FIELDS = (
 class DialOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    number: str = Field(description="The on-call number, E.164 (+358...).")
+    number: PhoneNumber = Field(description="The on-call number, E.164 (+358...).")
     caller_id: str | None = Field(default=None, description="Caller ID shown to the on-call phone.")
     timeout: int = Field(default=30, ge=5, le=600, description="Seconds to let it ring.")
-
-    @field_validator("number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        if not E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-        return value
 
 
 class TwilioVoiceOptions(GreetingOptions):

@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from notices.config.base import E164, StrictModel
+from notices.config.base import PhoneNumber, StrictModel
 
 SMS_COMMANDS = ("resume", "status", "extend")
 DEFAULT_SMS_KEYWORDS: dict[str, dict[str, str]] = {
@@ -32,20 +32,13 @@ def fold_keyword(word: str) -> str:
 
 class StaffMember(StrictModel):
     name: str = Field(min_length=1, description="Logged as the actor of what they trigger.")
-    number: str = Field(description="Their own mobile number, E.164 (+358...).")
+    number: PhoneNumber = Field(description="Their own mobile number, E.164 (+358...).")
     pin_env: str | None = Field(
         default=None, description="Environment variable holding their PIN (4-8 digits)."
     )
     language: str | None = Field(
         default=None, description="Language of replies when a keyword is the same in several."
     )
-
-    @field_validator("number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        if not E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-        return value
 
 
 DEFAULT_VOICE_DIGITS = {"1": "evacuate", "2": "power-out", "9": "resume", "0": "status"}
@@ -55,7 +48,7 @@ class SmsVoiceConfig(StrictModel):
     """`[sms.voice]`: staff call a private Twilio number and key in mode and PIN."""
 
     enabled: bool = False
-    number: str | None = Field(
+    number: PhoneNumber | None = Field(
         default=None,
         description="The private Twilio number staff call, E.164: its voice webhook is"
         " PUBLIC_URL/_notices/voice. Never a number a phone channel switches.",
@@ -79,13 +72,6 @@ class SmsVoiceConfig(StrictModel):
         from notices.voices import check_voices
 
         return check_voices(value)
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, value: str | None) -> str | None:
-        if value is not None and not E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-        return value
 
     @field_validator("digits")
     @classmethod
@@ -111,7 +97,9 @@ class SmsConfig(StrictModel):
         description="The base URL Twilio calls serve at (behind the HTTPS proxy), e.g."
         " https://notices.example.fi: the SMS webhook is PUBLIC_URL/_notices/sms.",
     )
-    number: str | None = Field(default=None, description="The Twilio number staff text, E.164.")
+    number: PhoneNumber | None = Field(
+        default=None, description="The Twilio number staff text, E.164."
+    )
     account_sid_env: str = "TWILIO_ACCOUNT_SID"
     auth_token_env: str = "TWILIO_AUTH_TOKEN"  # noqa: S105 - a variable's name, not a secret
     api_base: str | None = Field(default=None, description="Another API 2010 base URL (tests).")
@@ -135,13 +123,6 @@ class SmsConfig(StrictModel):
     voice: SmsVoiceConfig = Field(
         default_factory=SmsVoiceConfig, description="Calling a private staff line instead."
     )
-
-    @field_validator("number")
-    @classmethod
-    def _number(cls, value: str | None) -> str | None:
-        if value is not None and not E164.match(value):
-            raise ValueError(f"{value!r} is not an E.164 number such as '+358401234567'")
-        return value
 
     @field_validator("public_url", "api_base")
     @classmethod
