@@ -44,16 +44,13 @@ def log_show(
     from notices.evidence.export import open_log, record_line
 
     workspace = commands.Workspace.load(home, config)
-    log = open_log(workspace.home)
-    try:
+    with open_log(workspace.home) as log:
         for record in log.records(incident=incident):
             if json_output:
                 line = json.dumps(record.as_dict(), ensure_ascii=False)
                 out.print(line, markup=False, highlight=False, soft_wrap=True)
             else:
                 out.print(record_line(record, workspace.config.zone), markup=False, soft_wrap=True)
-    finally:
-        log.database.close()
 
 
 @command(log_app, "verify")
@@ -93,11 +90,8 @@ def log_verify(
     from notices import commands
 
     evidence = commands.Workspace.load(home, config).config.evidence
-    log = open_log(home or default_home(), read_only=True)
-    try:
+    with open_log(home or default_home(), read_only=True) as log:
         result = log.verify(expect_key, tsa_ca=tsa_ca or evidence.tsa_ca_file)
-    finally:
-        log.database.close()
     if witness and result.ok:
         result = _compare_witness(result, evidence.witness, log.home)
     if json_output:
@@ -141,15 +135,12 @@ def log_checkpoint(home: Home = None, config: ConfigFile = None) -> None:
     from notices.witness import anchor_outside
 
     workspace = commands.Workspace.load(home, config)
-    log = open_log(workspace.home)
-    try:
+    with open_log(workspace.home) as log:
         if log.head() is None:
             raise UsageError("the log is empty: there is no head to checkpoint")
         log.anchor("log checkpoint")
         head = log.head()
         anchor_outside(log, workspace.config.evidence, newest_is_fresh=True)
-    finally:
-        log.database.close()
     assert head is not None
     out.print(
         f"Checkpoint written: record {head.seq - 1}, recorded in the log as record {head.seq}."
@@ -168,13 +159,10 @@ def log_stamp(home: Home = None, config: ConfigFile = None) -> None:
     evidence = workspace.config.evidence
     if not evidence.tsa_url:
         raise UsageError("no timestamp authority: set [evidence] tsa_url in notices.toml")
-    log = open_log(workspace.home)
-    try:
+    with open_log(workspace.home) as log:
         outcome = stamp_and_record(
             log, evidence.tsa_url, evidence.tsa_timeout_s, newest_is_fresh=False
         )
-    finally:
-        log.database.close()
     out.print(f"Stamped {len(outcome.stamped)} checkpoints.")
     if outcome.error:
         err.print(f"[bold red]{evidence.tsa_url}[/bold red]: {outcome.error}", markup=True)
@@ -257,8 +245,7 @@ def log_export(
     permissions = _file_mode(mode)
     fmt = _single_file_format(fmt, output)
     workspace = commands.Workspace.load(home, config)
-    log = open_log(workspace.home)
-    try:
+    with open_log(workspace.home) as log:
         if fmt is not None:
             from notices.evidence.export import export
 
@@ -273,8 +260,6 @@ def log_export(
         settings = _dossier_settings(workspace, incident, since, until, lang, include_personal)
         manifest = export_dossier(log, output, settings)
         _chmod(output, permissions)
-    finally:
-        log.database.close()
     slice_ = manifest["slice"]
     out.print(
         f"Wrote the dossier to {output}: records {slice_['first_seq']}–{slice_['last_seq']},"
@@ -383,11 +368,8 @@ def log_purge_personal(
 
     cutoff = purge_cutoff(older_than)
     confirm_or_refuse(f"Erase personal data recorded before {cutoff}?", yes)
-    log = open_log(home or default_home())
-    try:
+    with open_log(home or default_home()) as log:
         erased = purge_personal(log, older_than, cutoff)
-    finally:
-        log.database.close()
     out.print(f"Erased {len(erased)} personal data values recorded before {cutoff}.")
 
 
@@ -405,8 +387,7 @@ def callbacks(
     from notices.timeparse import from_stamp
 
     workspace = commands.Workspace.load(home, config)
-    log = open_log(workspace.home)
-    try:
+    with open_log(workspace.home) as log:
         incident = incident or log.latest_incident()
         people = list_callbacks(log, incident)
         # Showing personal data is itself evidence (who looked, when, how many).
@@ -414,8 +395,6 @@ def callbacks(
             "personal.shown", {"purpose": "callbacks", "count": len(people)}, incident=incident
         )
         log.anchor("callbacks")
-    finally:
-        log.database.close()
     if json_output:
         print_json([asdict(p) for p in people])
         return

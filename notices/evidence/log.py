@@ -169,11 +169,20 @@ def record_filter(
 
 
 class EvidenceLog:
+    """The chain of records in one store. As a context manager (`with open_log(home) as
+    log:`), its database is closed on the way out, whatever happened inside."""
+
     def __init__(self, database: Database, actor: str | None = None, host: str | None = None):
         self.database = database
         default_actor, default_host = current_actor()
         self.actor = actor or default_actor
         self.host = host or default_host
+
+    def __enter__(self) -> EvidenceLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.database.close()
 
     def append(
         self,
