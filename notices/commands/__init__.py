@@ -10,7 +10,8 @@
       resume_at(session, at)                only (re)plan the automatic resume
       status(session)                       each channel read back, the plan, the scheduler
       collect_contacts(session, incident)   what providers recorded during an incident
-    check(workspace), preview(workspace, ...)
+    check(workspace), embed(workspace, ...)   ready before an incident (readiness.py)
+    preview(workspace, ...)                 what would be published (views.py)
     keep_warm(), warm_up(workspace)         `serve`: channels kept open, signed in (warmth.py)
 
 A door parses its own input (words, digits, options), calls these and presents what comes
@@ -21,39 +22,29 @@ A fix to how a command works is made here, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from notices.commands import warmth
 from notices.commands.input import (
     parse_reasons,
     passed_today,
     refuse_passed,
 )
-from notices.commands.readiness import placeholders
+from notices.commands.readiness import CheckReport, Embedding, check, embed
+from notices.commands.session import Session, Workspace, open_session, warm_up
 from notices.commands.views import LanguageView, PreviewFile, language_views, preview
-from notices.commands.warmth import import_ahead, keep_warm
-from notices.config import Config, load_config
-from notices.errors import ConfigError, RenderError, StateError, UsageError
+from notices.commands.warmth import keep_warm
+from notices.errors import StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.nodes import nodes_report
 from notices.orchestrator import (
-    ChannelOutcome,
     Orchestrator,
-    Progress,
     Result,
-    build_channels,
-    build_channels_apart,
     missing_credentials,
-    no_progress,
 )
-from notices.orchestrator.fallback import fallback_problems
-from notices.paths import config_path, default_home
 from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
     Moment,
@@ -64,88 +55,6 @@ from notices.timeparse import (
 )
 
 SCHEDULER_ACTOR = "scheduler"
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A data folder and the configuration that applies to it."""
-
-    home: Path
-    config: Config
-    config_file: Path | None = None
-
-    @classmethod
-    def load(cls, home: Path | None = None, config_file: Path | None = None) -> Workspace:
-        """`--home` / `NOTICES_HOME` (else the platform default) and `--config` /
-        `NOTICES_CONFIG` (else the data folder's notices.toml, else the built-in default)."""
-        data = home or default_home()
-        return cls(data, load_config(config_path(data, config_file)), config_file)
-
-
-@dataclass
-class Session:
-    """A workspace's channels and log, open for one command. Close it (or use `with`)."""
-
-    workspace: Workspace
-    orchestrator: Orchestrator
-
-    @property
-    def config(self) -> Config:
-        return self.workspace.config
-
-    def open_incident(self) -> Incident | None:
-        return self.orchestrator.incidents.open_incident()
-
-    def channel_names(self) -> list[str]:
-        return [channel.name for channel in self.orchestrator.channels]
-
-    def close(self) -> None:
-        self.orchestrator.close()
-
-
-@contextmanager
-def open_session(
-    workspace: Workspace,
-    actor: str | None = None,
-    progress: Progress = no_progress,
-    *,
-    host: str | None = None,
-    door: dict[str, Any] | None = None,
-) -> Iterator[Session]:
-    """Build every configured channel (validating its options; no provider is touched) and
-    open the log. `actor` is who asks (None: the person at this computer, from
-    NOTICES_ACTOR or the login name) and `host` from where (None: this machine); `door`
-    says how the command came when another process took it ({"via": "serve", ...}: the
-    command.started record carries it); `progress` hears of each channel as it goes."""
-    channels, broken = build_channels_apart(workspace.config, workspace.home)
-    if broken and not channels:
-        raise ConfigError(
-            "; ".join(b.error for b in broken) + ". No channel is valid: nothing was switched."
-        )
-    session = Session(
-        workspace,
-        Orchestrator(
-            workspace.config,
-            workspace.home,
-            channels,
-            progress,
-            actor=actor,
-            broken=broken,
-            host=host,
-            door=door,
-        ),
-    )
-    import_ahead(channels)
-    try:
-        yield session
-    finally:
-        session.close()
-
-
-def warm_up(workspace: Workspace) -> list[str]:
-    """`serve`, every minute: every channel signed in (tokens renewed before they expire)
-    and every mode rendered once, touching nothing; what failed, one line each, masked."""
-    return warmth.warm_up(workspace.config, workspace.home)
 
 
 # -- switching ---------------------------------------------------------------------------
@@ -407,86 +316,6 @@ def collect_contacts(session: Session, incident: str | None) -> list[ChannelCont
     results = session.orchestrator.collect_contacts(incident, *window)
     log.anchor("contacts collected")
     return results
-
-
-@dataclass
-class CheckReport:
-    modes: list[str]
-    languages: list[str]
-    outcomes: list[ChannelOutcome] = field(default_factory=list)
-    # Values customers would see that are still examples or empty (organisation, contact).
-    placeholders: list[str] = field(default_factory=list)
-    # Every template that fails to render, each once.
-    render_errors: list[str] = field(default_factory=list)
-    repaired: list[str] = field(default_factory=list)  # paths made private again
-    # With two nodes: staff numbers whose fallback URL is not the second node's.
-    fallbacks: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        outcomes_ok = all(outcome.ok for outcome in self.outcomes)
-        return outcomes_ok and not (self.placeholders or self.render_errors or self.fallbacks)
-
-
-def check(workspace: Workspace) -> CheckReport:
-    """Render every mode for every channel (with and without a return time) and probe every
-    channel's provider: credentials, targets, publish locations. Changes nothing but the
-    data folder's permissions: 0700 for folders, 0600 for files, repaired and reported."""
-    from notices.paths import repair_private
-
-    config = workspace.config
-    repaired = [str(path) for path in repair_private(workspace.home)]
-    with open_session(workspace) as session:
-        now = datetime.now(UTC)
-        errors: dict[str, None] = {}
-        for mode in config.all_modes():
-            for returning in (None, now + timedelta(hours=4)):
-                try:
-                    session.orchestrator.build_all(mode, None, now, returning)
-                except RenderError as exc:
-                    errors[str(exc)] = None
-        outcomes = session.orchestrator.probe()
-        outcomes += [broken.outcome() for broken in session.orchestrator.broken]
-    return CheckReport(
-        list(config.all_modes()),
-        list(config.languages),
-        outcomes,
-        placeholders(config),
-        list(errors),
-        repaired,
-        fallback_problems(config),
-    )
-
-
-@dataclass(frozen=True)
-class Embedding:
-    snippet: str  # the <script> line to paste into every page
-    published_to: str | None  # where notices.js was uploaded, with --publish
-
-
-def embed(workspace: Workspace, channel: str | None, *, publish: bool = False) -> Embedding:
-    """The line a site's pages include for the banner of `channel` (default: the first
-    banner channel); with `publish`, upload notices.js now, before any incident."""
-    from notices.channels.banner import Banner, embed_snippet
-
-    banners = [c for c in build_channels(workspace.config, workspace.home) if c.medium == "banner"]
-    chosen = [c for c in banners if channel is None or c.name == channel]
-    if not chosen:
-        raise UsageError(f"no banner channel named {channel!r}" if channel else "no banner channel")
-    target = chosen[0]
-    if not isinstance(target, Banner) or not target.public_url:
-        raise UsageError(
-            f'channel {target.name!r} has no public_url: set kind = "banner" and'
-            " public_url to the address its files are served from"
-        )
-    published_to = None
-    if publish:
-        try:
-            target.publish_script()
-        finally:
-            target.close()
-        published_to = target.identity()
-    return Embedding(embed_snippet(target.public_url), published_to)
 
 
 __all__ = [
