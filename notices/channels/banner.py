@@ -146,8 +146,8 @@ class Banner(PublishedFilesChannel):
         """What was there before, except that status.json stays: inactive where it was absent."""
         return super().restore(_with_status(setting), current)
 
-    def holds(self, expected: Setting, actual: Setting) -> bool:
-        return _with_status(expected).fingerprint == _with_status(actual).fingerprint
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
+        return super().differences(_with_status(expected), _with_status(actual))
 
     def extra(self) -> dict[str, tuple[str, str]]:
         return {SCRIPT: (banner_script(), SCRIPT_TYPE)}

@@ -1,8 +1,8 @@
 """The channel contract: what every provider module implements, drawn here and only here.
 
 A provider is one module (a `Channel` subclass and its options model) and one test file.
-It writes five methods and may write four more; everything else is derived, here or in
-the orchestrator (the only caller of channels).
+It writes five methods and may refine four more; everything else is derived, here or in
+the orchestrator (the only caller of channels), and no provider overrides it (a test checks).
 
     identity() -> str                 the target, from the configuration only: keys the
                                       snapshot that `resume` puts back
@@ -16,11 +16,12 @@ the orchestrator (the only caller of channels).
     restore(setting, current) -> Receipt    put back exactly what `snapshot` returned
   may write (each has a default):
     contacts(since, until)            what the provider recorded (default None: keeps none)
-    holds(expected, actual) -> bool   compare a read-back (default: fingerprints equal);
-                                      only where the provider rewrites what it stores
-    differences(expected, actual)     what differs, in words (`status`; default: nothing
-                                      more to say than "differs")
+    differences(expected, actual)     a read-back against what should be served: one line
+                                      per difference, none when it holds (default:
+                                      fingerprints compared); refine where the provider
+                                      rewrites what it stores, or can say which part differs
     probe() -> str                    `notices check` (default: the setting can be read)
+    warm()                            sign in ahead, for `serve` (default: nothing)
 
 What the orchestrator does with them, for every switch or resume:
 
@@ -28,9 +29,10 @@ What the orchestrator does with them, for every switch or resume:
     -> per channel, at once: snapshot (stored before the channel is touched, the first
        time; later only a head start) -> wait until every channel has read (the Gate,
        at most 2 s) -> apply / restore, given that read as `current` (None on a retry:
-       the provider reads) -> snapshot(served=True), the read-back -> holds -> log
+       the provider reads) -> snapshot(served=True), the read-back -> differences -> log
 
-Derived, never written by a provider: `describe` (kind, identity, the options named in
+Derived, never written by a provider: `holds` (no differences), `clients` (the modules
+of `sdk` and of what it owns, imported ahead), `describe` (kind, identity, the options named in
 `described`, where the secrets come from), `public` (every URL in a setting masked with
 `mask_url`), `credential_variables` (every `*_env` option set, less one the options'
 `replaced_by` says is not read), `expected` (from the artefacts) and `close` (whatever
@@ -221,15 +223,13 @@ class Channel(ABC):
         provider keeps no such record (the report then says so)."""
         return None
 
-    def holds(self, expected: Setting, actual: Setting) -> bool:
-        """Whether `actual` (read back) is `expected`. Refine only where the provider
-        rewrites what it stores; the default compares fingerprints."""
-        return expected.fingerprint == actual.fingerprint
-
     def differences(self, expected: Setting, actual: Setting) -> list[str]:
-        """Where `actual` (read back) is not `expected`, one line each, for `status`:
-        e.g. which target and which field holds what. URLs in them are masked by the caller."""
-        return []
+        """Where `actual` (read back) is not `expected`, one line each (which target, which
+        field holds what); none when it holds. URLs in them are masked by the caller. The
+        default compares fingerprints; refine where the provider rewrites what it stores."""
+        if expected.fingerprint == actual.fingerprint:
+            return []
+        return [f"reads back {actual.summary}, not {expected.summary}"]
 
     def probe(self) -> str:
         """Check, without changing anything, that a switch would work: credentials, targets,
@@ -250,6 +250,10 @@ class Channel(ABC):
         expire, off the critical path. The default does nothing."""
 
     # -- derived ---------------------------------------------------------------------------
+
+    def holds(self, expected: Setting, actual: Setting) -> bool:
+        """Whether `actual` (read back) is `expected`: no differences."""
+        return not self.differences(expected, actual)
 
     def expected(self, artefacts: Artefacts) -> Setting:
         """The setting the provider should serve once `artefacts` are applied."""

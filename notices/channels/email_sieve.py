@@ -176,12 +176,18 @@ class EmailSieve(Channel):
             ),
         )
 
-    def holds(self, expected: Setting, actual: Setting) -> bool:
-        if actual.data.get("active") != expected.data.get("active"):
-            return False
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
+        active, wanted = actual.data.get("active"), expected.data.get("active")
+        if active != wanted:
+            return [f"the active script is {active!r}, not {wanted!r}"]
+        content = _lines(actual.data.get("content")) or ""
         if "includes" in expected.data:  # the incident: our reply, whatever rules follow it
-            return expected.data["includes"] in (_lines(actual.data.get("content")) or "")
-        return _lines(actual.data.get("content")) == _lines(expected.data.get("content"))
+            if expected.data["includes"] in content:
+                return []
+            return [f"the active script {active!r} does not hold the auto-reply just uploaded"]
+        if content == (_lines(expected.data.get("content")) or ""):
+            return []
+        return [f"the active script {active!r} is not the one from before the incident"]
 
     # -- talking to the server ------------------------------------------------------------
 

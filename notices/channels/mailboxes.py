@@ -116,14 +116,18 @@ class MailboxesChannel(Channel):
         summary = "; ".join(f"{m}: {self._summary(s)}" for m, s in mailboxes.items())
         return Setting(data={"mailboxes": mailboxes}, summary=summary)
 
-    def holds(self, expected: Setting, actual: Setting) -> bool:
+    def differences(self, expected: Setting, actual: Setting) -> list[str]:
         want: dict[str, Any] = expected.data.get("mailboxes", {})
         have: dict[str, Any] = actual.data.get("mailboxes", {})
         now = datetime.now(UTC)
-        return all(
-            m in have and self._effective(s, now) == self._effective(have[m], now)
-            for m, s in want.items()
-        )
+        lines = []
+        for mailbox, setting in want.items():
+            if mailbox not in have:
+                lines.append(f"{mailbox}: not read")
+            elif self._effective(setting, now) != self._effective(have[mailbox], now):
+                got, wanted = self._summary(have[mailbox]), self._summary(setting)
+                lines.append(f"{mailbox}: {got}, not {wanted}")
+        return lines
 
     def snapshot(self, served: bool = False) -> Setting:
         return self._setting(for_each(self.opts.mailboxes, self._read, self.opts.concurrency))

@@ -125,6 +125,37 @@ def test_the_contract_a_provider_must_write_is_five_methods():
     assert Channel.__abstractmethods__ == {"identity", "build", "snapshot", "apply", "restore"}
 
 
+def test_no_built_in_provider_overrides_what_the_base_derives():
+    """`holds` is "no differences", and describing, masking, credentials, the modules to
+    import ahead and closing are the base's: a provider refines `differences`, not them."""
+    derived = {"holds", "describe", "public", "credential_variables", "expected", "clients"}
+    derived |= {"close", "own", "name"}
+    for kind in registry._entry_points():
+        provider = registry.channel_class(kind)
+        overridden = {
+            name
+            for klass in provider.__mro__
+            if klass is not Channel and issubclass(klass, Channel)
+            for name in vars(klass)
+            if name in derived
+        }
+        assert not overridden, f"{kind} overrides {sorted(overridden)}"
+
+
+def test_status_says_how_a_hand_changed_setting_differs(notices, home, tmp_path, kiosk):
+    """The default `differences` (fingerprints compared) says what is read back instead."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "kiosk.html").write_text(BEFORE)
+    config = tmp_path / "notices.toml"
+    config.write_text('[channels.lobby]\nkind = "kiosk"\npath = "kiosk.html"\n')
+    assert notices("evacuate", "--yes", "--config", str(config)).exit_code == 0
+    (home / "kiosk.html").write_text("<p>changed by hand</p>\n")
+    status = notices("status", "--json", "--config", str(config))
+    [lobby] = status.json()["channels"]
+    assert lobby["state"] == "differs" and not lobby["ok"]
+    assert "reads back kiosk.html" in lobby["error"], lobby["error"]
+
+
 def test_a_retry_is_not_handed_the_read_from_before_the_first_attempt():
     setting = Setting(data={"files": {}}, summary="no files")
     fresh = _once(setting)
