@@ -55,6 +55,15 @@ EXAMPLES: dict[str, tuple[str | None, dict[str, Any]]] = {
         None,
         {"authority": "https://freetsa.org/tsr", "error": "HTTP 503 from freetsa.org"},
     ),
+    # leader.py (two serve nodes on PostgreSQL)
+    "node.leading": (
+        None,
+        {
+            "node": "notices-2:/var/lib/notices",
+            "address": "https://notices-2.example.fi",
+            "previous": "notices-1:/var/lib/notices",
+        },
+    ),
     # schedule.py
     "resume.due": (
         None,

@@ -338,6 +338,10 @@ def _dossier_timestamp_failed(p: dict[str, Any], t: ReportText) -> str:
     )
 
 
+def _node_leading(p: dict[str, Any], t: ReportText) -> str:
+    return t("said.node.leading", node=p.get("node"), previous=p.get("previous"))
+
+
 def _resume_scheduled(p: dict[str, Any], t: ReportText) -> str:
     return t("said.resume.scheduled", when=t.when(p.get("planned"), False))
 
@@ -420,6 +424,7 @@ SAYINGS: dict[str, Saying] = {
     "resume.scheduled": _resume_scheduled,
     "resume.cancelled": _resume_cancelled,
     "resume.due": _resume_due,
+    "node.leading": _node_leading,
     "resume.failed": _resume_failed,
     "personal.shown": _personal_shown,
     "personal.purged": _personal_purged,
