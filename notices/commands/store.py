@@ -99,17 +99,23 @@ def _refuse_non_empty(home: Path, url: str) -> None:
 
 
 def _copy(source: Database, target: Database) -> dict[str, int]:
-    """Every row of every table, in one transaction on the target."""
+    """Every row of every table, in one transaction on the target. A table the source lacks
+    (a folder last used by a version before the migration that made it) has no rows."""
+    present = {
+        row[0] for row in source.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     counts: dict[str, int] = {}
     with target.transaction() as conn:
         for table in TABLES:
+            counts[table] = 0
+            if table not in present:
+                continue
             cursor = source.conn.execute(f"SELECT * FROM {table}")
             columns = [d[0] for d in cursor.description]
             insert = (
                 f"INSERT INTO {table} ({', '.join(columns)})"
                 f" VALUES ({', '.join('?' * len(columns))})"
             )
-            counts[table] = 0
             while batch := cursor.fetchmany(1000):
                 conn.executemany(insert, batch)
                 counts[table] += len(batch)

@@ -26,6 +26,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests.support.log import records, tamper
 
+# The old code kept its log only in notices.db (SQLite): such a folder reaches PostgreSQL
+# only through `notices store migrate`, so these tests run on the SQLite pass.
+pytestmark = pytest.mark.sqlite_only
+
 OLD = Path(__file__).parent / "old_data_folder"
 OLD_FINGERPRINT = "58590e8dee08af62a6aa850fd67297ab28bf13149cb7ede73fdf1ffdea282c27"
 HEADS = "heads.jsonl"

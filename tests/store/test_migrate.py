@@ -17,6 +17,7 @@ from tests.support.postgres import pg_query
 
 pytestmark = pytest.mark.integration
 SAME = ("events.csv", "events.jsonl", "contacts.csv")
+OLD_FINGERPRINT = "58590e8dee08af62a6aa850fd67297ab28bf13149cb7ede73fdf1ffdea282c27"
 
 
 def incident_with_contacts(notices, home: Path, callers: list[str]) -> str:
@@ -106,3 +107,32 @@ def test_the_password_never_shows(notices, home, postgres, monkeypatch):
     assert run.exit_code != 0
     assert secret not in run.stdout + run.stderr
     assert "***@127.0.0.1" in run.stderr and "no_such_db" in run.stderr
+
+
+def test_a_folder_from_before_the_key_was_recorded_moves_and_still_verifies(
+    notices, home, postgres, monkeypatch
+):
+    """A data folder made by the code of 16e4725 (record 1 names no key): moved as it is,
+    and verified on PostgreSQL with the same note and the same fingerprint as on SQLite."""
+    import shutil
+
+    old = Path(__file__).parents[1] / "evidence" / "old_data_folder"
+    shutil.copytree(old, home)
+    for key in (home / "keys").iterdir():
+        key.chmod(0o600)
+    monkeypatch.delenv("NOTICES_DATABASE_URL", raising=False)
+    on_sqlite = notices("log", "verify")
+    assert on_sqlite.exit_code == 0, on_sqlite.stderr
+    url = postgres.create_database()
+    try:
+        run = notices("store", "migrate", "--to", url, "--json")
+        assert run.exit_code == 0, run.stderr
+        assert run.json()["records"] == 34
+        monkeypatch.setenv("NOTICES_DATABASE_URL", url)
+        on_postgresql = notices("log", "verify", "--expect-key", OLD_FINGERPRINT)
+        assert on_postgresql.exit_code == 0, on_postgresql.stderr
+        said = " ".join(on_postgresql.stdout.split())
+        assert "this log was started before notices recorded its signing key" in said
+        assert "34 records" in said
+    finally:
+        postgres.drop_database(url)
