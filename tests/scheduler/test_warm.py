@@ -11,14 +11,13 @@ import pwd
 import re
 import signal
 import socket
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.log import records
+from tests.support.log import query, records
 from tests.support.serve import is_normal
 from tests.support.wait import wait_until
 
@@ -35,19 +34,18 @@ def run(notices_process, *args: str) -> tuple[int, str, str]:
 
 def started(home: Path) -> list[dict[str, Any]]:
     """command.started records with their actor and host."""
-    with sqlite3.connect(home / "notices.db") as conn:
-        rows = conn.execute(
-            "SELECT actor, host, payload FROM log WHERE kind = 'command.started' ORDER BY seq"
-        ).fetchall()
+    rows = query(
+        home / "notices.db",
+        "SELECT actor, host, payload FROM log WHERE kind = 'command.started' ORDER BY seq",
+    )
     return [{"actor": a, "host": h, **json.loads(p)} for a, h, p in rows]
 
 
 def kinds(home: Path, incident: str) -> Counter[tuple[str, str | None]]:
     """Which records an incident has, per channel (channels finish in any order)."""
-    with sqlite3.connect(home / "notices.db") as conn:
-        rows = conn.execute(
-            "SELECT kind, channel FROM log WHERE incident = ?", (incident,)
-        ).fetchall()
+    rows = query(
+        home / "notices.db", "SELECT kind, channel FROM log WHERE incident = ?", (incident,)
+    )
     return Counter((kind, channel) for kind, channel in rows)
 
 
