@@ -20,6 +20,10 @@ pytestmark = pytest.mark.integration
 
 LATENCY = 0.4
 COUNT = 50
+# 50 changes sent together arrive within one round trip, give or take the CPU they cost on
+# a loaded machine (0.41 s seen in CI at load 2); in waves of 16, as before, they would be
+# spread over at least 3 round trips (1.2 s). Two round trips tell the two apart.
+TOGETHER = 2 * LATENCY
 
 
 @pytest.fixture
@@ -59,8 +63,8 @@ def test_fifty_mailboxes_per_provider_switch_in_one_round_trip(
     puts = [s.at for s in google.requests("PUT") if s.status == 200]
     assert len(patches) == COUNT and len(puts) == COUNT
     # All 50 changes left together: within one round trip, not in waves of 16.
-    assert spread(patches) < LATENCY, spread(patches)
-    assert spread(puts) < LATENCY, spread(puts)
+    assert spread(patches) < TOGETHER, spread(patches)
+    assert spread(puts) < TOGETHER, spread(puts)
     [graph_applied] = [
         json.loads(r["payload"])
         for r in log_records(home, "channel.applied")
@@ -80,7 +84,7 @@ def test_fifty_numbers_switch_in_one_round_trip(notices, tmp_path, twilio, web, 
     assert run.exit_code == 0, run.stdout + run.stderr
     updates = [at for at, method, path in twilio.state.arrivals if method == "POST"]
     assert len(updates) == COUNT
-    assert spread(updates) < LATENCY, spread(updates)
+    assert spread(updates) < TOGETHER, spread(updates)
 
 
 def test_a_429_from_microsoft_slows_only_microsoft(notices, home, microsoft, google, slow):
