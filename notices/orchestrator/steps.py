@@ -73,14 +73,7 @@ class ChannelSteps:
             channel=channel.name,
         )
         self._read_back(channel, incident, expected, "incident")
-        return ChannelOutcome(
-            channel.name,
-            channel.kind,
-            channel.describe(),
-            ok=True,
-            changed=receipt.changed,
-            summary=channel.public(expected).summary,
-        )
+        return _succeeded(channel, receipt, expected)
 
     def _append_retrying(self, kind: str, payload: dict[str, Any], **where: Any) -> None:
         """Log a change a provider has already made: a full disk may clear in a moment
@@ -207,14 +200,7 @@ class ChannelSteps:
         )
         self._read_back(channel, incident, saved, "normal")
         crash_point("after-restore", channel.name)
-        return ChannelOutcome(
-            channel.name,
-            channel.kind,
-            channel.describe(),
-            ok=True,
-            changed=receipt.changed,
-            summary=channel.public(saved).summary,
-        )
+        return _succeeded(channel, receipt, saved)
 
 
 def _once(current: Setting | None) -> Callable[[], Setting | None]:
@@ -222,3 +208,15 @@ def _once(current: Setting | None) -> Callable[[], Setting | None]:
     have changed part of it, so a retry lets the provider read again."""
     left = [current]
     return lambda: left.pop() if left else None
+
+
+def _succeeded(channel: Channel, receipt: Receipt, setting: Setting) -> ChannelOutcome:
+    """A switch or restore that held: what changed, and what the channel now serves."""
+    return ChannelOutcome(
+        channel.name,
+        channel.kind,
+        channel.describe(),
+        ok=True,
+        changed=receipt.changed,
+        summary=channel.public(setting).summary,
+    )
