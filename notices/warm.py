@@ -59,15 +59,25 @@ def socket_path(home: Path) -> Path:
 # -- the CLI's side ---------------------------------------------------------------------
 
 
+def switching(args: list[str]) -> tuple[Path, Path | None] | None:
+    """For a switching command (a mode, `resume`, `extend`): its data folder and the
+    --config given; None for any other command (--help, status and the rest: not a word
+    more read)."""
+    if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
+        return None
+    modes = [] if args[0] in WARM_COMMANDS else configured_modes(args)
+    if not _warm_command(args, modes):
+        return None
+    _, home, explicit = _where(args)
+    return home, explicit
+
+
 def hand_over(args: list[str]) -> int | None:
     """Run the command in `serve` if one listens for its data folder: its exit code, or
     None to run it here (not a switching command, no `serve`, or refused).
     Called before the CLI (typer, rich) is even imported: this module needs only the
     standard library and notices.paths."""
-    if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
-        return None  # --help, status and the rest: not a word more read
-    modes = [] if args[0] in WARM_COMMANDS else configured_modes(args)
-    if not _warm_command(args, modes):
+    if switching(args) is None:
         return None
     argv, home, explicit = _where(args)
     path = socket_path(home)

@@ -183,6 +183,9 @@ class Channel(ABC):
     self_expiring: ClassVar[bool] = False
     # The modules of the provider's SDK (imported when first needed: see `clients`).
     sdk: ClassVar[tuple[str, ...]] = ()
+    # Round trips a new client makes before its first read (signing in): a cold command
+    # imports the SDKs of the channels with the most first, so that their reads leave first.
+    sign_in_round_trips: ClassVar[int] = 0
     # Options shown by `describe` after the identity, e.g. ("public_url",).
     described: ClassVar[tuple[str, ...]] = ()
 

@@ -8,11 +8,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
+import os
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from notices.channels.base import Notice, RenderedText
@@ -146,10 +151,18 @@ def new_client(timeout: float = TIMEOUT_SECONDS, connections: int = 20) -> httpx
 
 class MsalHttpClient:
     """msal's `http_client` (get/post returning status_code/text/headers) over httpx, so
-    token requests share our TLS settings and time-outs."""
+    token requests share our TLS settings and time-outs.
 
-    def __init__(self, client: httpx.Client) -> None:
+    The tenant's OpenID metadata (`.well-known/openid-configuration`, where msal learns the
+    token endpoint) is kept in `metadata_file` for a day, as msal keeps it for a day in a
+    long-lived process: a command in a new process then signs in with one round trip, not
+    two. It is public, holds no token and no secret, and is kept as JSON (msal's own
+    recipe for a CLI pickles its cache: not loaded from a data folder here). A file that
+    cannot be read or written is only a cache missed."""
+
+    def __init__(self, client: httpx.Client, metadata_file: Path | None = None) -> None:
         self.client = client
+        self.metadata_file = metadata_file
 
     def post(
         self,
@@ -170,10 +183,58 @@ class MsalHttpClient:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        return self.client.get(url, params=params, headers=headers)
+        if self.metadata_file is None or params or not url.endswith(OPENID_METADATA):
+            return self.client.get(url, params=params, headers=headers)
+        kept = _kept_metadata(self.metadata_file).get(url)
+        if kept is not None and 0 <= time.time() - kept["fetched"] < METADATA_KEPT_S:
+            import httpx
+
+            return httpx.Response(
+                200,
+                text=kept["text"],
+                headers={"content-type": "application/json"},
+                request=httpx.Request("GET", url),
+            )
+        response = self.client.get(url, headers=headers)
+        if response.status_code == 200:
+            _keep_metadata(self.metadata_file, url, response.text)
+        return response
 
     def close(self) -> None:
         """The client is ours to close, not msal's."""
+
+
+OPENID_METADATA = "/.well-known/openid-configuration"
+METADATA_KEPT_S = 24 * 3600.0  # as long as msal keeps it in memory
+
+
+def _kept_metadata(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        url: entry
+        for url, entry in kept.items()
+        if isinstance(entry, dict)
+        and isinstance(entry.get("text"), str)
+        and isinstance(entry.get("fetched"), int | float)
+    }
+
+
+def _keep_metadata(path: Path, url: str, text: str) -> None:
+    kept = _kept_metadata(path)
+    kept[url] = {"fetched": time.time(), "text": text}
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(kept, indent=1), "utf-8")
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 class GoogleAuthRequest:

@@ -119,6 +119,7 @@ def _summary(setting: dict[str, Any]) -> str:
 class EmailGmail(MailboxesChannel):
     kind = "email_gmail"
     sdk = ("httpx", "google.oauth2.service_account", "google.auth.transport")
+    sign_in_round_trips = 1  # each mailbox's token
     Options = EmailGmailOptions
     artefact = ARTEFACT
     provider = PROVIDER

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     pass
 
 PROVIDER = "Microsoft 365"
+# The tenant's OpenID metadata, kept in the data folder for a day (cloudmail.MsalHttpClient).
+METADATA_FILE = "microsoft-openid-configuration.json"
 ARTEFACT = "automaticRepliesSetting.json"
 REQUIRED_ROLE = "MailboxSettings.ReadWrite"
 FORBIDDEN_HINT = (
@@ -154,6 +156,7 @@ def _token_roles(token: str) -> list[str] | None:
 class EmailGraph(MailboxesChannel):
     kind = "email_graph"
     sdk = ("httpx", "msal")
+    sign_in_round_trips = 2  # the tenant's OpenID metadata, then the token
     Options = EmailGraphOptions
     artefact = ARTEFACT
     provider = PROVIDER
@@ -226,7 +229,9 @@ class EmailGraph(MailboxesChannel):
                             client_credential=secret,
                             authority=f"{self.opts.authority_host.rstrip('/')}/"
                             f"{self.opts.tenant_id}",
-                            http_client=MsalHttpClient(self._client()),
+                            http_client=MsalHttpClient(
+                                self._client(), self.context.home / "cache" / METADATA_FILE
+                            ),
                             instance_discovery=False,
                         )
                     except ValueError as exc:

@@ -145,6 +145,8 @@ class EmailSieve(Channel):
     Options = EmailSieveOptions
     self_expiring = True  # with a return time, the reply is wrapped in a `currentdate` test
     described = ("script", "starttls")
+    sdk = ("sievelib.managesieve",)
+    sign_in_round_trips = 3  # the server's greeting, STARTTLS, AUTHENTICATE
 
     _refused: str | None = None
 

@@ -86,7 +86,8 @@ def _summary(numbers: dict[str, dict[str, str]]) -> str:
 class TwilioVoice(Channel):
     kind = "twilio_voice"
     medium = "ivr"
-    sdk = ("twilio.rest", "twilio.http.http_client", "requests")
+    # twilio.rest imports each API's modules on first use: the v2010 account's are the most.
+    sdk = ("twilio.rest", "twilio.rest.api.v2010.account", "twilio.http.http_client", "requests")
     Options = TwilioVoiceOptions
     described = ("greeting_url",)
 

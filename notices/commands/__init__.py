@@ -40,11 +40,8 @@ from notices.errors import StateError, UsageError
 from notices.evidence.contacts import ChannelContacts, incident_window
 from notices.incident import Incident
 from notices.nodes import nodes_report
-from notices.orchestrator import (
-    Orchestrator,
-    Result,
-    missing_credentials,
-)
+from notices.orchestrator import Result, missing_credentials
+from notices.orchestrator.flow import Orchestrator
 from notices.plans import Plan, Plans, nudge, read_heartbeat, schedule_report
 from notices.timeparse import (
     Moment,

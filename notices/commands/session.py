@@ -14,7 +14,9 @@ from notices.commands.warmth import import_ahead
 from notices.config import Config, load_config
 from notices.errors import ConfigError
 from notices.incident import Incident
-from notices.orchestrator import Orchestrator, Progress, build_channels_apart, no_progress
+from notices.orchestrator import Progress, build_channels_apart, no_progress
+from notices.orchestrator.early import HeadStart
+from notices.orchestrator.flow import Orchestrator
 from notices.paths import config_path, default_home
 
 
@@ -69,7 +71,11 @@ def open_session(
     NOTICES_ACTOR or the login name) and `host` from where (None: this machine); `door`
     says how the command came when another process took it ({"via": "serve", ...}: the
     command.started record carries it); `progress` hears of each channel as it goes."""
-    channels, broken = build_channels_apart(workspace.config, workspace.home)
+    ahead = _head_start(workspace)
+    if ahead is not None:
+        channels, broken, early = ahead.channels, ahead.broken, ahead.early
+    else:
+        (channels, broken), early = build_channels_apart(workspace.config, workspace.home), None
     if broken and not channels:
         raise ConfigError(
             "; ".join(b.error for b in broken) + ". No channel is valid: nothing was switched."
@@ -85,6 +91,7 @@ def open_session(
             broken=broken,
             host=host,
             door=door,
+            early=early,
         ),
     )
     import_ahead(channels)
@@ -92,6 +99,20 @@ def open_session(
         yield session
     finally:
         session.close()
+
+
+def _head_start(workspace: Workspace) -> HeadStart | None:
+    """This process's head start (orchestrator/early.py), if one was begun for this very
+    workspace; another workspace's is closed. Claimed once."""
+    from notices import head_start
+
+    ahead = head_start.claim()
+    if not isinstance(ahead, HeadStart):
+        return None
+    if not ahead.fits(workspace.home, workspace.config):
+        ahead.close()
+        return None
+    return ahead
 
 
 def warm_up(workspace: Workspace) -> list[str]:

@@ -1,12 +1,12 @@
 """The orchestrator: the concurrent fan-out over channels that every command runs through.
 
-- `flow`: the one flow (switch, resume) and `Orchestrator`, its entry;
+- `flow`: the one flow (switch, resume) and `Orchestrator`, its entry (imported from
+  there: this package's own import stays light for a cold command's head start, early.py);
 - `runner`: one step on every channel at once, with retries, logged; the Gate;
 - `status`: each channel read back and judged;
 - `outcomes`: what a command reports; `setup`: channels and credentials from the config.
 """
 
-from notices.orchestrator.flow import Orchestrator
 from notices.orchestrator.outcomes import (
     ChannelOutcome,
     Progress,
@@ -26,7 +26,6 @@ from notices.orchestrator.setup import (
 __all__ = [
     "BrokenChannel",
     "ChannelOutcome",
-    "Orchestrator",
     "Progress",
     "ProgressState",
     "Result",

@@ -28,6 +28,7 @@ from notices.evidence.log import EvidenceLog
 from notices.faults import crash_point
 from notices.incident import Incident, IncidentStore, StoredSnapshot
 from notices.orchestrator.contacts import collect_contacts
+from notices.orchestrator.early import EarlyReads, log_generation
 from notices.orchestrator.outcomes import ChannelOutcome, Progress, Result, no_progress
 from notices.orchestrator.preview import preview_resume, preview_switch, probe
 from notices.orchestrator.runner import ChannelRunner, Gate
@@ -54,6 +55,7 @@ class Orchestrator:
         broken: list[BrokenChannel] | None = None,
         host: str | None = None,
         door: dict[str, Any] | None = None,
+        early: EarlyReads | None = None,
     ) -> None:
         self.config = config
         self.home = home
@@ -66,6 +68,7 @@ class Orchestrator:
         self.door = dict(door or {})
         self.incidents = IncidentStore(self.database)
         self.runner = ChannelRunner(channels, self.log, progress, config.retry)
+        self.runner.early = early  # reads made before the lock: admitted when it is taken
         self.steps = ChannelSteps(self.database, self.log, self.incidents, self.runner)
         self._renderer: Renderer | None = None
 
@@ -103,6 +106,8 @@ class Orchestrator:
                 f"cannot take the lock {lock.lock_file}: {describe_os_error(exc)}."
                 " Nothing was switched: make the data folder writable, then run the command again"
             ) from None
+        if self.runner.early is not None:
+            self.runner.early.admit(log_generation(self.database))
         return lock
 
     # -- building ---------------------------------------------------------------------

@@ -26,6 +26,8 @@ from notices.orchestrator.outcomes import ChannelOutcome, Progress, ProgressStat
 if TYPE_CHECKING:
     import tenacity
 
+    from notices.orchestrator.early import EarlyReads
+
 # How long a ready channel waits for the others before switching on its own.
 TOGETHER_SECONDS = 2.0
 
@@ -71,6 +73,8 @@ class ChannelRunner:
         # The display is not on the switch's critical path: a failure to show is dropped.
         self.progress = _never_raises(progress)
         self.retry = retry
+        # Reads made before the lock (a cold command's head start), admitted under it.
+        self.early: EarlyReads | None = None
         # Tries per channel and step in the current command (retries included).
         self._attempts: dict[str, dict[str, int]] = {}
         self._attempts_lock = threading.Lock()
@@ -179,6 +183,11 @@ class ChannelRunner:
 
         return retrying(counted)
 
+    def read(self, channel: Channel) -> Setting:
+        """What the provider serves now: the early read when one was admitted, else read."""
+        early = self.early.take(channel) if self.early is not None else None
+        return early if early is not None else channel.snapshot()
+
     def read_ahead(self, channel: Channel) -> Setting | None:
         """What the provider serves now, read before the gate so that the first request of
         the change is the switching one. Only a head start: if the read fails, the change
@@ -186,7 +195,7 @@ class ChannelRunner:
         phone numbers back even when the greeting's publisher cannot be read)."""
         self._count(channel, "read-ahead")
         try:
-            return channel.snapshot()
+            return self.read(channel)
         except Exception:  # noqa: BLE001 - the change that follows reports the problem
             return None
 

@@ -103,7 +103,9 @@ class ChannelSteps:
             )
         if stored is not None:
             return self.runner.read_ahead(channel)
-        setting: Setting = self.runner.attempt(channel, incident.id, "snapshot", channel.snapshot)
+        setting: Setting = self.runner.attempt(
+            channel, incident.id, "snapshot", lambda: self.runner.read(channel)
+        )
         self._store_snapshot(channel, incident, identity, setting)
         return setting
 

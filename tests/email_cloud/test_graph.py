@@ -250,3 +250,34 @@ def test_the_stand_in_rejects_what_graph_rejects(microsoft, tls):
         assert (
             ok.status_code == 200 and ok.json()["automaticRepliesSetting"]["status"] == "scheduled"
         )
+
+
+def discoveries(server) -> int:
+    return len(server.requests("GET", "/.well-known/openid-configuration"))
+
+
+def test_the_tenants_sign_in_metadata_is_fetched_once_a_day(notices, home, microsoft):
+    """A command in a new process signs in with one round trip: msal's discovery of the
+    tenant's token endpoint is kept in the data folder for a day, as msal keeps it."""
+    microsoft.add_mailbox(SERVICE)
+    write_config(home, graph_channel(microsoft, [SERVICE]))
+    kept = home / "cache" / "microsoft-openid-configuration.json"
+
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    assert notices("extend", "--for", "1h", "--yes").exit_code == 0
+    assert discoveries(microsoft) == 1
+    # Public metadata only: no secret, no token.
+    assert GRAPH_SECRET not in kept.read_text()
+    assert "access_token" not in kept.read_text()
+
+    # A day later it is fetched again; a file that cannot be read is a cache missed.
+    entries = json.loads(kept.read_text())
+    for entry in entries.values():
+        entry["fetched"] -= 24 * 3600 + 1
+    kept.write_text(json.dumps(entries))
+    assert notices("extend", "--for", "1h", "--yes").exit_code == 0
+    assert discoveries(microsoft) == 2
+    kept.write_text("{not json")
+    assert notices("resume", "--yes").exit_code == 0
+    assert discoveries(microsoft) == 3
+    assert all(setting["status"] == "disabled" for setting in [microsoft.setting(SERVICE)])
