@@ -88,13 +88,43 @@ def elapsed(run: SwitchRun) -> dict[str, float]:
     return {c["name"]: c["elapsed_ms"] / 1000 for c in result["channels"]}
 
 
+def process_cpu(pid: int) -> float:
+    """A running process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu() -> float:
+    """This process's CPU time: the stand-ins answering, mostly."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Results:
     def __init__(self) -> None:
         self.runs: dict[str, list[SwitchRun]] = {}
         self.startup: dict[str, list[float]] = {}
+        # Per case: CPU of `serve` (warm) and of the stand-ins during the command.
+        self.cpu: dict[str, list[tuple[float, float]]] = {}
 
     def add(self, name: str, run: SwitchRun) -> None:
         self.runs.setdefault(name, []).append(run)
+
+    def timed(
+        self,
+        name: str,
+        stage: Stage,
+        command: list[str],
+        env: dict[str, str],
+        serve: subprocess.Popen[str] | None = None,
+    ) -> None:
+        serve_before = process_cpu(serve.pid) if serve else 0.0
+        ours_before = own_cpu()
+        self.add(name, run_timed(stage, command, env))
+        serve_cpu = process_cpu(serve.pid) - serve_before if serve else 0.0
+        self.cpu.setdefault(name, []).append((serve_cpu, own_cpu() - ours_before))
 
 
 def one_round(stage: Stage, tmp: Path, counter: itertools.count[int], results: Results) -> None:
@@ -105,28 +135,28 @@ def one_round(stage: Stage, tmp: Path, counter: itertools.count[int], results: R
         return home, env
 
     _, env = fresh(1)
-    results.add("cold evacuate", run_timed(stage, SWITCH, env))
-    results.add("cold resume", run_timed(stage, RESUME, env))
+    results.timed("cold evacuate", stage, SWITCH, env)
+    results.timed("cold resume", stage, RESUME, env)
 
     # The first command of the day: Microsoft's sign-in metadata no longer kept (a day).
     home, env = fresh(1)
     shutil.rmtree(home / "cache")
-    results.add("cold evacuate, first of the day", run_timed(stage, SWITCH, env))
+    results.timed("cold evacuate, first of the day", stage, SWITCH, env)
 
     home, env = fresh(1)
     serve = start_serve(env, home)
     try:
-        results.add("warm evacuate", run_timed(stage, SWITCH, env))
-        results.add("warm resume", run_timed(stage, RESUME, env))
+        results.timed("warm evacuate", stage, SWITCH, env, serve)
+        results.timed("warm resume", stage, RESUME, env, serve)
     finally:
         stop(serve)
 
     _, env = fresh(50)
-    results.add("cold evacuate, 50 targets", run_timed(stage, SWITCH, env))
+    results.timed("cold evacuate, 50 targets", stage, SWITCH, env)
     home, env = fresh(50)
     serve = start_serve(env, home)
     try:
-        results.add("warm evacuate, 50 targets", run_timed(stage, SWITCH, env))
+        results.timed("warm evacuate, 50 targets", stage, SWITCH, env, serve)
     finally:
         stop(serve)
 
@@ -154,6 +184,10 @@ def report(results: Results, floor: float) -> None:
         )
         print(f"    skew {summary([r.skew * 1000 for r in found], 'ms')}")
         print(f"    first switching request after {summary([r.first_change for r in found])}")
+        spent = results.cpu.get(name, [])
+        if any(serve for serve, _ in spent):
+            print(f"    CPU of serve {summary([serve for serve, _ in spent])}")
+        print(f"    CPU of the stand-ins (the bench process) {summary([s for _, s in spent])}")
     for mode in ("cold", "warm"):
         one, fifty = results.runs[f"{mode} evacuate"], results.runs[f"{mode} evacuate, 50 targets"]
         for channel in CHANNELS:

@@ -82,7 +82,9 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
     text = AUTHORIZATION.sub(_mask_authorization, text)
     if not known:
         return text
-    text = BASE64_RUN.sub(lambda m: _mask_run(m.group(0), known), text)
+    secrets = [value.encode("utf-8") for value in known]
+    shortest = min(len(secret) for secret in secrets)
+    text = BASE64_RUN.sub(lambda m: _mask_run(m.group(0), secrets, shortest), text)
     for value in sorted(known, key=len, reverse=True):
         for form in known[value]:
             if form in text:
@@ -106,10 +108,14 @@ def _mask_authorization(match: re.Match[str]) -> str:
     return f"{match.group(1)}{MASK}" if b":" in decoded else match.group(0)
 
 
-def _mask_run(run: str, known: dict[str, tuple[str, ...]]) -> str:
-    """A base64-looking run: masked whole if it decodes to something holding a secret."""
+def _mask_run(run: str, secrets: list[bytes], shortest: int) -> str:
+    """A base64-looking run: masked whole if it decodes to something holding a secret.
+    A run decodes to at most 3 bytes per 4 characters: one too short to hold the shortest
+    secret is not decoded (most words of a text are such runs)."""
+    if len(run) * 3 // 4 < shortest:
+        return run
     for decoded in _decodings(run):
-        if any(value.encode("utf-8") in decoded for value in known):
+        if any(secret in decoded for secret in secrets):
             return MASKED_VALUE
     return run
 

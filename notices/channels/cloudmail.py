@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import json
 import os
@@ -67,6 +68,12 @@ def visible_text(markup: str | None) -> str:
     stored HTML, so read-backs are compared by this, not byte for byte."""
     if not markup:
         return ""
+    return _visible_text(markup)
+
+
+@functools.lru_cache(maxsize=512)
+def _visible_text(markup: str) -> str:
+    # Cached: a read-back of 50 mailboxes compares the same few texts 100 times.
     parser = _TextOf()
     parser.feed(markup)
     parser.close()

@@ -31,6 +31,10 @@ class Publisher(ABC):
         `current`: what the caller read of these files just now; spares reading them again.
         """
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Make the client ahead, touching nothing and sending nothing (`serve`, every
+        minute: Channel.warm). Default: nothing to make."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 

@@ -125,6 +125,10 @@ class S3Publisher(Publisher):
         )
         return self._client
 
+    def warm(self) -> None:
+        """botocore's client made (the S3 model and endpoint rules loaded): no request."""
+        self._connect()
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -269,6 +269,9 @@ class TwilioStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as api.twilio.com: every answer carries its Content-Length.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
