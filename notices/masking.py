@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import threading
 from collections.abc import Iterable
@@ -37,7 +38,6 @@ URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 AUTHORIZATION = re.compile(
     r"\b(Basic\s+)([A-Za-z0-9+/]{8,}={0,2})|\b(Bearer\s+)([A-Za-z0-9+/=._~-]{20,})"
 )
-BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
 # C0 but tab and newline, DEL, and C1 (which some terminals read as ESC + a letter).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -76,20 +76,37 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
     if not text:
         return text
     remember(extra)
-    with _lock:
-        known = dict(_known)
-    text = URL.sub(lambda m: mask_url(m.group(0)), text)
-    text = AUTHORIZATION.sub(_mask_authorization, text)
-    if not known:
-        return text
-    secrets = [value.encode("utf-8") for value in known]
-    shortest = min(len(secret) for secret in secrets)
-    text = BASE64_RUN.sub(lambda m: _mask_run(m.group(0), secrets, shortest), text)
-    for value in sorted(known, key=len, reverse=True):
-        for form in known[value]:
+    return _Masker().mask(text)
+
+
+class _Masker:
+    """The secrets known now, in the forms `mask` looks for: made once per text, or once
+    for every string of a payload (`mask_data`)."""
+
+    def __init__(self) -> None:
+        with _lock:
+            known = dict(_known)
+        self.forms = [
+            form for value in sorted(known, key=len, reverse=True) for form in known[value]
+        ]
+        self.secrets = [value.encode("utf-8") for value in known]
+        self.shortest = min((len(secret) for secret in self.secrets), default=0)
+        # A run decodes to at most 3 bytes per 4 characters: shorter runs than this cannot
+        # hold the shortest secret, and most words of a text are such runs (not visited).
+        self.runs = _runs_of(max(8, -(-self.shortest * 4 // 3)))
+
+    def mask(self, text: str) -> str:
+        if not text:
+            return text
+        text = URL.sub(lambda m: mask_url(m.group(0)), text)
+        text = AUTHORIZATION.sub(_mask_authorization, text)
+        if not self.secrets:
+            return text
+        text = self.runs.sub(lambda m: _mask_run(m.group(0), self.secrets), text)
+        for form in self.forms:
             if form in text:
                 text = text.replace(form, MASKED_VALUE)
-    return text
+        return text
 
 
 def printable(text: str) -> str:
@@ -108,12 +125,14 @@ def _mask_authorization(match: re.Match[str]) -> str:
     return f"{match.group(1)}{MASK}" if b":" in decoded else match.group(0)
 
 
-def _mask_run(run: str, secrets: list[bytes], shortest: int) -> str:
-    """A base64-looking run: masked whole if it decodes to something holding a secret.
-    A run decodes to at most 3 bytes per 4 characters: one too short to hold the shortest
-    secret is not decoded (most words of a text are such runs)."""
-    if len(run) * 3 // 4 < shortest:
-        return run
+@functools.cache
+def _runs_of(length: int) -> re.Pattern[str]:
+    """Base64-looking runs (either alphabet, padded or not) of at least `length` characters."""
+    return re.compile(rf"[A-Za-z0-9+/_-]{{{length},}}={{0,2}}")
+
+
+def _mask_run(run: str, secrets: list[bytes]) -> str:
+    """A base64-looking run: masked whole if it decodes to something holding a secret."""
     for decoded in _decodings(run):
         if any(secret in decoded for secret in secrets):
             return MASKED_VALUE
@@ -136,12 +155,16 @@ def _decodings(run: str) -> list[bytes]:
 
 def mask_data(value: Any) -> Any:
     """Every string in a JSON-like value masked (keys too)."""
+    return _masked(value, _Masker())
+
+
+def _masked(value: Any, masker: _Masker) -> Any:
     if isinstance(value, str):
-        return mask(value)
+        return masker.mask(value)
     if isinstance(value, dict):
-        return {mask(str(k)): mask_data(v) for k, v in value.items()}
+        return {masker.mask(str(k)): _masked(v, masker) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [mask_data(v) for v in value]
+        return [_masked(v, masker) for v in value]
     return value
 
 

@@ -199,7 +199,7 @@ class EmailGmail(MailboxesChannel):
                 self._credentials[f"{scope} {mailbox}"] = credentials
         if not credentials.valid:
             try:
-                credentials.refresh(GoogleAuthRequest(self._client()))
+                credentials.refresh(GoogleAuthRequest(self._client(mailbox)))
             except exceptions.TransportError as exc:
                 raise transport_error("Google sign-in", mailbox, exc, self.opts.timeout_s) from exc
             except exceptions.RefreshError as exc:
@@ -253,7 +253,7 @@ class EmailGmail(MailboxesChannel):
         token = self._token(mailbox, READ_SCOPE)
         url = f"{self.opts.api_base.rstrip('/')}/users/{quote(mailbox, safe='@')}/{path}"
         try:
-            response = self._client().get(
+            response = self._client(mailbox).get(
                 url,
                 params=tuple(params),
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},

@@ -319,7 +319,7 @@ class EmailGraph(MailboxesChannel):
                 )
             token = self._token()
             try:
-                response = self._client().get(
+                response = self._client(mailbox).get(
                     url,
                     params=params,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
