@@ -33,7 +33,10 @@ EXTENSIONS: dict[str, str] = {"ivr": "txt", "banner": "html", "email": "txt", "p
 @functools.lru_cache(maxsize=8)
 def environment(site_templates: Path | None) -> jinja2.Environment:
     """One per templates folder and process: compiled templates are kept (`serve` renders
-    every command; a template changed on disk is compiled again, jinja2's auto_reload)."""
+    every command; a template changed on disk is compiled again, jinja2's auto_reload).
+    Across processes too, in jinja2's bytecode cache (its default: a folder of the user's
+    own in the temporary directory, which jinja2 checks is theirs alone): a command in a
+    new process then loads its templates instead of compiling them (about 0.04 s of CPU)."""
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None:
         loaders.append(jinja2.FileSystemLoader(site_templates))
@@ -45,6 +48,7 @@ def environment(site_templates: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
 
 
