@@ -320,9 +320,12 @@ class DelayedS3:
             time.sleep(latency)
             return app(environ, start_response)
 
-        self.server = make_server(
-            "127.0.0.1", 0, delayed, threaded=True, request_handler=MotoRequestHandler
-        )
+        class Handler(MotoRequestHandler):
+            # werkzeug writes headers and body apart: without TCP_NODELAY a kept-alive
+            # connection's body waits up to 40 ms for the client's delayed ACK.
+            disable_nagle_algorithm = True
+
+        self.server = make_server("127.0.0.1", 0, delayed, threaded=True, request_handler=Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
