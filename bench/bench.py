@@ -383,25 +383,32 @@ class Stage:
             "s3": self.latency["banner"],
         }[server]
 
-    def prepare(self, home: Path, targets: int) -> dict[str, str]:
-        """Fresh provider state (the customer's own settings) and a data folder that uses it."""
+    def prepare(
+        self, home: Path, targets: int, counts: dict[str, int] | None = None
+    ) -> dict[str, str]:
+        """Fresh provider state (the customer's own settings) and a data folder that uses it:
+        `targets` phone numbers and mailboxes per email channel, or per channel as `counts`
+        says ({"phone": 50}: the others keep `targets`)."""
         from notices.channels.local import banner_script
 
+        count = {"phone": targets, "m365": targets, "workspace": targets, **(counts or {})}
         home.mkdir(parents=True)
         self.twilio.reset()
         self.twilio.add_account(ACCOUNT, TWILIO_TOKEN)
-        numbers = [f"PN{i:032x}" for i in range(targets)]
+        numbers = [f"PN{i:032x}" for i in range(count["phone"])]
         for i, sid in enumerate(numbers):
             self.twilio.add_number(
                 ACCOUNT, sid, f"+3589{i:08d}", voice_url="https://pbx.esimerkki.fi/voice"
             )
-        mailboxes = [f"palvelu{i}@esimerkki.fi" for i in range(targets)]
+        graph = [f"palvelu{i}@esimerkki.fi" for i in range(count["m365"])]
+        gmail = [f"palvelu{i}@esimerkki.fi" for i in range(count["workspace"])]
         self.microsoft.reset()
         self.microsoft.clients[GRAPH_CLIENT] = GRAPH_SECRET
         self.google.reset()
         self.google.register(self.gmail_info)
-        for mailbox in mailboxes:
+        for mailbox in graph:
             self.microsoft.add_mailbox(mailbox)
+        for mailbox in gmail:
             self.google.add_user(mailbox)
         # The site's bucket, with notices.js already published once (`notices embed --publish`).
         bucket = f"site-{home.name.lower()}"
@@ -432,14 +439,14 @@ kind = "email_graph"
 tenant_id = "{self.microsoft.tenant}"
 client_id = "{GRAPH_CLIENT}"
 client_secret_env = "BENCH_GRAPH_SECRET"
-mailboxes = {json.dumps(mailboxes)}
+mailboxes = {json.dumps(graph)}
 authority_host = "{self.microsoft.url}"
 graph_base = "{self.microsoft.url}/v1.0"
 
 [channels.workspace]
 kind = "email_gmail"
 service_account_key_env = "BENCH_GMAIL_KEY"
-mailboxes = {json.dumps(mailboxes)}
+mailboxes = {json.dumps(gmail)}
 api_base = "{self.google.url}/gmail/v1"
 
 [channels.website]

@@ -10,8 +10,10 @@ first, as an office's data folder is before the day it is needed):
   the first command of the day (Microsoft's sign-in metadata, kept a day, not kept);
 - warm `evacuate` and `resume`, the same with `notices serve` running for the folder (started
   before, given 3 s to start and sign in);
-- cold `evacuate` with 50 phone numbers and 50 mailboxes per email channel; per channel,
-  its elapsed time against the 1-target run's (the `--json` result's `elapsed_ms`);
+- cold and warm `evacuate` with 50 phone numbers and 50 mailboxes per email channel; per
+  channel, its elapsed time against the 1-target run's (the `--json` result's `elapsed_ms`);
+- the same with 50 targets on one kind alone (50 numbers; 50 Graph mailboxes; 50 Gmail
+  mailboxes), the other channels at 1: that channel's time and the command's;
 - `notices --help` and `notices status` of this tree and of `--base` (a worktree of the
   commit to compare with), alternating, with the same interpreter.
 
@@ -49,6 +51,7 @@ from bench import (  # bench.py is a sibling script, not a package
 )
 
 SWITCH = ["evacuate", "--for", "4h", "--yes", "--json"]
+ALONE = ("phone", "m365", "workspace")  # the channels that have several targets
 RESUME = ["resume", "--yes", "--json"]
 
 
@@ -128,9 +131,9 @@ class Results:
 
 
 def one_round(stage: Stage, tmp: Path, counter: itertools.count[int], results: Results) -> None:
-    def fresh(targets: int) -> tuple[Path, dict[str, str]]:
+    def fresh(targets: int, counts: dict[str, int] | None = None) -> tuple[Path, dict[str, str]]:
         home = tmp / f"home{next(counter)}"
-        env = with_tree(stage.prepare(home, targets), REPO)
+        env = with_tree(stage.prepare(home, targets, counts), REPO)
         opened(env)
         return home, env
 
@@ -159,6 +162,19 @@ def one_round(stage: Stage, tmp: Path, counter: itertools.count[int], results: R
         results.timed("warm evacuate, 50 targets", stage, SWITCH, env, serve)
     finally:
         stop(serve)
+
+    # Each kind alone: 50 numbers, or 50 mailboxes on one email channel, the others 1.
+    for channel in ALONE:
+        _, env = fresh(1, {channel: 50})
+        results.timed(f"cold evacuate, 50 targets on {channel} alone", stage, SWITCH, env)
+        home, env = fresh(1, {channel: 50})
+        serve = start_serve(env, home)
+        try:
+            results.timed(
+                f"warm evacuate, 50 targets on {channel} alone", stage, SWITCH, env, serve
+            )
+        finally:
+            stop(serve)
 
 
 def startup_round(base: Path, tmp: Path, results: Results, runs: int) -> None:
@@ -197,6 +213,16 @@ def report(results: Results, floor: float) -> None:
         a = statistics.median([r.seconds for r in one])
         b = statistics.median([r.seconds for r in fifty])
         print(f"  {mode} evacuate as a whole: 50 targets / 1 target x{b / a:.2f}")
+        for channel in ALONE:
+            alone = results.runs[f"{mode} evacuate, 50 targets on {channel} alone"]
+            a = statistics.median([elapsed(r)[channel] for r in one])
+            b = statistics.median([elapsed(r)[channel] for r in alone])
+            whole = statistics.median([r.seconds for r in alone])
+            single = statistics.median([r.seconds for r in one])
+            print(
+                f"  {mode} {channel} alone: 1 target {a:.3f} s, 50 targets {b:.3f} s:"
+                f" x{b / a:.2f}; the command {whole:.3f} s: x{whole / single:.2f}"
+            )
     for name, cpu in results.startup.items():
         print(f"  {name}: CPU {summary(cpu)}")
 

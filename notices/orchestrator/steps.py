@@ -42,10 +42,11 @@ class ChannelSteps:
         self, channel: Channel, incident: Incident, artefacts: Artefacts, gate: Gate
     ) -> ChannelOutcome:
         current = self._read_before_switch(channel, incident)
-        gate.wait(channel.name)
         expected = channel.expected(artefacts)
         # What the switch aims at, stored before it starts: after a crash mid-switch,
-        # `status` compares the provider with it and says how far the switch got.
+        # `status` compares the provider with it and says how far the switch got. Stored
+        # before the gate, not after: the channels' writes to the store go one at a time,
+        # and after the gate they would hold back each channel's first change (the skew).
         self.incidents.set_channel_state(
             incident.id,
             channel.name,
@@ -53,6 +54,7 @@ class ChannelSteps:
             False,
             "switching",
         )
+        gate.wait(channel.name)
         fresh = _once(current)
         receipt = self.runner.attempt(
             channel, incident.id, "apply", lambda: channel.apply(artefacts, fresh())
