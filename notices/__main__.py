@@ -16,17 +16,17 @@ UNDER_WAY_WAIT_S = 1.0
 def main() -> None:
     from notices.warm import hand_over, switching
 
-    code = hand_over(sys.argv[1:])
-    if code is not None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
     where = switching(sys.argv[1:])
-    if where is not None:  # run here: its providers read while the CLI loads
-        _head_start(*where)
+    if where is not None:
+        code = hand_over(sys.argv[1:], where)
+        if code is not None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        _head_start(where.home, where.config)  # run here: its providers read while it loads
     from notices.cli import main as cli
 
-    cli()
+    cli(serve_asked=True)
 
 
 def _head_start(home: Path, config_file: Path | None) -> None:

@@ -90,10 +90,10 @@ class _Masker:
             form for value in sorted(known, key=len, reverse=True) for form in known[value]
         ]
         self.secrets = [value.encode("utf-8") for value in known]
-        self.shortest = min((len(secret) for secret in self.secrets), default=0)
+        shortest = min((len(secret) for secret in self.secrets), default=0)
         # A run decodes to at most 3 bytes per 4 characters: shorter runs than this cannot
         # hold the shortest secret, and most words of a text are such runs (not visited).
-        self.runs = _runs_of(max(8, -(-self.shortest * 4 // 3)))
+        self.runs = _runs_of(max(8, -(-shortest * 4 // 3)))
 
     def mask(self, text: str) -> str:
         if not text:

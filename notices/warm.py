@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 # Only what `--help` and `status` need anyway is imported here: they ask hand_over too.
 if TYPE_CHECKING:
@@ -59,27 +59,36 @@ def socket_path(home: Path) -> Path:
 # -- the CLI's side ---------------------------------------------------------------------
 
 
-def switching(args: list[str]) -> tuple[Path, Path | None] | None:
-    """For a switching command (a mode, `resume`, `extend`): its data folder and the
-    --config given; None for any other command (--help, status and the rest: not a word
-    more read)."""
+class Where(NamedTuple):
+    """A switching command's arguments without --home/--config, its data folder and the
+    --config given."""
+
+    argv: list[str]
+    home: Path
+    config: Path | None
+
+
+def switching(args: list[str]) -> Where | None:
+    """Where a switching command (a mode, `resume`, `extend`) runs; None for any other
+    command (--help, status and the rest: not a word more read)."""
     if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
         return None
     modes = [] if args[0] in WARM_COMMANDS else configured_modes(args)
     if not _warm_command(args, modes):
         return None
-    _, home, explicit = _where(args)
-    return home, explicit
+    return _where(args)
 
 
-def hand_over(args: list[str]) -> int | None:
+def hand_over(args: list[str], where: Where | None = None) -> int | None:
     """Run the command in `serve` if one listens for its data folder: its exit code, or
-    None to run it here (not a switching command, no `serve`, or refused).
+    None to run it here (not a switching command, no `serve`, or refused). `where`:
+    `switching(args)`, when the caller has it already.
     Called before the CLI (typer, rich) is even imported: this module needs only the
     standard library and notices.paths."""
-    if switching(args) is None:
+    where = where or switching(args)
+    if where is None:
         return None
-    argv, home, explicit = _where(args)
+    argv, home, explicit = where
     path = socket_path(home)
     refusal = refuse(path, home)
     if refusal == "":
@@ -102,7 +111,7 @@ def _warm_command(args: list[str], modes: list[str]) -> bool:
     return not (args[0] == "resume" and any(a == "--at" or a.startswith("--at=") for a in args))
 
 
-def _where(args: list[str]) -> tuple[list[str], Path, Path | None]:
+def _where(args: list[str]) -> Where:
     """The arguments without --home/--config, the data folder, the --config given."""
     from notices.paths import default_home
 
@@ -118,7 +127,7 @@ def _where(args: list[str]) -> tuple[list[str], Path, Path | None]:
     home_text = values.get("--home") or os.environ.get("NOTICES_HOME")
     config_text = values.get("--config") or os.environ.get("NOTICES_CONFIG")
     home = Path(home_text) if home_text else default_home()
-    return rest, home.absolute(), Path(config_text).absolute() if config_text else None
+    return Where(rest, home.absolute(), Path(config_text).absolute() if config_text else None)
 
 
 def refuse(path: Path, home: Path) -> str | None:

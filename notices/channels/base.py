@@ -32,12 +32,14 @@ What the orchestrator does with them, for every switch or resume:
        the provider reads) -> snapshot(served=True), the read-back -> differences -> log
 
 Derived, never written by a provider: `holds` (no differences), `clients` (the modules
-of `sdk` and of what it owns, imported ahead), `describe` (kind, identity, the options named in
-`described`, where the secrets come from), `public` (every URL in a setting masked with
-`mask_url`), `credential_variables` (every `*_env` option set, less one the options'
-`replaced_by` says is not read), `expected` (from the artefacts) and `close` (whatever
-was given to `own`). Starting points for common shapes: `published.PublishedFilesChannel`
-(files through a publisher) and `mailboxes.MailboxesChannel` (a setting per mailbox).
+of `sdk` and of what it owns, imported ahead: `import_clients`), `prepare` (`serve`'s
+warm-up: imports, the clients it owns made, then `warm`), `describe` (kind, identity,
+the options named in `described`, where the secrets come from), `public` (every URL in a
+setting masked with `mask_url`), `credential_variables` (every `*_env` option set, less
+one the options' `replaced_by` says is not read), `expected` (from the artefacts) and
+`close` (whatever was given to `own`). Starting points for common shapes:
+`published.PublishedFilesChannel` (files through a publisher) and
+`mailboxes.MailboxesChannel` (a setting per mailbox).
 
 A channel never touches the log or the screen. It raises TransientChannelError (retried)
 or PermanentChannelError; the orchestrator retries, logs and reports.
@@ -46,6 +48,7 @@ or PermanentChannelError; the orchestrator retries, logs and reports.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 from abc import ABC, abstractmethod
@@ -249,10 +252,26 @@ class Channel(ABC):
 
     def warm(self) -> None:  # noqa: B027 - optional: most channels have nothing to warm
         """Sign in and connect ahead of a command, touching nothing (`serve` calls it every
-        minute on the channels it keeps): tokens are fetched, or refreshed before they
-        expire, off the critical path. The default does nothing."""
+        minute on the channels it keeps, through `prepare`): tokens are fetched, or
+        refreshed before they expire, off the critical path. The default does nothing."""
 
     # -- derived ---------------------------------------------------------------------------
+
+    def import_clients(self) -> None:
+        """Import the modules of `clients` now (a cold command's head start, `prepare`)."""
+        for module in self.clients():
+            importlib.import_module(module)
+
+    def prepare(self) -> None:
+        """Everything ahead of a command, touching nothing (`serve`, every minute): the SDK
+        imported, every client this channel owns made (a publisher's `warm`), then the
+        provider's own `warm` (signing in)."""
+        self.import_clients()
+        for resource in self._owned:
+            made = getattr(resource, "warm", None)
+            if made is not None:
+                made()
+        self.warm()
 
     def holds(self, expected: Setting, actual: Setting) -> bool:
         """Whether `actual` (read back) is `expected`: no differences."""

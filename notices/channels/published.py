@@ -34,9 +34,6 @@ class PublishedFilesChannel(Channel):
         """Files published with every write: name -> (text, content type)."""
         return {}
 
-    def warm(self) -> None:
-        self.publisher.warm()
-
     def snapshot(self, served: bool = False) -> Setting:
         # The read-back (`served`) reads the state only: no write follows it.
         files = self.publisher.read([*self.names(), *([] if served else self.extra())])

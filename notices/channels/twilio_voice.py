@@ -276,7 +276,6 @@ class TwilioVoice(Channel):
         """The REST client made and each number's SID looked up (once per process): the
         switch's first request is then the read it needs, on an open connection."""
         self._each(self._resolve)
-        self.publisher.warm()
 
     # -- switching ------------------------------------------------------------------------
 

@@ -76,11 +76,13 @@ def register_configured_modes(args: list[str]) -> None:
             )
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, serve_asked: bool = False) -> None:
+    """The CLI. `serve_asked`: notices/__main__.py has already offered the command to a
+    running `serve` (the warm path); an entry point made for this function asks here."""
     args = sys.argv[1:] if argv is None else argv
     register_configured_modes(args)
-    if argv is None:
-        code = hand_over(args)  # None: no serve to take it (python -m notices asked already)
+    if argv is None and not serve_asked:
+        code = hand_over(args)  # None: no serve to take it
         if code is not None:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -94,7 +94,8 @@ def open_session(
             early=early,
         ),
     )
-    import_ahead(channels)
+    if early is None:  # the head start imports them itself, one channel after another
+        import_ahead(channels)
     try:
         yield session
     finally:

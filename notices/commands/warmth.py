@@ -50,7 +50,6 @@ def warm_up(config: Config, home: Path) -> list[str]:
     templates compiled, the locale data loaded), touching nothing: fetch the tokens, or
     renew those about to expire (`serve` calls this every minute). Returns what failed,
     one line per channel with its secrets masked; a failure here stops nothing."""
-    import importlib
     from concurrent.futures import ThreadPoolExecutor
 
     from notices import masking
@@ -64,9 +63,7 @@ def warm_up(config: Config, home: Path) -> list[str]:
 
     def warm(channel: Channel) -> None:
         try:
-            for module in channel.clients():  # a channel with no sign-in imports them too
-                importlib.import_module(module)
-            channel.warm()
+            channel.prepare()
         except Exception as exc:  # noqa: BLE001 - the command itself will report it
             problems.append(f"{channel.name}: {masking.mask(str(exc) or type(exc).__name__)}")
 

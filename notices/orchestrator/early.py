@@ -27,7 +27,6 @@ does (with its retries and its report). An early read is used once.
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -143,8 +142,7 @@ def _begin(
 ) -> None:
     for channel, future in reads:
         try:
-            for module in channel.clients():
-                importlib.import_module(module)
+            channel.import_clients()
             threading.Thread(
                 target=_read, args=(channel, future), daemon=True, name=f"early-{channel.name}"
             ).start()

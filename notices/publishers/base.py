@@ -33,7 +33,7 @@ class Publisher(ABC):
 
     def warm(self) -> None:  # noqa: B027 - optional hook
         """Make the client ahead, touching nothing and sending nothing (`serve`, every
-        minute: Channel.warm). Default: nothing to make."""
+        minute: Channel.prepare). Default: nothing to make."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

@@ -127,9 +127,10 @@ def test_the_contract_a_provider_must_write_is_five_methods():
 
 def test_no_built_in_provider_overrides_what_the_base_derives():
     """`holds` is "no differences", and describing, masking, credentials, the modules to
-    import ahead and closing are the base's: a provider refines `differences`, not them."""
+    import ahead, preparing what it owns and closing are the base's: a provider refines
+    `differences` and `warm`, not them."""
     derived = {"holds", "describe", "public", "credential_variables", "expected", "clients"}
-    derived |= {"close", "own", "name"}
+    derived |= {"close", "own", "name", "import_clients", "prepare"}
     for kind in registry._entry_points():
         provider = registry.channel_class(kind)
         overridden = {
