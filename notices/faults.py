@@ -10,6 +10,7 @@ blocks. `which` narrows it to one channel (or file, or number). Points:
 - `after-file` (which: a file name): a folder publisher wrote that file, maybe not the others;
 - `after-number` (which: an entry of `numbers`): Twilio took that number's new routing;
 - `after-credentials` (which: a channel): the channel read its secrets from the environment.
+- `after-checkpoint-recorded`: the chain recorded a checkpoint line not yet in `heads.jsonl`.
 
 `raise-POINT[:which]` raises an unexpected RuntimeError there instead (a bug, not a crash).
 `fill-POINT[:which]` fills the disk there instead: it writes the file NOTICES_FAULT_FILL

@@ -25,6 +25,7 @@ import rfc8785
 from filelock import FileLock
 
 from notices.errors import KeyFileError
+from notices.faults import crash_point
 from notices.timeparse import utc_stamp
 
 HEADS_FILE = "heads.jsonl"
@@ -181,52 +182,92 @@ class Head:
 
 def write_checkpoint(
     home: Path,
-    head: Head | None,
+    head: Callable[[], Head | None],
     reason: str,
-    record: Callable[[dict[str, Any]], None] | None = None,
+    record: Callable[[dict[str, Any]], None],
+    recorded_last: Callable[[], dict[str, Any] | None],
 ) -> dict[str, Any] | None:
-    """Append a signed checkpoint of `head` to the head file; return it (None: empty log).
+    """Append a signed checkpoint of the log's head to the head file; return it (None: an
+    empty log).
 
-    `record`, while the head file is still locked, is given what the chain must remember of
-    the line (its number, its SHA-256, the sequence and head it covers, the key)."""
-    if head is None:
-        return None
+    The chain records the line before the line is written (`record` is given its number,
+    its exact text, its SHA-256, the sequence and head it covers, the key): a program
+    stopped in between (a kill, a power cut) leaves a line the chain holds and the file
+    lacks, never a line the chain does not know. The next checkpoint writes such a line
+    back first, from `recorded_last` (the newest line the chain records), byte for byte."""
     key = SigningKey(home)
     path = home / HEADS_FILE
     with FileLock(str(path) + ".lock"):
-        previous = None
-        lines: list[bytes] = []
-        if path.exists():
-            lines = path.read_bytes().splitlines()
-            if lines:
-                previous = hashlib.sha256(lines[-1]).hexdigest()
+        lines = path.read_bytes().splitlines() if path.exists() else []
+        missing = recorded_but_missing(len(lines), recorded_last())
+        if missing is not None:
+            _append_synced(path, missing)
+            lines.append(missing)
+        current = head()
+        if current is None:
+            return None
         body = {
-            "last_seq": head.seq,
-            "count": head.seq,
-            "head": head.link,
+            "last_seq": current.seq,
+            "count": current.seq,
+            "head": current.link,
             "time": utc_stamp(datetime.now(UTC)),
             "reason": reason,
-            "previous": previous,
+            "previous": hashlib.sha256(lines[-1]).hexdigest() if lines else None,
             "key": key.fingerprint,
         }
         entry = {"checkpoint": body, "signature": key.sign(CHECKPOINT_DOMAIN, body)}
-        with path.open("ab") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        if record is not None:
-            line = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-            record(
-                {
-                    "line": len(lines) + 1,
-                    "line_sha256": hashlib.sha256(line).hexdigest(),
-                    "last_seq": head.seq,
-                    "head": head.link,
-                    "key": key.fingerprint,
-                    "reason": reason,
-                }
-            )
+        line = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+        record(
+            {
+                "line": len(lines) + 1,
+                "line_text": line.decode("utf-8"),
+                "line_sha256": hashlib.sha256(line).hexdigest(),
+                "last_seq": current.seq,
+                "head": current.link,
+                "key": key.fingerprint,
+                "reason": reason,
+            }
+        )
+        crash_point("after-checkpoint-recorded")
+        _append_synced(path, line)
     return entry
+
+
+def recorded_but_missing(lines: int, recorded: dict[str, Any] | None) -> bytes | None:
+    """The line the chain's newest checkpoint record (`recorded`) holds, when it is the
+    line after the file's `lines` and the record holds its exact text (records from before
+    2026-12 hold only its hash); else None."""
+    if recorded is None or recorded.get("line") != lines + 1:
+        return None
+    text = recorded.get("line_text")
+    if not isinstance(text, str):
+        return None
+    line = text.encode("utf-8")
+    if hashlib.sha256(line).hexdigest() != recorded.get("line_sha256"):
+        return None
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return line
+
+
+def _append_synced(path: Path, line: bytes) -> None:
+    """Append one whole line and sync it; on a failure (a full disk), cut the file back to
+    where it was: never half a line, which the next checkpoint could not write after."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            data = line + b"\n"
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 def last_checkpoint_time(home: Path) -> datetime | None:

@@ -1,13 +1,15 @@
 """Checking the head file (`heads.jsonl`) against the chain, reading only.
 
 The chain remembers its own checkpoints: record 1 of every data folder (`log.started`)
-names the signing key, and each line written to the head file is followed in the chain by a
-`checkpoint.written` record giving the line's number, its SHA-256, and the sequence and head
-it covers. So the head file cannot be deleted, cut back or re-signed with another key
-without the chain saying so; and the database cannot be cut back to an earlier checkpoint
-without losing the record of that checkpoint. What neither can show (both cut back together
-to just after a checkpoint's record) is for the witness, the timestamps and the dossiers kept
-elsewhere to show.
+names the signing key, and each line of the head file has a `checkpoint.written` record in
+the chain giving the line's number, its SHA-256, and the sequence and head it covers. Since
+2026-12 the record also holds the line's exact text and comes before the line is written
+(anchor.write_checkpoint), so a program stopped in between leaves a line that the chain holds
+and the next checkpoint writes back; before, it came just after. So the head file cannot be
+deleted, cut back or re-signed with another key without the chain saying so; and the
+database cannot be cut back to an earlier checkpoint without losing the record of that
+checkpoint. What neither can show (both cut back together to just after a checkpoint's
+record) is for the witness, the timestamps and the dossiers kept elsewhere to show.
 
 A data folder begun by a version of notices from before record 1 named the key (an "old"
 folder: record 1 is some other kind) is still checked, with the key in its key file: its
@@ -35,6 +37,7 @@ from notices.evidence.anchor import (
     SigningKey,
     public_fingerprint,
     read_checkpoints,
+    recorded_but_missing,
     signature_valid,
 )
 
@@ -138,44 +141,110 @@ def recorded_checkpoints(database: Database) -> dict[int, tuple[int, dict[str, A
     return found
 
 
+def last_recorded(database: Database) -> dict[str, Any] | None:
+    """The payload of the chain's record of the newest line of this data folder's head file
+    (None: no line recorded). Read backwards from the end, where it is."""
+    node = database.json_text("payload", "node")
+    rows = database.query(
+        f"SELECT payload FROM log WHERE kind = ? AND ({node} IS NULL OR {node} = ?)"
+        " ORDER BY seq DESC LIMIT 1",
+        (CHECKPOINT_RECORD, database.node or ""),
+    )
+    return dict(json.loads(rows[0][0])) if rows else None
+
+
 @dataclass(frozen=True)
 class Problem:
     """What does not fit, in words; `at_tail` when it is about the newest line or records,
-    which a command writing a checkpoint at this very moment also shows for a few
-    milliseconds (its line is written just before the record of it)."""
+    which an older version of notices writing a checkpoint at this very moment also showed
+    for a few milliseconds (it wrote the line just before the record of it)."""
 
     text: str
     at_tail: bool = False
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What comparing the head file with the chain found: the first problem (None: none),
+    and what `log verify` says under its OK."""
+
+    problem: Problem | None = None
+    note: str | None = None
+
+
+ONLY_RECORDED_NOTE = (
+    "{heads} lacks its line {line}, which record {seq} holds: the program writing it was"
+    " stopped, or could not write (a kill, a power cut, a full disk), after recording it;"
+    " the line was checked from that record, and the next checkpoint writes it back"
+)
+
+
 def check_checkpoints(
     home: Path, database: Database, link_at: Callable[[int], str | None], last_seq: int
-) -> Problem | None:
-    """Compare the head file with the chain; the first problem, or None."""
+) -> Checked:
+    """Compare the head file with the chain.
+
+    The chain records each line, text and all, before the line is written
+    (anchor.write_checkpoint). So the newest line the chain records, missing alone from the
+    file, is what a program stopped in between leaves: it is checked from its record, as
+    if in the file, and said in a note. That lets no cut pass that could not already:
+    anyone able to delete the line could copy it back from the record."""
     key = folder_key(home, database)
     if key is None:
-        return None
+        return Checked()
     if isinstance(key, str):
-        return Problem(key)
+        return Checked(Problem(key))
     recorded = recorded_checkpoints(database)
-    if not (home / HEADS_FILE).exists():
-        if recorded:
-            seq = max(s for s, _ in recorded.values())
-            return Problem(
-                f"{HEADS_FILE} is missing, but the log records {len(recorded)} checkpoints"
-                f" written to it (the last in record {seq}): the head file was deleted"
-            )
-        return None
+    exists = (home / HEADS_FILE).exists()
     try:
         entries = read_checkpoints(home)
     except ValueError as exc:
-        return Problem(str(exc))
+        return Checked(Problem(str(exc)))
+    only_recorded = _only_recorded(len(entries), recorded)
+    note = None
+    if only_recorded is not None:
+        seq, text = only_recorded
+        entries.append((text, json.loads(text)))
+        note = ONLY_RECORDED_NOTE.format(heads=HEADS_FILE, line=len(entries), seq=seq)
+    elif not exists and recorded:
+        seq = max(s for s, _ in recorded.values())
+        return Checked(
+            Problem(
+                f"{HEADS_FILE} is missing, but the log records {len(recorded)} checkpoints"
+                f" written to it (the last in record {seq}): the head file was deleted"
+            )
+        )
     if recorded and max(recorded) > len(entries):
         line = max(recorded)
-        return Problem(
-            f"{HEADS_FILE} was cut back: it has {len(entries)} lines, but record"
-            f" {recorded[line][0]} says line {line} was written to it"
+        return Checked(
+            Problem(
+                f"{HEADS_FILE} was cut back: it has {len(entries)} lines, but record"
+                f" {recorded[line][0]} says line {line} was written to it"
+            )
         )
+    return Checked(_check_entries(entries, recorded, key, link_at, last_seq), note)
+
+
+def _only_recorded(
+    count: int, recorded: dict[int, tuple[int, dict[str, Any]]]
+) -> tuple[int, bytes] | None:
+    """(record, line) for the chain's newest recorded line when the file lacks it alone and
+    the record holds its exact text; else None."""
+    if not recorded:
+        return None
+    seq, newest = max(recorded.values(), key=lambda found: found[0])
+    line = recorded_but_missing(count, newest)
+    return None if line is None else (seq, line)
+
+
+def _check_entries(
+    entries: list[tuple[bytes, dict[str, Any]]],
+    recorded: dict[int, tuple[int, dict[str, Any]]],
+    key: FolderKey,
+    link_at: Callable[[int], str | None],
+    last_seq: int,
+) -> Problem | None:
+    """Each line against the one before, the key, the chain and its record."""
     # An old folder's lines from before the first recorded one were written by a version
     # that did not record them; every line after that must be recorded.
     unrecorded = (min(recorded) if recorded else len(entries) + 1) if key.legacy_kind else 1
@@ -220,8 +289,9 @@ def _check_recorded(
     if recorded is None:
         return (
             f"{where} (a checkpoint of record {body.get('last_seq')}) is not recorded in the"
-            f" log: the records after it were cut off (or the program stopped between"
-            f" writing the line and recording it)"
+            " log: the records after it were cut off, or the program that wrote it was"
+            " stopped before recording it (then the next command, or `notices log"
+            " checkpoint`, records it)"
         )
     seq, payload = recorded
     if payload.get("line_sha256") != hashlib.sha256(line).hexdigest():

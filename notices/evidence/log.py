@@ -32,6 +32,7 @@ from notices.evidence.checkpoints import (
     KEY_RECORD,
     check_checkpoints,
     check_expected_key,
+    last_recorded,
     legacy_note,
 )
 from notices.evidence.personal import check_personal
@@ -294,20 +295,21 @@ class EvidenceLog:
         return self.database.path.parent
 
     def anchor(self, reason: str) -> None:
-        """Write the chain head, signed, to the head file outside the database, and record
-        in the chain that it was written (`checkpoint.written`)."""
-
-        def remember(line: dict[str, Any]) -> None:
-            node = self.database.node  # several nodes, each with its head file: whose
-            self.append(CHECKPOINT_RECORD, {**line, "node": node} if node else line)
-
+        """Record in the chain a signed checkpoint of its head (`checkpoint.written`), then
+        write it to the head file outside the database (anchor.write_checkpoint)."""
         try:
-            write_checkpoint(self.home, self.head(), reason, remember)
+            write_checkpoint(
+                self.home, self.head, reason, self._remember, lambda: last_recorded(self.database)
+            )
         except OSError as exc:  # the data folder full or read-only: the log itself may not be
             raise StorageError(
                 f"the head file {self.home / 'heads.jsonl'} cannot be written:"
                 f" {describe_os_error(exc)}"
             ) from None
+
+    def _remember(self, line: dict[str, Any]) -> None:
+        node = self.database.node  # several nodes, each with its head file: whose
+        self.append(CHECKPOINT_RECORD, {**line, "node": node} if node else line)
 
     def verify(
         self, expect_key: str | None = None, attempts: int = 5, tsa_ca: Path | None = None
@@ -377,7 +379,8 @@ class EvidenceLog:
             return Verification(
                 False, count, head, "the log's append-only protection (triggers) was removed"
             )
-        found = check_checkpoints(self.home, self.database, self.link_at, count)
+        checked = check_checkpoints(self.home, self.database, self.link_at, count)
+        found = checked.problem
         if found is not None and found.at_tail and attempts > 1:
             time.sleep(TAIL_SETTLE_SECONDS)  # a checkpoint being written: look once more
             return self.verify(expect_key, attempts - 1, tsa_ca)
@@ -390,7 +393,7 @@ class EvidenceLog:
         problem, note = check_stamps(self.home, tsa_ca, self._late_stamps())
         if problem:
             return Verification(False, count, head, problem)
-        notes = [n for n in (legacy_note(self.home, self.database), note) if n]
+        notes = [n for n in (legacy_note(self.home, self.database), checked.note, note) if n]
         return Verification(True, count, head, note="; ".join(notes) or None)
 
     def _late_stamps(self) -> set[int]:

@@ -67,7 +67,7 @@ def test_verify_leaves_the_data_folder_byte_for_byte_unchanged(notices, switched
     before = folder_bytes(switched)
     assert notices("log", "verify").exit_code == 0
     assert folder_bytes(switched) == before
-    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in heads(switched)[:-1]))
+    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in heads(switched)[:-2]))
     damaged = folder_bytes(switched)
     failed(notices)
     assert folder_bytes(switched) == damaged  # a damaged log is not signed as a new baseline
@@ -80,10 +80,38 @@ def test_deleted_head_file_is_detected(notices, switched):
 
 def test_head_file_cut_back_is_detected(notices, switched):
     lines = heads(switched)
-    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
+    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in lines[:-2]))
     message = failed(notices)
     assert "heads.jsonl was cut back" in message
-    assert f"it has {len(lines) - 1} lines" in message
+    assert f"it has {len(lines) - 2} lines" in message
+
+
+def test_the_newest_line_missing_alone_is_checked_from_its_record_and_written_back(
+    notices, switched
+):
+    """The chain records each line, text and all, before the line is written: the newest
+    line missing from the file (a program stopped between the two, or deleted) is checked
+    from its record, said in a note, and written back byte for byte."""
+    lines = heads(switched)
+    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in lines[:-1]))
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    assert f"heads.jsonl lacks its line {len(lines)}, which record" in said
+    assert "the next checkpoint writes it back" in said
+    assert notices("log", "checkpoint").exit_code == 0
+    assert heads(switched)[: len(lines)] == lines
+    assert len(heads(switched)) == len(lines) + 1
+    run = notices("log", "verify")
+    assert run.exit_code == 0 and "lacks" not in run.stdout
+
+
+def test_two_lines_cut_off_are_not_written_back(notices, switched):
+    lines = heads(switched)
+    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in lines[:-2]))
+    assert "heads.jsonl was cut back" in failed(notices)
+    assert notices("log", "checkpoint").exit_code == 0
+    assert "heads.jsonl was cut back" in failed(notices)
 
 
 def test_head_file_re_signed_with_another_key_is_detected(notices, switched):
@@ -125,6 +153,10 @@ def test_database_cut_back_to_an_earlier_checkpoint_is_detected(notices, switche
     message = failed(notices)
     assert "heads.jsonl line 2" in message
     assert "is not recorded in the log: the records after it were cut off" in message
+    # A checkpoint written afterwards writes back only lines the chain holds: it never
+    # records the line the cut left behind, so the cut stays visible.
+    assert notices("log", "checkpoint").exit_code == 0
+    assert failed(notices) == message
 
 
 def test_expect_key_compares_with_a_fingerprint_given_from_outside(notices, home, switched):

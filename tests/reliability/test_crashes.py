@@ -280,6 +280,30 @@ def test_extend_killed_at_random_moments_never_hides_an_early_resume(
     assert notices("log", "verify").exit_code == 0
 
 
+def test_a_checkpoint_recorded_but_not_written_is_written_back_by_the_next_command(
+    notices, notices_process, rig: Rig
+):
+    """Killed between the chain's record of a checkpoint and its line in heads.jsonl: the
+    file lacks a line the chain holds; `log verify` checks it from the record and says so,
+    and the next command writes it back, byte for byte, before its own."""
+    assert notices("evacuate", "--for", "2h", "--yes").exit_code == 0
+    before = (rig.home / "heads.jsonl").read_bytes().splitlines()
+    killed(notices_process, "extend", "--for", "6h", "--yes", at="after-checkpoint-recorded")
+    recorded = records(rig.home, "checkpoint.written")[-1]["payload"]
+    assert recorded["line"] == len(before) + 1
+    assert (rig.home / "heads.jsonl").read_bytes().splitlines() == before
+    verify = notices("log", "verify")
+    assert verify.exit_code == 0, verify.stderr
+    assert f"heads.jsonl lacks its line {len(before) + 1}" in " ".join(verify.stdout.split())
+
+    again = notices("extend", "--for", "6h", "--yes")
+    assert again.exit_code == 0, again.stdout + again.stderr
+    after = (rig.home / "heads.jsonl").read_bytes().splitlines()
+    assert after[: len(before) + 1] == [*before, recorded["line_text"].encode()]
+    assert len(after) > len(before) + 1  # and the command's own checkpoint after it
+    assert notices("log", "verify").exit_code == 0
+
+
 # -- a disk that fills during a switch ---------------------------------------------------
 
 
