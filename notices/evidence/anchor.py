@@ -12,6 +12,7 @@ Keys live in `keys/` in the data folder, created on first use or by `notices ini
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -264,7 +265,8 @@ def _append_synced(path: Path, line: bytes) -> None:
                 data = data[os.write(fd, data) :]
             os.fsync(fd)
         except OSError:
-            os.ftruncate(fd, start)
+            with contextlib.suppress(OSError):  # the write's error is the one to report
+                os.ftruncate(fd, start)
             raise
     finally:
         os.close(fd)

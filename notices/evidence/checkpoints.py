@@ -127,18 +127,30 @@ def check_expected_key(home: Path, database: Database, expected: str | None) -> 
     return None
 
 
-def recorded_checkpoints(database: Database) -> dict[int, tuple[int, dict[str, Any]]]:
+def recorded_checkpoints(
+    database: Database,
+) -> tuple[dict[int, tuple[int, dict[str, Any]]], Problem | None]:
     """Line number -> (sequence of the record, its payload), for every checkpoint.written
-    of this data folder's head file (on a shared store, those naming this node, or none)."""
+    of this data folder's head file (on a shared store, those naming this node, or none);
+    and a problem when two records name the same line: the file was cut back and written
+    on, each new line taking a number the chain had already given."""
     rows = database.query(
         "SELECT seq, payload FROM log WHERE kind = ? ORDER BY seq", (CHECKPOINT_RECORD,)
     )
     found: dict[int, tuple[int, dict[str, Any]]] = {}
     for seq, payload in rows:
         body = json.loads(payload)
-        if body.get("node") in (None, database.node):
-            found[int(body.get("line", 0))] = (seq, body)
-    return found
+        if body.get("node") not in (None, database.node):
+            continue
+        line = int(body.get("line", 0))
+        if line in found:
+            return found, Problem(
+                f"records {found[line][0]} and {seq} both say line {line} was written to"
+                f" {HEADS_FILE}: the head file was cut back, and checkpoints were written after"
+                " the cut"
+            )
+        found[line] = (seq, body)
+    return found, None
 
 
 def last_recorded(database: Database) -> dict[str, Any] | None:
@@ -156,8 +168,9 @@ def last_recorded(database: Database) -> dict[str, Any] | None:
 @dataclass(frozen=True)
 class Problem:
     """What does not fit, in words; `at_tail` when it is about the newest line or records,
-    which an older version of notices writing a checkpoint at this very moment also showed
-    for a few milliseconds (it wrote the line just before the record of it)."""
+    which a checkpoint being written at this very moment also shows for a few milliseconds
+    (`log verify` reads the chain, then the file: a line recorded and written in between is
+    in the file and not yet in what it read of the chain)."""
 
     text: str
     at_tail: bool = False
@@ -170,6 +183,12 @@ class Checked:
 
     problem: Problem | None = None
     note: str | None = None
+
+    @property
+    def settling(self) -> bool:
+        """What a checkpoint being written at this moment also shows: worth a second look.
+        The note, too: between its record and its line, a line is in the chain only."""
+        return self.note is not None or (self.problem is not None and self.problem.at_tail)
 
 
 ONLY_RECORDED_NOTE = (
@@ -194,7 +213,9 @@ def check_checkpoints(
         return Checked()
     if isinstance(key, str):
         return Checked(Problem(key))
-    recorded = recorded_checkpoints(database)
+    recorded, twice = recorded_checkpoints(database)
+    if twice is not None:
+        return Checked(twice)
     exists = (home / HEADS_FILE).exists()
     try:
         entries = read_checkpoints(home)
@@ -289,9 +310,8 @@ def _check_recorded(
     if recorded is None:
         return (
             f"{where} (a checkpoint of record {body.get('last_seq')}) is not recorded in the"
-            " log: the records after it were cut off, or the program that wrote it was"
-            " stopped before recording it (then the next command, or `notices log"
-            " checkpoint`, records it)"
+            " log: the records after it were cut off (or an older version of notices, which"
+            " wrote the line before recording it, was stopped in between)"
         )
     seq, payload = recorded
     if payload.get("line_sha256") != hashlib.sha256(line).hexdigest():

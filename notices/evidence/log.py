@@ -381,7 +381,7 @@ class EvidenceLog:
             )
         checked = check_checkpoints(self.home, self.database, self.link_at, count)
         found = checked.problem
-        if found is not None and found.at_tail and attempts > 1:
+        if checked.settling and attempts > 1:
             time.sleep(TAIL_SETTLE_SECONDS)  # a checkpoint being written: look once more
             return self.verify(expect_key, attempts - 1, tsa_ca)
         problem = found.text if found else check_expected_key(self.home, self.database, expect_key)
