@@ -23,10 +23,25 @@ def main() -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
-        _head_start(where.home, where.config)  # run here: its providers read while it loads
+        _load_beside_head_start(where.home, where.config)  # its providers read as it loads
     from notices.cli import main as cli
 
     cli(serve_asked=True)
+
+
+def _load_beside_head_start(home: Path, config_file: Path | None) -> None:
+    """The head start begun, then the CLI imported; Ctrl-C meanwhile is said in a line (the
+    head start only reads), not as a traceback."""
+    from notices.faults import crash_point
+
+    try:
+        _head_start(home, config_file)
+        crash_point("cli-loading")
+        import notices.cli  # noqa: F401 - loaded here, where an interruption is said
+    except KeyboardInterrupt:
+        sys.stderr.write("notices: interrupted before anything was switched or logged.\n")
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _head_start(home: Path, config_file: Path | None) -> None:

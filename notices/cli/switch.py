@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -95,10 +96,27 @@ def run_switch(
         arguments = {"until": until, "for": for_, "reason": reason, "dry_run": dry_run}
         if progress is not None:
             out.print(f"[bold]Switching to {shown(mode)}[/bold]")
-        with progress or nullcontext():
+        again = f"`notices {mode}` again completes the switch, `notices resume` undoes it"
+        with interrupted_said(mode, again), progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
     _print(outcome.result, json_output, workspace.config.zone, outcome.schedule, texts)
     raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+@contextmanager
+def interrupted_said(command: str, again: str) -> Iterator[None]:
+    """Ctrl-C while the channels switch: the channels' own threads finish the change each
+    has begun (a provider's setting is never left half-sent), the command logs no end, and
+    this says what that means and what to run; exit 130, as for any interrupted program."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(
+            f"[bold red]Interrupted:[/bold red] `{command}` did not finish. Each channel"
+            " finished the change it had begun, and every step is in the log. `notices"
+            f" status` shows what each channel serves now; {again}."
+        )
+        raise typer.Exit(130) from None
 
 
 def _show_views(views: list[commands.LanguageView], json_output: bool) -> None:
@@ -217,7 +235,8 @@ def resume(
         live = progress is not None and not dry_run and session.open_incident() is not None
         if live:
             out.print("[bold]Resuming[/bold]")
-        with progress if live and progress is not None else nullcontext():
+        shown_live = progress if live and progress is not None else nullcontext()
+        with interrupted_said("resume", "`notices resume` again completes it"), shown_live:
             outcome = commands.resume(session, arguments={}, dry_run=dry_run)
     zone = workspace.config.zone
     _print(outcome.result, json_output, zone)
@@ -317,7 +336,8 @@ def extend(
         confirm_or_refuse(f"{_moved(plan, zone)}\nUpdate every channel?", yes)
         if progress is not None:
             out.print(f"[bold]Extending {shown(plan.mode)}[/bold]: {shown(_moved(plan, zone))}")
-        with progress or nullcontext():
+        again = "`notices extend` again with the same time completes it"
+        with interrupted_said("extend", again), progress or nullcontext():
             outcome = commands.switch(session, plan, arguments=arguments)
     _print(outcome.result, json_output, zone, outcome.schedule, extra)
     raise typer.Exit(0 if outcome.result.ok else 1)
