@@ -195,11 +195,14 @@ def write_checkpoint(
     its exact text, its SHA-256, the sequence and head it covers, the key): a program
     stopped in between (a kill, a power cut) leaves a line the chain holds and the file
     lacks, never a line the chain does not know. The next checkpoint writes such a line
-    back first, from `recorded_last` (the newest line the chain records), byte for byte."""
+    back first, from `recorded_last` (the newest line the chain records), byte for byte,
+    after removing what a power cut left of it (an unfinished last line, `whole_lines`)."""
     key = SigningKey(home)
     path = home / HEADS_FILE
     with FileLock(str(path) + ".lock"):
-        lines = path.read_bytes().splitlines() if path.exists() else []
+        lines, unfinished = whole_lines(path.read_bytes()) if path.exists() else ([], 0)
+        if unfinished:  # a write a power cut stopped: the line is in the chain, written below
+            _cut_to(path, path.stat().st_size - unfinished)
         missing = recorded_but_missing(len(lines), recorded_last())
         if missing is not None:
             _append_synced(path, missing)
@@ -253,6 +256,15 @@ def recorded_but_missing(lines: int, recorded: dict[str, Any] | None) -> bytes |
     return line
 
 
+def _cut_to(path: Path, size: int) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _append_synced(path: Path, line: bytes) -> None:
     """Append one whole line and sync it; on a failure (a full disk), cut the file back to
     where it was: never half a line, which the next checkpoint could not write after."""
@@ -291,13 +303,28 @@ def last_checkpoint_time(home: Path) -> datetime | None:
     return None
 
 
+def whole_lines(data: bytes) -> tuple[list[bytes], int]:
+    """The head file's lines that end in LF, and the length of what follows the last LF: a
+    line whose write a power cut stopped part-way, never a line (each is written with its
+    LF in one write)."""
+    end = data.rfind(b"\n") + 1
+    return data[:end].splitlines(), len(data) - end
+
+
+def unfinished_tail(home: Path) -> int:
+    """How many bytes follow the head file's last LF (0: none, or no file)."""
+    path = home / HEADS_FILE
+    return whole_lines(path.read_bytes())[1] if path.exists() else 0
+
+
 def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
-    """Every line of the head file with its parsed entry (raises ValueError on a bad line)."""
+    """Every line of the head file with its parsed entry (raises ValueError on a bad line).
+    An unfinished last line (`whole_lines`) is not one."""
     path = home / HEADS_FILE
     if not path.exists():
         return []
     entries = []
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(whole_lines(path.read_bytes())[0], start=1):
         try:
             entries.append((line, json.loads(line)))
         except json.JSONDecodeError:

@@ -39,6 +39,7 @@ from notices.evidence.anchor import (
     read_checkpoints,
     recorded_but_missing,
     signature_valid,
+    unfinished_tail,
 )
 
 KEY_RECORD = "log.started"
@@ -198,6 +199,12 @@ ONLY_RECORDED_NOTE = (
 )
 
 
+UNFINISHED_NOTE = (
+    "{heads} ends in {size} bytes without a line end, a write cut short (a power cut): not a"
+    " line, not counted; the next checkpoint removes them"
+)
+
+
 def check_checkpoints(
     home: Path, database: Database, link_at: Callable[[int], str | None], last_seq: int
 ) -> Checked:
@@ -222,11 +229,14 @@ def check_checkpoints(
     except ValueError as exc:
         return Checked(Problem(str(exc)))
     only_recorded = _only_recorded(len(entries), recorded)
-    note = None
+    notes = []
+    unfinished = unfinished_tail(home)
+    if unfinished:
+        notes.append(UNFINISHED_NOTE.format(heads=HEADS_FILE, size=unfinished))
     if only_recorded is not None:
         seq, text = only_recorded
         entries.append((text, json.loads(text)))
-        note = ONLY_RECORDED_NOTE.format(heads=HEADS_FILE, line=len(entries), seq=seq)
+        notes.append(ONLY_RECORDED_NOTE.format(heads=HEADS_FILE, line=len(entries), seq=seq))
     elif not exists and recorded:
         seq = max(s for s, _ in recorded.values())
         return Checked(
@@ -243,6 +253,7 @@ def check_checkpoints(
                 f" {recorded[line][0]} says line {line} was written to it"
             )
         )
+    note = "; ".join(notes) or None
     return Checked(_check_entries(entries, recorded, key, link_at, last_seq), note)
 
 

@@ -106,6 +106,23 @@ def test_the_newest_line_missing_alone_is_checked_from_its_record_and_written_ba
     assert run.exit_code == 0 and "lacks" not in run.stdout
 
 
+def test_a_line_a_power_cut_stopped_part_way_is_not_counted_and_is_written_again(notices, switched):
+    """Half of the newest line, without its LF (the write cut short): not a line; the whole
+    line is checked from its record, and the next checkpoint writes it in place of the half."""
+    lines = heads(switched)
+    half = lines[-1][: len(lines[-1]) // 2]
+    (switched / HEADS).write_bytes(b"".join(line + b"\n" for line in lines[:-1]) + half)
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    assert f"heads.jsonl ends in {len(half)} bytes without a line end" in said
+    assert f"heads.jsonl lacks its line {len(lines)}" in said
+    assert notices("log", "checkpoint").exit_code == 0
+    assert heads(switched)[: len(lines)] == lines
+    run = notices("log", "verify")
+    assert run.exit_code == 0 and "lacks" not in run.stdout and "line end" not in run.stdout
+
+
 def test_two_lines_cut_off_stay_seen_after_more_checkpoints(notices, switched):
     """Not written back; and the lines written after the cut take numbers the chain has
     already given, which `log verify` names, however many follow."""
