@@ -200,12 +200,10 @@ def write_checkpoint(
     key = SigningKey(home)
     path = home / HEADS_FILE
     with FileLock(str(path) + ".lock"):
-        lines, unfinished = whole_lines(path.read_bytes()) if path.exists() else ([], 0)
-        if unfinished:  # a write a power cut stopped: the line is in the chain, written below
-            _cut_to(path, path.stat().st_size - unfinished)
+        lines = drop_unfinished(path)  # a write a power cut stopped: written again below
         missing = recorded_but_missing(len(lines), recorded_last())
         if missing is not None:
-            _append_synced(path, missing)
+            append_whole_line(path, missing)
             lines.append(missing)
         current = head()
         if current is None:
@@ -233,7 +231,7 @@ def write_checkpoint(
             }
         )
         crash_point("after-checkpoint-recorded")
-        _append_synced(path, line)
+        append_whole_line(path, line)
     return entry
 
 
@@ -256,18 +254,27 @@ def recorded_but_missing(lines: int, recorded: dict[str, Any] | None) -> bytes |
     return line
 
 
-def _cut_to(path: Path, size: int) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.ftruncate(fd, size)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def drop_unfinished(path: Path) -> list[bytes]:
+    """The file's whole lines (`whole_lines`), after cutting off, synced, an unfinished last
+    line a power cut left: what `append_whole_line` writes next then starts a line."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    lines, unfinished = whole_lines(data)
+    if unfinished:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, len(data) - unfinished)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return lines
 
 
-def _append_synced(path: Path, line: bytes) -> None:
-    """Append one whole line and sync it; on a failure (a full disk), cut the file back to
-    where it was: never half a line, which the next checkpoint could not write after."""
+def append_whole_line(path: Path, line: bytes) -> None:
+    """Append one line with its LF in one write, and sync it; on a failure (a full disk),
+    cut the file back to where it was: never half a line, which the next line would be
+    glued to."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         start = os.lseek(fd, 0, os.SEEK_END)
@@ -304,9 +311,9 @@ def last_checkpoint_time(home: Path) -> datetime | None:
 
 
 def whole_lines(data: bytes) -> tuple[list[bytes], int]:
-    """The head file's lines that end in LF, and the length of what follows the last LF: a
-    line whose write a power cut stopped part-way, never a line (each is written with its
-    LF in one write)."""
+    """A JSON Lines file's lines that end in LF, and the length of what follows the last LF:
+    a line whose write a power cut stopped part-way, never a line (`append_whole_line`
+    writes each with its LF in one write)."""
     end = data.rfind(b"\n") + 1
     return data[:end].splitlines(), len(data) - end
 

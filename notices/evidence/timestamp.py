@@ -22,7 +22,13 @@ from typing import Any, Protocol
 
 from filelock import FileLock
 
-from notices.evidence.anchor import HEADS_FILE, read_checkpoints
+from notices.evidence.anchor import (
+    HEADS_FILE,
+    append_whole_line,
+    drop_unfinished,
+    read_checkpoints,
+    whole_lines,
+)
 
 
 class Appending(Protocol):
@@ -51,7 +57,8 @@ def read_stamps(home: Path) -> dict[int, dict[str, Any]]:
     if not path.exists():
         return {}
     stamps: dict[int, dict[str, Any]] = {}
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+    # An unfinished last line (a power cut mid-write) is no stamp: that line waits for one.
+    for number, line in enumerate(whole_lines(path.read_bytes())[0], start=1):
         try:
             entry = json.loads(line)
             stamps[int(entry["line"])] = entry
@@ -104,6 +111,7 @@ def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
     from rfc3161_client import decode_timestamp_response
 
     with FileLock(str(home / STAMPS_FILE) + ".lock"):
+        drop_unfinished(home / STAMPS_FILE)
         done = read_stamps(home)
         lines = [line for line, _ in read_checkpoints(home)]
         todo = [n for n in range(1, len(lines) + 1) if n not in done]
@@ -123,8 +131,7 @@ def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
                 "gen_time": _utc_text(gen_time),
                 "delay_s": round((gen_time - written).total_seconds(), 3),
             }
-            with (home / STAMPS_FILE).open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry) + "\n")
+            append_whole_line(home / STAMPS_FILE, json.dumps(entry).encode("utf-8"))
             stamped.append(entry)
     return StampOutcome(stamped, 0)
 

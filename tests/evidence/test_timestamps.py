@@ -151,6 +151,25 @@ def test_a_stated_time_that_is_not_the_tokens_is_detected(notices, home, authori
     assert "heads.jsonl line 1: its gen_time is not the token's" in " ".join(run.stderr.split())
 
 
+def test_a_token_line_a_power_cut_stopped_part_way_waits_and_is_stamped_again(
+    notices, home, authority
+):
+    """Half of the newest stamps.jsonl line, no LF: not a stamp, so its checkpoint waits
+    for one (said by verify), and `log stamp` cuts the half off and stamps it again."""
+    configure(home, authority.url, authority.ca_file)
+    switch(notices)
+    path = home / "stamps.jsonl"
+    whole = path.read_bytes().splitlines()
+    path.write_bytes(b"".join(line + b"\n" for line in whole[:-1]) + whole[-1][:100])
+    run = notices("log", "verify")
+    assert run.exit_code == 0, run.stderr
+    assert "1 checkpoints wait for a stamp" in " ".join(run.stdout.split())
+    assert notices("log", "stamp").exit_code == 0
+    assert [t["line"] for t in stamps(home)] == list(range(1, len(heads(home)) + 1))
+    run = notices("log", "verify")
+    assert run.exit_code == 0 and "wait for a stamp" not in run.stdout
+
+
 def test_lost_tokens_are_said(notices, home, authority):
     """Tokens deleted: the log itself is intact, but verify says that nothing is stamped."""
     configure(home, authority.url, authority.ca_file)
