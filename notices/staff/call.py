@@ -34,7 +34,8 @@ from notices.config import Config, SmsConfig, StaffMember
 from notices.errors import TimeError
 from notices.paths import VOICE_PATH
 from notices.staff.gate import SMS_ACTOR, TWIML, Response, StaffGate, one
-from notices.staff.sms import Command, keyword, run_command
+from notices.staff.sms import run_command
+from notices.staff.sms_words import Command, keyword
 from notices.timeparse import parse_duration
 
 MAX_TRIES = 3  # per step of one call: a wrong key, a wrong PIN

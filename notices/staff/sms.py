@@ -30,35 +30,15 @@ from notices.config import Config, SmsConfig, StaffMember, fold_keyword
 from notices.errors import NoticesError, TimeError, UsageError
 from notices.staff.gate import EMPTY_TWIML, MAX_SMS, TWIML, Form, Response, StaffGate, one
 from notices.staff.limits import Budget
-from notices.timeparse import (
-    from_stamp,
-    parse_duration,
-    parse_until_explained,
-    utc_stamp,
-)
+from notices.staff.sms_words import Command, keyword, parse_command, reason_language
+from notices.timeparse import from_stamp, utc_stamp
 
 CODE = re.compile(r"^\d{6}$")
-PIN = re.compile(r"^\d{4,8}$")
 
 
 def text(lang: str, key: str, **values: Any) -> str:
     """A reply to staff by SMS: `[sms]` in notices/locales/<lang>.toml."""
     return locales.text(lang, f"sms.{key}", **values)
-
-
-@dataclass(frozen=True)
-class Command:
-    """A parsed SMS command. `typed` is what the log may hold: never the PIN."""
-
-    name: str  # a mode, "resume" or "status"
-    lang: str
-    typed: str
-    until: str | None = None
-    for_: str | None = None
-    pin: str | None = None
-    # Given in the SMS after the time, as typed: commands.parse_reasons reads it, in the
-    # keyword's language unless it has a prefix of its own.
-    reason: str | None = None
 
 
 @dataclass
@@ -67,73 +47,6 @@ class Pending:
     code: str
     expires: float
     attempts_left: int
-
-
-def parse_command(body: str, config: Config, staff: StaffMember) -> Command | None:
-    """`EVAKUOI 4h`, `SÄHKÖKATKO 15:30 1234`, `EVAKUOI 4h Palohälytys 1234`, `PALAA`,
-    `TILA`; None if no keyword matches. After the time, a mode's command may carry a
-    reason, in the keyword's language unless prefixed (`sv:Brandlarm`), by the same rules
-    as `--reason`. Raises UsageError (TimeError for a time) for what cannot be read."""
-    words = body.split()
-    if not words:
-        return None
-    first = fold_keyword(words[0])
-    matches = [
-        (command, lang)
-        for command, by_lang in config.sms.all_keywords().items()
-        for lang, word in by_lang.items()
-        if fold_keyword(word) == first
-    ]
-    if not matches:
-        return None
-    name = matches[0][0]
-    langs = [lang for _, lang in matches]
-    # One word in several languages (STATUS): the person's own, else the configured order.
-    order = [staff.language, *config.languages, "en"]
-    lang = next((lang for lang in order if lang in langs), langs[0])
-    rest = words[1:]
-    pin = rest.pop() if rest and PIN.match(rest[-1]) else None
-    until = for_ = None
-    if rest and name not in ("resume", "status") and _time_like(rest[0]):
-        until, for_ = _read_time(rest.pop(0), config)
-    reason = None
-    if rest and name not in ("resume", "status", "extend"):
-        reason = " ".join(rest)
-        commands.parse_reasons([reason], config.languages, _reason_language(config, lang))
-        rest = []
-    if rest:
-        raise TimeError(f"{' '.join(rest)!r} is not understood: write e.g. {words[0]} 4h")
-    # What the code message repeats and the log keeps: keyword, time, reason; never the PIN.
-    typed = " ".join(part for part in (words[0].upper(), until or for_, reason) if part)
-    return Command(name, lang, typed, until, for_, pin, reason)
-
-
-def _reason_language(config: Config, lang: str) -> str | None:
-    return lang if lang in config.languages else None
-
-
-def _read_time(word: str, config: Config) -> tuple[str | None, str | None]:
-    """(until, for) from `15:30` or `4h`. Raises TimeError for neither, and for a clock
-    time already passed today: an SMS cannot be asked whether tomorrow is meant."""
-    try:
-        parse_duration(word)
-    except TimeError:
-        pass
-    else:
-        return None, word
-    when = parse_until_explained(word, config.zone)
-    if when.tomorrow:
-        dated = f"{when.utc.astimezone(config.zone):%Y-%m-%dT%H:%M}"
-        raise TimeError(
-            f"{word} has already passed today: write the date ({dated}) if tomorrow is"
-            " meant, or a duration (4h)"
-        )
-    return word, None
-
-
-def _time_like(word: str) -> bool:
-    """A time or a duration starts with a digit (`4h`, `15:30`, `2026-12-01T15:00`)."""
-    return word[:1].isdigit()
 
 
 class SmsLine:
@@ -411,7 +324,7 @@ def _run(session: commands.Session, command: Command, arguments: dict[str, Any])
         until=command.until,
         for_=command.for_,
         reasons=[command.reason] if command.reason else None,
-        reason_language=_reason_language(config, command.lang),
+        reason_language=reason_language(config, command.lang),
     )
     commands.refuse_earlier(session, plan)
     result = commands.switch(session, plan, arguments=arguments).result
@@ -455,11 +368,6 @@ def _status_text(report: dict[str, Any], config: Config, command: Command) -> st
         if not report["scheduler"]["alive"]:
             lines.append(text(lang, "scheduler_down"))
     return "\n".join(lines)
-
-
-def keyword(config: Config, command: str, lang: str) -> str:
-    words = config.sms.all_keywords().get(command, {})
-    return words.get(lang) or words.get("en") or command
 
 
 def _usage(config: Config, lang: str) -> str:

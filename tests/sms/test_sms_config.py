@@ -6,7 +6,7 @@ import pytest
 
 from notices.config import Config
 from notices.errors import TimeError
-from notices.staff.sms import parse_command
+from notices.staff.sms_words import parse_command
 
 STAFF = {"name": "Maija", "number": "+358401111111"}
 
