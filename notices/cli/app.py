@@ -191,7 +191,11 @@ def ask(question: str) -> bool:
     route = Routing.route
     if route is not None and route.ask is not None:
         return route.ask(question)
-    return typer.confirm(question, default=False)
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:  # Ctrl-C or end of input at the question: not a yes
+        out.print()
+        return False
 
 
 def confirm_or_refuse(question: str, yes: bool) -> None:

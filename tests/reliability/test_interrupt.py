@@ -11,6 +11,7 @@ import pytest
 from tests.reliability.test_crashes import FIRST, Rig, build_rig
 from tests.support.loopback import WebRoot
 from tests.support.providers import records
+from tests.support.terminal import CTRL_C, in_a_terminal
 from tests.support.twilio_standin import TwilioStandIn
 
 pytestmark = pytest.mark.integration
@@ -66,3 +67,14 @@ def test_ctrl_c_before_the_cli_has_loaded_is_one_line_and_changes_nothing(
     assert out == ""
     assert set(rig.truth().values()) == {"normal"}
     assert not records(rig.home)
+
+
+def test_ctrl_c_at_the_question_is_a_no(rig: Rig):
+    """On a terminal, without --yes: Ctrl-C while the command asks whether to switch is
+    declining, exit 2, as answering no is; never click's bare "Aborted!" with exit 1, which
+    would say a channel failed."""
+    code, shown = in_a_terminal(rig.home, ["evacuate", "--for", "4h"], [("[y/N]:", CTRL_C)])
+    assert code == 2, shown
+    assert "Nothing was changed." in shown and "Aborted" not in shown, shown
+    assert set(rig.truth().values()) == {"normal"}
+    assert not records(rig.home, "command.started")

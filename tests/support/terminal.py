@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# As an answer: Ctrl-C at that prompt (SIGINT to the process, as the terminal would send it).
+CTRL_C = "\x03"
+
 
 def in_a_terminal(
     home: Path, args: list[str], answers: list[tuple[str, str]], timeout: float = 60
@@ -14,6 +17,7 @@ def in_a_terminal(
     once the prompt has appeared. Returns (exit code, everything shown)."""
     import os
     import select
+    import signal
     import time
 
     leader, follower = os.openpty()
@@ -41,7 +45,10 @@ def in_a_terminal(
         if pending and pending[0][0].encode() in output:
             prompt, answer = pending.pop(0)
             output = output.replace(prompt.encode(), f"<{prompt}>".encode(), 1)
-            os.write(leader, answer.encode() + b"\n")
+            if answer == CTRL_C:
+                process.send_signal(signal.SIGINT)
+            else:
+                os.write(leader, answer.encode() + b"\n")
         if process.poll() is not None and not ready:
             break
     os.close(leader)
