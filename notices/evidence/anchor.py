@@ -318,22 +318,23 @@ def whole_lines(data: bytes) -> tuple[list[bytes], int]:
     return data[:end].splitlines(), len(data) - end
 
 
-def unfinished_tail(home: Path) -> int:
-    """How many bytes follow the head file's last LF (0: none, or no file)."""
-    path = home / HEADS_FILE
-    return whole_lines(path.read_bytes())[1] if path.exists() else 0
-
-
-def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
-    """Every line of the head file with its parsed entry (raises ValueError on a bad line).
-    An unfinished last line (`whole_lines`) is not one."""
+def read_head_file(home: Path) -> tuple[list[tuple[bytes, dict[str, Any]]], int]:
+    """Every line of the head file with its parsed entry (raises ValueError on a bad line),
+    and how many bytes follow its last LF: an unfinished last line (`whole_lines`), which is
+    not one."""
     path = home / HEADS_FILE
     if not path.exists():
-        return []
+        return [], 0
+    lines, unfinished = whole_lines(path.read_bytes())
     entries = []
-    for number, line in enumerate(whole_lines(path.read_bytes())[0], start=1):
+    for number, line in enumerate(lines, start=1):
         try:
             entries.append((line, json.loads(line)))
         except json.JSONDecodeError:
             raise ValueError(f"{HEADS_FILE} line {number} is not valid JSON") from None
-    return entries
+    return entries, unfinished
+
+
+def read_checkpoints(home: Path) -> list[tuple[bytes, dict[str, Any]]]:
+    """Every line of the head file with its parsed entry (`read_head_file`)."""
+    return read_head_file(home)[0]

@@ -36,10 +36,9 @@ from notices.evidence.anchor import (
     SIGNING_KEY_FILE,
     SigningKey,
     public_fingerprint,
-    read_checkpoints,
+    read_head_file,
     recorded_but_missing,
     signature_valid,
-    unfinished_tail,
 )
 
 KEY_RECORD = "log.started"
@@ -225,12 +224,11 @@ def check_checkpoints(
         return Checked(twice)
     exists = (home / HEADS_FILE).exists()
     try:
-        entries = read_checkpoints(home)
+        entries, unfinished = read_head_file(home)
     except ValueError as exc:
         return Checked(Problem(str(exc)))
     only_recorded = _only_recorded(len(entries), recorded)
     notes = []
-    unfinished = unfinished_tail(home)
     if unfinished:
         notes.append(UNFINISHED_NOTE.format(heads=HEADS_FILE, size=unfinished))
     if only_recorded is not None:

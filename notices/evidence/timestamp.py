@@ -54,11 +54,14 @@ class StampOutcome:
 
 def read_stamps(home: Path) -> dict[int, dict[str, Any]]:
     path = home / STAMPS_FILE
-    if not path.exists():
-        return {}
-    stamps: dict[int, dict[str, Any]] = {}
     # An unfinished last line (a power cut mid-write) is no stamp: that line waits for one.
-    for number, line in enumerate(whole_lines(path.read_bytes())[0], start=1):
+    return _stamps_of(whole_lines(path.read_bytes())[0]) if path.exists() else {}
+
+
+def _stamps_of(lines: list[bytes]) -> dict[int, dict[str, Any]]:
+    """Head-file line number -> its stamp, from stamps.jsonl's whole lines."""
+    stamps: dict[int, dict[str, Any]] = {}
+    for number, line in enumerate(lines, start=1):
         try:
             entry = json.loads(line)
             stamps[int(entry["line"])] = entry
@@ -111,8 +114,7 @@ def stamp_pending(home: Path, url: str, timeout: float) -> StampOutcome:
     from rfc3161_client import decode_timestamp_response
 
     with FileLock(str(home / STAMPS_FILE) + ".lock"):
-        drop_unfinished(home / STAMPS_FILE)
-        done = read_stamps(home)
+        done = _stamps_of(drop_unfinished(home / STAMPS_FILE))
         lines = [line for line, _ in read_checkpoints(home)]
         todo = [n for n in range(1, len(lines) + 1) if n not in done]
         stamped: list[dict[str, Any]] = []
